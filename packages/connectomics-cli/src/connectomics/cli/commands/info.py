@@ -1,0 +1,31 @@
+"""`connectomics info`: versions, devices and registries."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata as md
+
+DISTRIBUTIONS = [
+    "connectomics-core",
+    "connectomics-data",
+    "connectomics-lightning",
+    "connectomics-cli",
+]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `connectomics info`."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print package versions, torch devices and the registries."""
+    for dist in DISTRIBUTIONS:
+        try:
+            print(f"{dist:24s} {md.version(dist)}")
+        except md.PackageNotFoundError:
+            print(f"{dist:24s} not installed")
+    import torch
+
+    cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    print(f"{'torch':24s} {torch.__version__} (cuda devices: {cuda})")
+    return 0

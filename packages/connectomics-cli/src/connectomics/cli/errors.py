@@ -1,0 +1,47 @@
+"""Mapping of user errors to one printed line and exit code 2."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+USER_ERROR_EXIT = 2
+
+
+def user_error_types() -> tuple[type[BaseException], ...]:
+    """Exception types that mean the user gave bad input (not a bug)."""
+    types: list[type[BaseException]] = [FileNotFoundError, FileExistsError, PermissionError]
+    try:
+        from connectomics.config.errors import ConfigError
+
+        types.append(ConfigError)
+    except ImportError:  # config errors not defined yet
+        pass
+    try:
+        from connectomics.data.errors import DataError
+
+        types.append(DataError)
+    except ImportError:
+        pass
+    try:
+        from connectomics.lightning.errors import CheckpointError
+
+        types.append(CheckpointError)
+    except ImportError:
+        pass
+    return tuple(types)
+
+
+def run_guarded(fn: Callable[[Any], int | None], args: Any) -> int:
+    """Run a command; a user error prints `error: ...` on one line and returns 2."""
+    try:
+        code = fn(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except user_error_types() as exc:
+        msg = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"error: {msg}", file=sys.stderr)
+        return USER_ERROR_EXIT
+    return int(code or 0)

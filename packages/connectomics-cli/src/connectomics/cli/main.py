@@ -1,0 +1,48 @@
+"""Entry point of the `connectomics` command; heavy modules are imported per command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = {
+    "train": "Train a model from a config.",
+    "test": "Predict, decode and evaluate the test volumes with a checkpoint.",
+    "predict": "Predict a volume with a checkpoint (out of core).",
+    "decode": "Turn a prediction volume into instances.",
+    "evaluate": "Score a segmentation against ground truth.",
+    "download": "Download a public dataset.",
+    "config": "Show or validate a config.",
+    "info": "Versions, devices and registries.",
+    "demo": "The whole cycle on a small built-in synthetic volume, no data needed.",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand (each command module adds its own options)."""
+    parser = argparse.ArgumentParser(
+        prog="connectomics", description="Train and run 3D EM segmentation networks."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, help_text in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _module(name).add_arguments(p)
+    return parser
+
+
+def _module(name: str):
+    return importlib.import_module(f"connectomics.cli.commands.{name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run one command, and turn user errors into one line and exit code 2."""
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    from connectomics.cli.errors import run_guarded
+
+    return run_guarded(_module(args.command).run, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""`data` section: volumes, crops, loaders, targets and augmentation."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectomics.config.schema.augmentation import AugmentationConfig
+
+
+@dataclass
+class TargetConfig:
+    """One label-to-target transform; its channels are concatenated in list order."""
+
+    # Target registry name: binary, affinity, boundary, distance, binary_contour,
+    # binary_contour_distance, semantic.
+    name: str = "binary"
+    # Keyword arguments of the transform (e.g. offsets for affinity, thickness for boundary).
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DataConfig:
+    """Input volumes and how training samples are drawn from them."""
+
+    # Each path entry is a file path, a glob, or a list of them. HDF5 datasets are chosen
+    # by the *_key options below; a "path.h5:key" suffix overrides them per file.
+    train_image: Any = None
+    train_label: Any = None
+    train_mask: Any = None
+    val_image: Any = None
+    val_label: Any = None
+    val_mask: Any = None
+    test_image: Any = None
+    test_label: Any = None
+    test_mask: Any = None
+    image_key: str = "raw"
+    label_key: str = "label"
+    mask_key: str = "mask"
+    # Crop size (z, y, x) for 3D or (y, x) for 2D.
+    patch_size: list[int] = field(default_factory=lambda: [32, 128, 128])
+    batch_size: int = 2
+    num_workers: int = 0
+    persistent_workers: bool = True
+    # Virtual epoch length: random crops drawn per training epoch.
+    iterations_per_epoch: int = 100
+    # Random (but seeded, fixed) crops drawn per validation run.
+    val_iterations: int = 8
+    # Hold out this fraction of each training volume along split_axis for validation
+    # (used when no val_image is given).
+    val_split: float | None = None
+    split_axis: int = 0
+    # Keep whole volumes in memory (MONAI CacheDataset) instead of reading lazily.
+    cache: bool = False
+    # Rejection sampling: minimum foreground fraction / instance count of a crop.
+    min_foreground: float = 0.0
+    min_instances: int = 0
+    reject_max_tries: int = 50
+    # Image intensity normalisation: "scale" (dtype range to [0, 1]), "zscore" or "none".
+    normalize: str = "scale"
+    targets: list[TargetConfig] = field(default_factory=lambda: [TargetConfig()])
+    # Class-balanced per-voxel loss weights from the first target's foreground fraction.
+    class_balanced_weights: bool = False
+    augmentation: AugmentationConfig = field(default_factory=AugmentationConfig)

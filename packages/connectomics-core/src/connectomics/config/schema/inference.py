@@ -1,0 +1,57 @@
+"""`inference`, `decoding` and `evaluation` sections."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class InferenceConfig:
+    """Sliding-window prediction of whole volumes."""
+
+    # Window (z, y, x); None uses data.patch_size.
+    window_size: list[int] | None = None
+    # Fractional overlap of neighbouring windows: one value or one per axis.
+    overlap: Any = 0.5
+    # "gaussian" or "constant".
+    blending: str = "gaussian"
+    sigma_scale: float = 0.125
+    batch_size: int = 4
+    # Padding of the volume border: "reflect", "constant", "replicate".
+    padding_mode: str = "reflect"
+    # Test-time augmentation: average over flips (and y-x transposes) of each window.
+    tta_flip: bool = False
+    tta_transpose: bool = False
+    # Activation per output channel: "auto" takes it from the targets, else one name
+    # ("sigmoid", "softmax", "tanh", "none") or one per channel.
+    activation: Any = "auto"
+    # Output channels kept (None: all).
+    output_channels: list[int] | None = None
+    # "float32", "float16" or "uint8" (probabilities scaled to 0..255).
+    output_dtype: str = "float32"
+    # Out-of-core processing: chunk size (z, y, x) of the output; None processes whole volumes.
+    chunk_size: list[int] | None = None
+    # None means {logging.save_dir}/predictions.
+    output_path: str | None = None
+    # "zarr" or "h5".
+    output_format: str = "zarr"
+
+
+@dataclass
+class DecodingConfig:
+    """Turning predictions into instances."""
+
+    # Decoder registry name (binary_cc, binary_contour_watershed, affinity_cc, affinity_waterz,
+    # affinity_mws) or "none".
+    name: str = "binary_cc"
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EvaluationConfig:
+    """Scores computed against ground truth."""
+
+    enabled: bool = True
+    # Semantic: dice, iou, precision, recall, f1. Instance: adapted_rand, voi, cremi, ap.
+    metrics: list[str] = field(default_factory=lambda: ["dice", "iou"])
+    # Foreground threshold applied to probabilities for semantic metrics.
+    threshold: float = 0.5

@@ -1,0 +1,38 @@
+"""`model` section: architecture and the loss plan."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ModelConfig:
+    """Network architecture and how its outputs are scored."""
+
+    # Registry name, see `connectomics info` (e.g. unet_res_em, basic_unet, dynunet, mednext_s).
+    architecture: str = "unet_res_em"
+    # 2 or 3 spatial dimensions.
+    spatial_dims: int = 3
+    in_channels: int = 1
+    out_channels: int = 1
+    # Feature width per resolution level.
+    filters: list[int] = field(default_factory=lambda: [16, 32, 64, 128])
+    # Down-sampling factor between consecutive levels, one list per level transition
+    # (e.g. [[1, 2, 2], [1, 2, 2], [2, 2, 2]] for anisotropic serial-section data).
+    # None means 2 along every axis.
+    strides: list[list[int]] | None = None
+    # Normalisation layer: "batch", "instance" or "group".
+    norm: str = "batch"
+    dropout: float = 0.0
+    # Extra keyword arguments passed to the network constructor (e.g. MONAI options).
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    # Deep supervision: losses at every decoder scale.
+    deep_supervision: bool = False
+    # Weight of each scale, finest first; None halves the weight at each coarser scale.
+    deep_supervision_weights: list[float] | None = None
+    # Loss registry names, combined as a weighted sum.
+    loss_functions: list[str] = field(default_factory=lambda: ["DiceLoss"])
+    loss_weights: list[float] = field(default_factory=lambda: [1.0])
+    # Keyword arguments for each loss (one mapping per loss, or empty).
+    loss_kwargs: list[dict[str, Any]] = field(default_factory=list)
+    # Output/target channels each loss sees (one list of channel indices per loss; null = all).
+    loss_channels: list[Any] = field(default_factory=list)
