@@ -18,6 +18,9 @@ class InferenceConfig:
     batch_size: int = 4
     # Padding of the volume border: "reflect", "constant", "replicate".
     padding_mode: str = "reflect"
+    # Added by the inference engine: extra context (voxels per side, one value or per axis)
+    # read beyond the volume border with padding_mode, so border voxels sit deeper in windows.
+    border_padding: Any = 0
     # Test-time augmentation: average over flips (and y-x transposes) of each window.
     tta_flip: bool = False
     tta_transpose: bool = False

@@ -1,0 +1,242 @@
+"""Sliding-window prediction of any box of a lazy volume on the global window grid."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from connectomics.data.errors import DataError
+from connectomics.data.inference.activation import ActivationPlan
+from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
+from connectomics.data.inference.normalize import normalize_block, volume_mean_std
+from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
+from connectomics.data.inference.padded_read import read_padded
+from connectomics.data.inference.tta import build_augmentations
+from monai.data.utils import compute_importance_map
+
+Model = Callable[[torch.Tensor], Any]
+_NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "uint8": np.uint8}
+
+
+def open_input(image: Any) -> Any:
+    """A lazy array for `image`: arrays pass through, a path opens via connectomics.data.io."""
+    if isinstance(image, (str, Path)):
+        try:
+            from connectomics.data.io import open_volume
+        except ImportError as err:  # pragma: no cover - depends on the io module
+            raise DataError(
+                f"cannot open {image}: connectomics.data.io is not available; pass an array"
+            ) from err
+        return open_volume(str(image))
+    if not hasattr(image, "shape") or not hasattr(image, "__getitem__"):
+        raise DataError(
+            f"inference input of type {type(image).__name__} is not a volume; pass a numpy, "
+            "h5py or zarr array, a connectomics.data.io Volume or a path"
+        )
+    return image
+
+
+def _has_channel_axis(shape: tuple[int, ...], ndim: int) -> bool:
+    if len(shape) == ndim:
+        return False
+    if len(shape) == ndim + 1:
+        return True
+    axes = "(Z, Y, X) or (C, Z, Y, X)" if ndim == 3 else "(Y, X) or (C, Y, X)"
+    raise DataError(
+        f"inference input has shape {list(shape)} but the window {ndim}D; give {axes} "
+        "or a window with as many axes as the volume"
+    )
+
+
+def _resolve_device(model: Model, device: str | None) -> torch.device:
+    if device is not None:
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise OptionError("inference device 'cuda' was asked for but CUDA is not available")
+        return torch.device(device)
+    if isinstance(model, torch.nn.Module):
+        for tensor in model.parameters():
+            return tensor.device
+    return torch.device("cpu")
+
+
+@contextlib.contextmanager
+def eval_mode(model: Model, device: torch.device) -> Iterator[None]:
+    """Put a torch module in eval mode on `device`, restoring its training flag afterwards."""
+    if not isinstance(model, torch.nn.Module):
+        yield
+        return
+    was_training = model.training
+    model.to(device)
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+def _window_slices(start: tuple[int, ...], window: tuple[int, ...], box: Box) -> tuple:
+    """(slices inside the window, slices inside the box) of the window's overlap with `box`."""
+    win, dst = [], []
+    for s, w, (a, b) in zip(start, window, box):
+        lo, hi = max(s, a), min(s + w, b)
+        win.append(slice(lo - s, hi - s))
+        dst.append(slice(lo - a, hi - a))
+    return tuple(win), tuple(dst)
+
+
+class SlidingWindowPredictor:
+    """Predicts boxes of one input volume; every box uses the same global window grid."""
+
+    def __init__(self, model: Model, image: Any, options: InferenceOptions):
+        self.model = model
+        self.image = open_input(image)
+        self.options = options
+        self.channel_axis = _has_channel_axis(tuple(self.image.shape), options.ndim)
+        self.shape = tuple(int(s) for s in self.image.shape[-options.ndim :])
+        border = options.border_padding or (0,) * options.ndim
+        self.grid = WindowGrid.build(self.shape, options.window_size, options.overlap, border)
+        self.device = _resolve_device(model, options.device)
+        self.importance = compute_importance_map(
+            options.window_size, options.blending, options.sigma_scale, self.device
+        )
+        self.augmentations = build_augmentations(
+            options.ndim, options.window_size, options.tta_flip, options.tta_transpose
+        )
+        self.stats = options.normalize_stats
+        if options.normalize == "zscore" and self.stats is None:
+            self.stats = volume_mean_std(self.image)
+        self.plan: ActivationPlan | None = None
+
+    def _forward(self, batch: torch.Tensor) -> torch.Tensor:
+        use_amp = self.options.amp and self.device.type in ("cuda", "cpu")
+        amp_dtype = torch.float16 if self.device.type == "cuda" else torch.bfloat16
+        with torch.autocast(self.device.type, dtype=amp_dtype, enabled=use_amp):
+            out = self.model(batch)
+        if isinstance(out, (list, tuple)):
+            out = out[0]  # deep supervision: finest scale first
+        if tuple(out.shape[2:]) != tuple(batch.shape[2:]) or out.shape[0] != batch.shape[0]:
+            raise DataError(
+                f"the model maps a window batch {list(batch.shape)} to {list(out.shape)}; "
+                "sliding-window inference needs (B, C, *window) outputs of the same size "
+                "(use 'same' padding or a window that is a multiple of the model's patch_multiple)"
+            )
+        if out.untyped_storage().data_ptr() == batch.untyped_storage().data_ptr():
+            out = out.clone()  # the model returned (a view of) its input: keep our buffer intact
+        out = out.float()
+        if self.plan is None:
+            self.plan = ActivationPlan.build(self.options.activation, out.shape[1])
+            selected = self.options.output_channels
+            if selected is not None and max(selected) >= out.shape[1]:
+                raise OptionError(
+                    f"inference.output_channels={list(selected)} asks for a channel the model "
+                    f"does not have (it outputs {out.shape[1]}); use indices < {out.shape[1]}"
+                )
+        self.plan.apply_(out)
+        if self.options.output_channels is not None:
+            out = out[:, list(self.options.output_channels)]
+        return out
+
+    def output_channels(self) -> int:
+        """Channel count of the prediction (runs the model on one zero window if not yet known)."""
+        if self.plan is None:
+            cin = self.image.shape[0] if self.channel_axis else 1
+            probe = torch.zeros((1, cin, *self.options.window_size), device=self.device)
+            with eval_mode(self.model, self.device), torch.inference_mode():
+                self._forward(probe)
+        assert self.plan is not None
+        selected = self.options.output_channels
+        return len(selected) if selected is not None else self.plan.n_channels
+
+    def _read(self, region: Box) -> torch.Tensor:
+        block = read_padded(self.image, region, self.options.padding_mode, self.channel_axis)
+        block = normalize_block(block, self.options.normalize, self.stats)
+        return torch.from_numpy(block).to(self.device)
+
+    def predict_box(self, box: Box) -> np.ndarray:
+        """Blended prediction of `box` (C, *box shape) in the output dtype."""
+        with eval_mode(self.model, self.device), torch.inference_mode():
+            return self._to_output(self._blend(box))
+
+    def _blend(self, box: Box) -> torch.Tensor:
+        opts = self.options
+        windows = self.grid.windows_touching(box)
+        region = self.grid.region(windows)
+        data = self._read(region)
+        box_shape = tuple(b - a for a, b in box)
+        weights = torch.zeros(box_shape, device=self.device)
+        batch = torch.empty(
+            (min(opts.batch_size, len(windows)), data.shape[0], *opts.window_size),
+            device=self.device,
+        )
+        acc: torch.Tensor | None = None
+        for first in range(0, len(windows), opts.batch_size):
+            group = windows[first : first + opts.batch_size]
+            places = [_window_slices(w, opts.window_size, box) for w in group]
+            for i, start in enumerate(group):
+                src = tuple(
+                    slice(s - r0, s - r0 + w)
+                    for s, (r0, _), w in zip(start, region, opts.window_size)
+                )
+                batch[i].copy_(data[(slice(None), *src)])
+            inputs = batch[: len(group)]
+            for aug in self.augmentations:
+                out = aug.invert(self._forward(aug.apply(inputs)))
+                if acc is None:
+                    acc = torch.zeros((out.shape[1], *box_shape), device=self.device)
+                for i, (win, dst) in enumerate(places):
+                    acc[(slice(None), *dst)].addcmul_(
+                        out[i][(slice(None), *win)], self.importance[win]
+                    )
+            for win, dst in places:
+                weights[dst] += self.importance[win]
+        assert acc is not None
+        # each window was added once per augmentation: the mean over augmentations, blended
+        return acc.div_(weights.mul_(len(self.augmentations)))
+
+    def _to_output(self, pred: torch.Tensor) -> np.ndarray:
+        dtype = self.options.output_dtype
+        if dtype == "uint8":
+            assert self.plan is not None
+            channels = self.options.output_channels or range(self.plan.n_channels)
+            ranges = torch.tensor(
+                [self.plan.value_range(c) for c in channels], device=pred.device
+            ).view(-1, 2, *([1] * (pred.ndim - 1)))
+            low, high = ranges[:, 0], ranges[:, 1]
+            pred = ((pred - low) / (high - low)).clamp_(0.0, 1.0).mul_(255.0).round_()
+        return pred.cpu().numpy().astype(_NUMPY_DTYPES[dtype], copy=False)
+
+
+def output_scale(predictor: SlidingWindowPredictor) -> list[list[float]]:
+    """Per channel (low, high): stored value v means low + v / 255 * (high - low) for uint8."""
+    assert predictor.plan is not None
+    channels = predictor.options.output_channels or range(predictor.plan.n_channels)
+    return [list(predictor.plan.value_range(c)) for c in channels]
+
+
+def predict_volume(model: Model, image: Any, chunk_size: Any = None, **options: Any) -> np.ndarray:
+    """Sliding-window prediction of a whole volume in memory: (C, *spatial) array.
+
+    `model` maps (B, Cin, *window) to (B, Cout, *window) logits (a list/tuple: the first is
+    used). `image` is (Z, Y, X), (C, Z, Y, X), or 2D with a 2D window. `chunk_size` bounds the
+    device memory by predicting chunk after chunk (same result as None). Options: see
+    `InferenceOptions` (window_size, overlap, blending, tta_flip, activation, ...).
+    """
+    predictor = SlidingWindowPredictor(model, image, resolve_options(**options))
+    full: Box = tuple((0, s) for s in predictor.shape)
+    if chunk_size is None:
+        return predictor.predict_box(full)
+    chunk = tuple(int(c) for c in chunk_size)
+    if len(chunk) != len(predictor.shape) or min(chunk) < 1:
+        raise OptionError(f"chunk_size={list(chunk)} needs {len(predictor.shape)} positive sizes")
+    out: np.ndarray | None = None
+    for box in chunk_boxes(predictor.shape, chunk):
+        part = predictor.predict_box(box)
+        if out is None:
+            out = np.empty((part.shape[0], *predictor.shape), dtype=part.dtype)
+        out[(slice(None), *(slice(a, b) for a, b in box))] = part
+    assert out is not None
+    return out

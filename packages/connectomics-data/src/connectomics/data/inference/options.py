@@ -1,0 +1,224 @@
+"""Validated sliding-window inference options and their derivation from a config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+try:  # the config layer's error when it exists; both are ValueError subclasses
+    from connectomics.config.errors import ConfigError as OptionError
+except ImportError:  # pragma: no cover - depends on the core package's progress
+    from connectomics.data.errors import DataError as OptionError
+
+BLENDING_MODES = ("gaussian", "constant")
+PADDING_MODES = ("reflect", "constant", "replicate")
+ACTIVATIONS = ("sigmoid", "softmax", "tanh", "none")
+OUTPUT_DTYPES = ("float32", "float16", "uint8")
+NORMALIZATIONS = ("none", "scale", "zscore")
+
+
+@dataclass(frozen=True)
+class InferenceOptions:
+    """Everything that decides the values of a sliding-window prediction (plus device/AMP)."""
+
+    window_size: tuple[int, ...]
+    overlap: tuple[float, ...]
+    blending: str = "gaussian"
+    sigma_scale: float = 0.125
+    batch_size: int = 4
+    padding_mode: str = "reflect"
+    # Extra context (voxels per side) read beyond the volume border with padding_mode.
+    border_padding: tuple[int, ...] = ()
+    tta_flip: bool = False
+    tta_transpose: bool = False
+    # One entry per model output channel ("softmax" or "softmax:<group>" entries form groups of
+    # consecutive channels), or a single name for all channels.
+    activation: tuple[str, ...] = ("none",)
+    output_channels: tuple[int, ...] | None = None
+    output_dtype: str = "float32"
+    normalize: str = "none"
+    # (mean, std) for normalize="zscore"; None computes them over the whole input.
+    normalize_stats: tuple[float, float] | None = None
+    device: str | None = None
+    amp: bool = False
+
+    @property
+    def ndim(self) -> int:
+        """Number of spatial axes of a window."""
+        return len(self.window_size)
+
+    def value_fields(self) -> dict[str, Any]:
+        """The options that change output values: all but device and batch size."""
+        values = asdict(self)
+        for name in ("device", "batch_size"):
+            values.pop(name)
+        return values
+
+
+def _per_axis(value: Any, ndim: int, name: str, cast: type) -> tuple:
+    """Broadcast one value or check a per-axis sequence of length ndim."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return (cast(value),) * ndim
+    if len(value) != ndim:
+        raise OptionError(
+            f"inference.{name} has {len(value)} values but the window has {ndim} axes; "
+            f"give one value or {ndim}"
+        )
+    return tuple(cast(v) for v in value)
+
+
+def _choice(value: str, allowed: Sequence[str], name: str) -> str:
+    value = str(value).lower()
+    if value not in allowed:
+        raise OptionError(f"inference.{name}={value!r} is not valid; use one of {list(allowed)}")
+    return value
+
+
+def _activation(value: Any) -> tuple[str, ...]:
+    names = (value,) if isinstance(value, str) else tuple(value)
+    if not names:
+        raise OptionError("inference.activation is empty; give one name or one per channel")
+    for name in names:
+        base = str(name).split(":", 1)[0].lower()
+        if base == "auto":
+            raise OptionError(
+                "inference.activation='auto' needs the config's targets; build the options "
+                "with options_from_config(cfg) or give activation names "
+                f"({list(ACTIVATIONS)})"
+            )
+        if base not in ACTIVATIONS:
+            raise OptionError(
+                f"inference.activation {name!r} is not valid; use one of {list(ACTIVATIONS)} "
+                "(softmax channels may carry a group tag, e.g. 'softmax:0')"
+            )
+    return tuple(str(n).lower() for n in names)
+
+
+def resolve_options(**options: Any) -> InferenceOptions:
+    """Check keyword options of predict_volume/predict_to_store and fill defaults."""
+    known = {f.name for f in fields(InferenceOptions)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise OptionError(f"unknown inference option(s) {unknown}; valid options: {sorted(known)}")
+    window = options.get("window_size")
+    if window is None:
+        raise OptionError(
+            "inference window_size is missing; give window_size=(z, y, x) or (y, x), or set "
+            "inference.window_size / data.patch_size in the config"
+        )
+    window = tuple(int(w) for w in window)
+    if len(window) not in (2, 3) or min(window) < 1:
+        raise OptionError(f"inference.window_size={list(window)} must be 2 or 3 positive sizes")
+    ndim = len(window)
+    overlap = _per_axis(options.get("overlap", 0.5), ndim, "overlap", float)
+    if any(not 0.0 <= o < 1.0 for o in overlap):
+        raise OptionError(f"inference.overlap={list(overlap)} must lie in [0, 1)")
+    border = _per_axis(options.get("border_padding", 0), ndim, "border_padding", int)
+    if min(border) < 0:
+        raise OptionError(f"inference.border_padding={list(border)} must be >= 0")
+    batch_size = int(options.get("batch_size", 4))
+    if batch_size < 1:
+        raise OptionError(f"inference.batch_size={batch_size} must be >= 1")
+    sigma = float(options.get("sigma_scale", 0.125))
+    if sigma <= 0:
+        raise OptionError(f"inference.sigma_scale={sigma} must be > 0")
+    channels = options.get("output_channels")
+    if channels is not None:
+        channels = tuple(int(c) for c in channels)
+        if not channels or min(channels) < 0:
+            raise OptionError(
+                f"inference.output_channels={list(channels)} must be non-negative channel "
+                "indices (null keeps all)"
+            )
+    stats = options.get("normalize_stats")
+    if stats is not None:
+        stats = (float(stats[0]), float(stats[1]))
+    device = options.get("device")
+    if device is not None:
+        device = str(device)
+        if device.split(":")[0] not in ("cpu", "cuda", "mps"):
+            raise OptionError(f"inference device {device!r} is not valid; use 'cpu' or 'cuda'")
+    return InferenceOptions(
+        window_size=window,
+        overlap=overlap,
+        blending=_choice(options.get("blending", "gaussian"), BLENDING_MODES, "blending"),
+        sigma_scale=sigma,
+        batch_size=batch_size,
+        padding_mode=_choice(options.get("padding_mode", "reflect"), PADDING_MODES, "padding_mode"),
+        border_padding=border,
+        tta_flip=bool(options.get("tta_flip", False)),
+        tta_transpose=bool(options.get("tta_transpose", False)),
+        activation=_activation(options.get("activation", "none")),
+        output_channels=channels,
+        output_dtype=_choice(options.get("output_dtype", "float32"), OUTPUT_DTYPES, "output_dtype"),
+        normalize=_choice(options.get("normalize", "none"), NORMALIZATIONS, "normalize"),
+        normalize_stats=stats,
+        device=device,
+        amp=bool(options.get("amp", False)),
+    )
+
+
+def _config_activations(cfg: Any) -> list[str]:
+    """Per-channel activations of the configured targets, softmax groups tagged per target."""
+    from connectomics.config.target_channels import target_activations, target_channels
+
+    targets = [(t.name, dict(t.kwargs) if t.kwargs is not None else {}) for t in cfg.data.targets]
+    try:
+        from connectomics.config import output_activations
+    except ImportError:
+        output_activations = None
+    if output_activations is not None:
+        names = [str(n) for n in output_activations(cfg)]
+    else:
+        names = [n for name, kwargs in targets for n in target_activations(name, kwargs)]
+    owners = [
+        i for i, (name, kwargs) in enumerate(targets) for _ in range(target_channels(name, kwargs))
+    ]
+    if len(owners) != len(names):  # channels not laid out by targets: keep the names as given
+        return names
+    # two adjacent softmax targets must stay two groups
+    return [f"softmax:{i}" if n == "softmax" else n for n, i in zip(names, owners)]
+
+
+def _config_device(cfg: Any) -> str:
+    accelerator = str(cfg.system.accelerator).lower()
+    if accelerator in ("gpu", "cuda"):
+        return "cuda"
+    if accelerator == "auto" and int(cfg.system.num_gpus or 0) > 0:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return "cpu"
+
+
+def options_from_config(cfg: Any) -> dict[str, Any]:
+    """Keyword options for predict_volume/predict_to_store from cfg.inference (and data/system).
+
+    chunk_size and output_path are not included: they are predict_to_store's own arguments.
+    """
+    inf: Mapping[str, Any] = cfg.inference
+    window = inf.window_size if inf.window_size is not None else cfg.data.patch_size
+    activation = inf.activation
+    if isinstance(activation, str) and activation.lower() == "auto":
+        activation = _config_activations(cfg)
+    elif not isinstance(activation, str):
+        activation = list(activation)
+    precision = str(cfg.training.precision)
+    return {
+        "window_size": [int(w) for w in window],
+        "overlap": inf.overlap if isinstance(inf.overlap, (int, float)) else list(inf.overlap),
+        "blending": inf.blending,
+        "sigma_scale": inf.sigma_scale,
+        "batch_size": inf.batch_size,
+        "padding_mode": inf.padding_mode,
+        "border_padding": getattr(inf, "border_padding", 0),
+        "tta_flip": inf.tta_flip,
+        "tta_transpose": inf.tta_transpose,
+        "activation": activation,
+        "output_channels": None if inf.output_channels is None else list(inf.output_channels),
+        "output_dtype": inf.output_dtype,
+        "normalize": cfg.data.normalize,
+        "device": _config_device(cfg),
+        "amp": precision.startswith("16") or precision.startswith("bf16"),
+    }

@@ -1,0 +1,214 @@
+"""Out-of-core prediction: chunk by chunk into a Zarr/HDF5 store, resumable, split over ranks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from connectomics.data.errors import DataError
+from connectomics.data.inference.engine import Model, SlidingWindowPredictor, output_scale
+from connectomics.data.inference.grid import chunk_boxes
+from connectomics.data.inference.options import OptionError, resolve_options
+from connectomics.data.inference.store import (
+    STORE_CLASSES,
+    PredictionStore,
+    StoreTarget,
+    parse_output_path,
+)
+
+STORE_VERSION = 1
+
+
+@dataclass
+class StoreReport:
+    """What one predict_to_store call did."""
+
+    path: str
+    key: str
+    shape: tuple[int, ...]
+    chunk_size: tuple[int, ...]
+    n_chunks: int
+    computed: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+
+
+def model_fingerprint(model: Model) -> str:
+    """Hash of a module's parameters and buffers (values, shapes, dtypes), else its name."""
+    if not isinstance(model, torch.nn.Module):
+        return f"{type(model).__module__}.{getattr(model, '__qualname__', type(model).__name__)}"
+    digest = hashlib.sha256()
+    for tensor in model.state_dict().values():
+        if not isinstance(tensor, torch.Tensor):
+            continue
+        flat = tensor.detach().to("cpu").contiguous().reshape(-1)
+        digest.update(f"{tuple(tensor.shape)}{tensor.dtype}".encode())
+        digest.update(flat.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def run_hash(description: dict[str, Any]) -> str:
+    """Stable short hash of a JSON-able run description."""
+    text = json.dumps(description, sort_keys=True, default=list)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _existing_problem(target: StoreTarget, meta: dict[str, Any] | None, digest: str) -> str:
+    if meta is None:
+        return (
+            f"output {target} exists and was not written by connectomics inference; "
+            "pass overwrite=True (--overwrite) to replace it or choose another output path"
+        )
+    return (
+        f"output {target} holds a prediction of a different model or options (run hash "
+        f"{meta.get('hash')} != {digest}); refusing to mix them: pass overwrite=True "
+        "(--overwrite) to replace it or choose another output path"
+    )
+
+
+def _prepare_as_writer(
+    target: StoreTarget,
+    digest: str,
+    create: Callable[[], PredictionStore],
+    resume: bool,
+    overwrite: bool,
+) -> PredictionStore:
+    store = STORE_CLASSES[target.format].open(target)  # type: ignore[attr-defined]
+    if store is None:
+        return create()
+    meta = store.metadata()
+    if overwrite:
+        store.close()
+        return create()
+    if meta is None or meta.get("hash") != digest:
+        store.close()
+        raise DataError(_existing_problem(target, meta, digest))
+    if not resume:
+        store.close()
+        raise DataError(
+            f"output {target} already exists (same model and options); pass resume=True to "
+            "finish it, or overwrite=True (--overwrite) to recompute it"
+        )
+    return store
+
+
+def _wait_for_store(target: StoreTarget, digest: str, timeout: float) -> PredictionStore:
+    """Ranks > 0: wait until rank 0 has created (or validated) the store of this run."""
+    deadline = time.monotonic() + timeout
+    while True:
+        store = STORE_CLASSES[target.format].open(target)  # type: ignore[attr-defined]
+        meta = store.metadata() if store is not None else None
+        if meta is not None:
+            if meta.get("hash") == digest:
+                return store  # type: ignore[return-value]
+            raise DataError(_existing_problem(target, meta, digest))
+        if time.monotonic() > deadline:
+            raise DataError(
+                f"timed out after {timeout:.0f}s waiting for rank 0 to create {target}; "
+                "check rank 0's error"
+            )
+        time.sleep(0.2)
+
+
+def predict_to_store(
+    model: Model,
+    image: Any,
+    output_path: str | Path,
+    chunk_size: Any,
+    *,
+    rank: int = 0,
+    world_size: int = 1,
+    resume: bool = True,
+    overwrite: bool = False,
+    output_format: str | None = None,
+    model_id: str | None = None,
+    barrier: Callable[[], None] | None = None,
+    wait_timeout: float = 600.0,
+    **options: Any,
+) -> StoreReport:
+    """Predict `image` chunk by chunk into a Zarr (default) or HDF5 store at `output_path`.
+
+    Memory is bounded by one chunk plus its halo (the global windows touching it). Rank r of
+    world_size takes chunks r, r + world_size, ...; all ranks write one Zarr store (HDF5 allows
+    one writer only). Finished chunks are recorded; with resume=True an existing store of the
+    same run (model, options, input shape, chunking) is completed without recomputing them.
+    A store of another run is never overwritten unless overwrite=True. `barrier` (e.g. the DDP
+    strategy's) lets ranks wait for rank 0 to prepare the store; without it they poll for it.
+    """
+    opts = resolve_options(**options)
+    if not 0 <= rank < world_size:
+        raise OptionError(f"rank={rank} must lie in [0, world_size={world_size})")
+    target = parse_output_path(output_path, output_format)
+    if target.format == "h5" and world_size > 1:
+        raise DataError(
+            f"HDF5 output {target.path} cannot be written by {world_size} processes (HDF5 has "
+            "no safe concurrent writes); use a .zarr output for multi-process prediction"
+        )
+    if overwrite and world_size > 1 and barrier is None:
+        raise OptionError(
+            "overwrite=True with several processes needs barrier= (e.g. the DDP strategy's "
+            "barrier) so that no rank writes into the store before rank 0 has replaced it"
+        )
+    predictor = SlidingWindowPredictor(model, image, opts)
+    chunk = tuple(int(c) for c in chunk_size) if chunk_size is not None else ()
+    if len(chunk) != opts.ndim or min(chunk) < 1:
+        raise OptionError(
+            f"chunk_size={list(chunk)} needs {opts.ndim} positive sizes (one per spatial axis)"
+        )
+    chunk = tuple(min(c, s) for c, s in zip(chunk, predictor.shape))
+    boxes = chunk_boxes(predictor.shape, chunk)
+    description = {
+        "version": STORE_VERSION,
+        "options": opts.value_fields(),
+        "model": model_id or model_fingerprint(model),
+        "input_shape": list(predictor.image.shape),
+        "input_dtype": str(np.dtype(predictor.image.dtype)),
+        "chunk_size": list(chunk),
+    }
+    digest = run_hash(description)
+
+    def create() -> PredictionStore:
+        channels = predictor.output_channels()
+        meta = {
+            "hash": digest,
+            "run": description,
+            "value_range": output_scale(predictor),
+            "chunk_size": list(chunk),
+        }
+        return STORE_CLASSES[target.format].create(  # type: ignore[attr-defined]
+            target,
+            (channels, *predictor.shape),
+            (channels, *chunk),
+            opts.output_dtype,
+            len(boxes),
+            meta,
+        )
+
+    if rank == 0:
+        store = _prepare_as_writer(target, digest, create, resume, overwrite)
+        if barrier is not None:
+            barrier()
+    else:
+        if barrier is not None:
+            barrier()
+        store = _wait_for_store(target, digest, wait_timeout)
+
+    report = StoreReport(str(target.path), target.key, predictor.shape, chunk, len(boxes))
+    try:
+        done = store.done_flags()
+        for chunk_id in range(rank, len(boxes), world_size):
+            if done[chunk_id]:
+                report.skipped.append(chunk_id)
+                continue
+            store.write(boxes[chunk_id], predictor.predict_box(boxes[chunk_id]))
+            store.mark_done(chunk_id)
+            report.computed.append(chunk_id)
+    finally:
+        store.close()
+    return report
