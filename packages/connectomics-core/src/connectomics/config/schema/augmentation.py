@@ -17,6 +17,9 @@ class Rotate90Config:
 
     enabled: bool = True
     prob: float = 0.5
+    # Added: rotate in the (y, x) plane only. null: decide from data.patch_size (all planes
+    # only for a cubic 3D patch). Skipped when the y and x patch sizes differ.
+    in_plane_only: bool | None = None
 
 
 @dataclass
@@ -27,6 +30,10 @@ class ElasticConfig:
     prob: float = 0.3
     sigma_range: list[float] = field(default_factory=lambda: [5.0, 8.0])
     magnitude_range: list[float] = field(default_factory=lambda: [50.0, 150.0])
+    # Added: 2D samples use MONAI's grid-based Rand2DElastic (control-point spacing in
+    # pixels, displacement magnitude in grid units).
+    grid_spacing: int = 16
+    grid_magnitude_range: list[float] = field(default_factory=lambda: [1.0, 2.0])
 
 
 @dataclass
@@ -83,6 +90,9 @@ class MissingSectionConfig:
     enabled: bool = False
     prob: float = 0.2
     num_sections: int = 2
+    # Added: value (normalised intensity) of a lost section, and the std of its faint noise.
+    fill_value: float = 0.0
+    noise_std: float = 0.01
 
 
 @dataclass
@@ -92,6 +102,8 @@ class MissingPartsConfig:
     enabled: bool = False
     prob: float = 0.2
     max_size_ratio: float = 0.3
+    # Added: value the hole is filled with.
+    fill_value: float = 0.0
 
 
 @dataclass

@@ -1,0 +1,102 @@
+"""`build_augmentations(cfg)`: the enabled data.augmentation sections as one seeded Compose."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from connectomics.data.augment.registry import AUGMENTATION_REGISTRY
+from monai.transforms import Compose
+
+AUGMENT_KEYS = ("image", "label", "mask")
+
+# Geometry first (labels move with the image), then EM artefacts, then intensity.
+ORDER = (
+    "flip",
+    "rotate90",
+    "elastic",
+    "misalignment",
+    "missing_section",
+    "missing_parts",
+    "motion_blur",
+    "cut_blur",
+    "cut_noise",
+    "gamma",
+    "contrast_brightness",
+    "blur",
+    "noise",
+)
+
+
+def _config_error(message: str) -> Exception:
+    try:
+        from connectomics.config.errors import ConfigError
+    except ImportError:  # core's errors module may not exist yet in a partial install
+        return ValueError(message)
+    return ConfigError(message)
+
+
+def section_dict(section: Any) -> dict[str, Any]:
+    """A config section (DictConfig, dataclass or mapping) as a plain dict."""
+    if section is None:
+        return {}
+    try:
+        from omegaconf import DictConfig, OmegaConf
+
+        if isinstance(section, DictConfig):
+            return dict(OmegaConf.to_container(section, resolve=True))
+    except ImportError:
+        pass
+    if dataclasses.is_dataclass(section):
+        return dataclasses.asdict(section)
+    if isinstance(section, Mapping):
+        return dict(section)
+    return dict(vars(section))
+
+
+def _resolve_rotate90(section: dict[str, Any], patch_size: Sequence[int]) -> dict[str, Any]:
+    """Decide the rotation planes from the patch: out of plane only for cubic 3D patches."""
+    cubic = len(patch_size) == 3 and len(set(patch_size)) == 1
+    in_plane_only = section.get("in_plane_only")
+    if in_plane_only is None:
+        in_plane_only = not cubic
+    if not in_plane_only and not cubic:
+        raise _config_error(
+            f"data.augmentation.rotate90.in_plane_only: false needs a cubic patch, got "
+            f"data.patch_size={list(patch_size)}; set it to true (or null) or use a cubic patch"
+        )
+    section["in_plane_only"] = bool(in_plane_only)
+    section["square_plane"] = patch_size[-1] == patch_size[-2]
+    return section
+
+
+def build_augmentations(cfg: Any, keys: Sequence[str] = AUGMENT_KEYS) -> Compose:
+    """Enabled augmentations of `cfg.data.augmentation` over image/label/mask (missing keys
+    are skipped); an empty Compose when data.augmentation.enabled is false. Seed it with
+    `.set_random_state(seed)`."""
+    data = cfg.data if hasattr(cfg, "data") else cfg
+    augmentation = data.augmentation
+    patch_size = [int(p) for p in data.patch_size]
+    if len(patch_size) not in (2, 3):
+        raise _config_error(
+            f"data.patch_size must be (z, y, x) or (y, x) for augmentation, got {patch_size}"
+        )
+    if not getattr(augmentation, "enabled", True):
+        return Compose([])
+    names = [n for n in ORDER if n in AUGMENTATION_REGISTRY]
+    names += [n for n in AUGMENTATION_REGISTRY if n not in ORDER]
+    transforms = []
+    for name in names:
+        section = section_dict(getattr(augmentation, name, None))
+        if not section or not section.get("enabled", False):
+            continue
+        prob = float(section.get("prob", 0.0))
+        if not 0.0 <= prob <= 1.0:
+            raise _config_error(f"data.augmentation.{name}.prob must be in [0, 1], got {prob}")
+        if name == "rotate90":
+            section = _resolve_rotate90(section, patch_size)
+        transform = AUGMENTATION_REGISTRY[name](section, tuple(keys), len(patch_size))
+        if transform is not None:
+            transforms.append(transform)
+    return Compose(transforms)

@@ -1,0 +1,58 @@
+"""Cut-noise: Gaussian noise inside a random cuboid of the image."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from connectomics.data.augment.base import RandomSampleTransform, image_range, random_box
+from connectomics.data.augment.registry import register_augmentation
+
+
+class RandCutNoised(RandomSampleTransform):
+    """Add noise of std `scale` to a cuboid of `length_ratio` of each axis (clipped to the
+    image's range); label and mask unchanged."""
+
+    def __init__(
+        self,
+        keys: Sequence[str],
+        prob: float = 0.2,
+        length_ratio: float = 0.25,
+        scale: float = 0.2,
+    ) -> None:
+        super().__init__(keys, prob)
+        self.length_ratio = float(length_ratio)
+        self.scale = float(scale)
+        self._box: tuple[slice, ...] = ()
+        self._seed = 0
+
+    def randomize_for(self, shape: tuple[int, ...]) -> None:
+        """Choose the cuboid."""
+        self._box = random_box(self.R, shape[1:], self.length_ratio)
+        self._seed = int(self.R.randint(0, 2**31 - 1))
+
+    def apply(self, index: int, array: np.ndarray) -> np.ndarray:
+        """Add the noise inside the cuboid of the image."""
+        if index != 0:
+            return array
+        low, high = image_range(array)
+        out = array.astype(np.float32, copy=True)
+        region = out[(slice(None), *self._box)]
+        scale = self.scale * max(high - low, 1e-6)
+        noise = np.random.default_rng(self._seed).normal(0.0, scale, region.shape)
+        out[(slice(None), *self._box)] = np.clip(region + noise, low, high)
+        return out
+
+
+@register_augmentation("cut_noise")
+def build_cut_noise(
+    section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int
+) -> RandCutNoised:
+    """Noise in a random cuboid."""
+    return RandCutNoised(
+        keys,
+        prob=float(section.get("prob", 0.2)),
+        length_ratio=float(section.get("length_ratio", 0.25)),
+        scale=float(section.get("scale", 0.2)),
+    )
