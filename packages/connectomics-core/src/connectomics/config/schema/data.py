@@ -35,8 +35,9 @@ class DataConfig:
     image_key: str = "raw"
     label_key: str = "label"
     mask_key: str = "mask"
-    # Crop size (z, y, x) for 3D or (y, x) for 2D.
-    patch_size: list[int] = field(default_factory=lambda: [32, 128, 128])
+    # Crop size (z, y, x) for 3D or (y, x) for 2D. The default is CPU-sized; GPU runs use
+    # larger crops (the tutorials use [32, 128, 128] and [18, 160, 160]).
+    patch_size: list[int] = field(default_factory=lambda: [16, 64, 64])
     batch_size: int = 2
     num_workers: int = 0
     persistent_workers: bool = True

@@ -1,0 +1,118 @@
+"""Datasets and test volumes from a config (`build_train_dataset`, `build_val_dataset`...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectomics.data.datasets.pipeline import build_pipeline
+from connectomics.data.datasets.random_crop import RandomCropDataset
+from connectomics.data.datasets.sources import VolumeSource, open_sources
+from connectomics.data.datasets.split import split_volume
+from connectomics.data.errors import DataError
+from connectomics.data.io import Volume
+
+
+def _split_source(source: VolumeSource, data: Any, part: int) -> VolumeSource:
+    """The train (part 0) or validation (part 1) view of every volume of a source; each part
+    is at least one patch long along the split axis."""
+    fraction, axis = data.val_split, int(data.split_axis)
+    patch = list(data.patch_size)
+    patch = [1, *patch] if len(patch) == 2 else patch
+    if not 0 <= axis < 3:
+        raise DataError(f"data.split_axis must be 0, 1 or 2 (z, y, x), got {axis}")
+
+    def view(volume: Volume | None, spatial_axis: int) -> Volume | None:
+        if volume is None:
+            return None
+        # 4D images carry a leading channel axis; 2D volumes are a single z slice.
+        index = spatial_axis + (1 if volume.ndim == 4 else 0) - (1 if volume.ndim == 2 else 0)
+        if index < 0:
+            raise DataError("data.split_axis 0 (z) cannot split a 2D volume; use 1 or 2")
+        return split_volume(volume, fraction, index, patch[axis])[part]
+
+    name = f"{source.name}[{'train' if part == 0 else 'val'}]"
+    return VolumeSource(
+        name, view(source.image, axis), view(source.label, axis), view(source.mask, axis)
+    )
+
+
+def train_sources(cfg: Any) -> list[VolumeSource]:
+    """Training volumes, minus the held-out part when ``data.val_split`` is set."""
+    data = cfg.data
+    sources = open_sources(data, "train")
+    if not sources:
+        raise DataError("data.train_image is not set; point it at the training volume(s)")
+    if any(source.label is None for source in sources):
+        raise DataError("data.train_label is not set; training needs a label for every image")
+    if data.val_split is not None and data.val_image is None:
+        sources = [_split_source(s, data, 0) for s in sources]
+    return _maybe_cache(sources, data)
+
+
+def val_sources(cfg: Any) -> list[VolumeSource]:
+    """Validation volumes: ``data.val_image`` or the ``val_split`` part of the training ones."""
+    data = cfg.data
+    if data.val_image is not None:
+        sources = open_sources(data, "val")
+    elif data.val_split is not None:
+        sources = [_split_source(s, data, 1) for s in open_sources(data, "train")]
+    else:
+        return []
+    return _maybe_cache(sources, data)
+
+
+def _maybe_cache(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
+    # Crops are random positions in whole volumes, so MONAI's CacheDataset (which caches
+    # per-item transform outputs) does not fit; caching here reads each volume once.
+    return [source.cached() for source in sources] if data.cache else sources
+
+
+def build_train_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset:
+    """Random training crops (`data.iterations_per_epoch` per epoch) with augmentations and
+    targets; ``transform`` replaces that pipeline when given (None: raw crops)."""
+    data = cfg.data
+    if transform == "default":
+        transform = build_pipeline(cfg, train=True)
+    return RandomCropDataset(
+        train_sources(cfg),
+        patch_size=list(data.patch_size),
+        length=data.iterations_per_epoch,
+        transform=transform,
+        normalize=data.normalize,
+        min_foreground=data.min_foreground,
+        min_instances=data.min_instances,
+        reject_max_tries=data.reject_max_tries,
+    )
+
+
+def build_val_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset | None:
+    """`data.val_iterations` fixed crops (seeded by system.seed) with targets, or None when
+    neither data.val_image nor data.val_split is set."""
+    data = cfg.data
+    sources = val_sources(cfg)
+    if not sources:
+        return None
+    if any(source.label is None for source in sources):
+        raise DataError("data.val_label is not set; validation needs a label for every image")
+    if transform == "default":
+        transform = build_pipeline(cfg, train=False)
+    return RandomCropDataset(
+        sources,
+        patch_size=list(data.patch_size),
+        length=data.val_iterations,
+        transform=transform,
+        normalize=data.normalize,
+        min_foreground=data.min_foreground,
+        min_instances=data.min_instances,
+        reject_max_tries=data.reject_max_tries,
+        deterministic=True,
+        seed=int(cfg.system.seed),
+    )
+
+
+def build_test_volumes(cfg: Any) -> list[tuple[str, Volume, Volume | None]]:
+    """(name, lazy image, lazy label or None) for every ``data.test_image``."""
+    sources = open_sources(cfg.data, "test")
+    if not sources:
+        raise DataError("data.test_image is not set; point it at the volume(s) to predict")
+    return [(source.name, source.image, source.label) for source in sources]

@@ -1,0 +1,127 @@
+"""`RandomCropDataset`: a virtual epoch of random (or per-index fixed) crops from volumes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from connectomics.data.datasets.crop_sampler import CropSampler
+from connectomics.data.datasets.normalize import normalize_image
+from connectomics.data.datasets.sources import VolumeSource
+from connectomics.data.errors import DataError
+from torch.utils.data import Dataset
+
+
+class RandomCropDataset(Dataset):
+    """Random crops of ``patch_size`` from one or many volumes, ``length`` per epoch.
+
+    Samples are dicts with ``image`` float32 (C, *spatial), ``label`` int64 (1, *spatial),
+    optional ``mask`` float32 and ``meta``; ``transform`` (augmentations then targets) is
+    applied last. A 2-element ``patch_size`` draws single z slices, giving (C, Y, X) crops.
+    With ``deterministic=True`` index i always gives the same crop (seeded by ``seed`` and
+    i), as validation needs; otherwise each process draws from its own generator seeded by
+    ``torch.initial_seed()``, which differs between DataLoader workers and runs.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[VolumeSource],
+        patch_size: Sequence[int],
+        length: int,
+        transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        normalize: str = "scale",
+        min_foreground: float = 0.0,
+        min_instances: int = 0,
+        reject_max_tries: int = 50,
+        deterministic: bool = False,
+        seed: int = 0,
+    ) -> None:
+        patch_size = tuple(int(p) for p in patch_size)
+        if len(patch_size) not in (2, 3) or min(patch_size) < 1:
+            raise DataError(
+                f"data.patch_size must be (z, y, x) or (y, x) positive sizes, got {patch_size}"
+            )
+        if int(length) < 1:
+            raise DataError(f"dataset length (iterations per epoch) must be >= 1, got {length}")
+        self.patch_size = patch_size
+        self.is_2d = len(patch_size) == 2
+        crop = (1, *patch_size) if self.is_2d else patch_size
+        self.sampler = CropSampler(sources, crop, min_foreground, min_instances, reject_max_tries)
+        self.sources = self.sampler.sources
+        self.length = int(length)
+        self.transform = transform
+        self.normalize = normalize
+        normalize_image(np.zeros(1, np.uint8), normalize)  # validate the mode early
+        self.deterministic = deterministic
+        self.seed = int(seed)
+        self._rng: np.random.Generator | None = None
+        self._rng_owner: tuple[int, int] | None = None
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_rng"] = None
+        state["_rng_owner"] = None
+        return state
+
+    def rng_for(self, index: int) -> np.random.Generator:
+        """The generator for ``index``: fixed per index, or this process's own stream."""
+        if self.deterministic:
+            return np.random.default_rng([self.seed, int(index)])
+        info = torch.utils.data.get_worker_info()
+        owner = (os.getpid(), -1 if info is None else info.id)
+        if self._rng is None or self._rng_owner != owner:
+            # DDP ranks may share torch's seed (seed_everything), so the rank is mixed in too.
+            distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+            rank = torch.distributed.get_rank() if distributed else 0
+            self._rng = np.random.default_rng([torch.initial_seed(), owner[1] + 1, rank])
+            self._rng_owner = owner
+        return self._rng
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        if not -self.length <= index < self.length:
+            raise IndexError(f"index {index} out of range for {self.length} crops")
+        choice = self.sampler.sample(self.rng_for(index))
+        source = self.sources[choice.volume]
+        region = self.sampler.region(choice.origin)
+        image = self.sampler.read(source.image, source, region)
+        if image.ndim == len(region):
+            image = image[None]
+        sample: dict[str, Any] = {"image": normalize_image(image, self.normalize)}
+        if source.label is not None:
+            label = choice.label
+            if label is None:
+                label = self.sampler.read(source.label, source, region)
+            sample["label"] = label[None].astype(np.int64)
+        if source.mask is not None:
+            mask = (
+                choice.mask
+                if choice.mask is not None
+                else self.sampler.read(source.mask, source, region)
+            )
+            sample["mask"] = (mask[None] > 0).astype(np.float32)
+        if self.is_2d:
+            for key in ("image", "label", "mask"):
+                if key in sample:
+                    sample[key] = sample[key][:, 0]
+        for key in ("image", "label", "mask"):
+            if key in sample:
+                sample[key] = torch.from_numpy(np.ascontiguousarray(sample[key]))
+        sample["meta"] = {
+            "volume": source.name,
+            "origin": choice.origin,
+            "accepted": choice.accepted,
+        }
+        if self.transform is not None:
+            sample = self.transform(sample)
+        return sample
+
+    @property
+    def fallbacks(self) -> int:
+        """Crops (in this process) taken as best-seen after reject_max_tries failed tries."""
+        return self.sampler.fallbacks

@@ -1,0 +1,107 @@
+"""Config paths (files, globs, lists, "file.h5:key") to matched image/label/mask volumes."""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connectomics.data.errors import DataError
+from connectomics.data.io import ArrayVolume, Volume, open_volume
+from connectomics.data.io.paths import split_key
+
+
+@dataclass
+class VolumeSource:
+    """One training/validation/test volume: image plus optional label and mask, same grid."""
+
+    name: str
+    image: Volume
+    label: Volume | None = None
+    mask: Volume | None = None
+
+    def __post_init__(self) -> None:
+        spatial = spatial_shape(self.image)
+        for role in ("label", "mask"):
+            other = getattr(self, role)
+            if other is not None and tuple(other.shape) != spatial:
+                raise DataError(
+                    f"{role} {other!r} has shape {tuple(other.shape)} but image {self.image!r} "
+                    f"has spatial shape {spatial}; they must cover the same voxels"
+                )
+
+    def cached(self) -> VolumeSource:
+        """The same source with every volume read into memory once."""
+        return VolumeSource(
+            self.name,
+            *(
+                None if v is None else ArrayVolume(v.read(), v.voxel_size, v.path, v.key)
+                for v in (self.image, self.label, self.mask)
+            ),
+        )
+
+
+def spatial_shape(image: Volume) -> tuple[int, ...]:
+    """Spatial shape of an image: a 4D image's leading axis is channels."""
+    return tuple(image.shape[1:]) if image.ndim == 4 else tuple(image.shape)
+
+
+def expand_paths(spec: Any, option: str) -> list[str]:
+    """Expand a path, glob or list of them (a "file:key" suffix is kept) into file paths."""
+    if spec is None:
+        return []
+    items = [spec] if isinstance(spec, (str, Path)) else list(spec)
+    paths: list[str] = []
+    for item in items:
+        file, key = split_key(str(item))
+        matches = sorted(glob.glob(file)) if glob.has_magic(file) else [file]
+        if not matches:
+            raise DataError(f"{option}: no file matches the pattern {file!r}; check the path")
+        for match in matches:
+            if not Path(match).exists():
+                raise DataError(f"{option}: volume file {match!r} does not exist; check the path")
+            paths.append(match if key is None else f"{match}:{key}")
+    return paths
+
+
+def open_with_default_key(path: str, default_key: str | None, option: str) -> Volume:
+    """Open ``path``; HDF5/zarr files without a key use ``default_key`` or their only array."""
+    file, key = split_key(path)
+    if key is not None or Path(file).suffix.lower() not in (".h5", ".hdf5", ".hdf", ".zarr"):
+        return open_volume(path)
+    try:
+        return open_volume(file, default_key)
+    except DataError as missing:
+        try:
+            return open_volume(file, None)
+        except DataError:
+            raise DataError(f"{option}: {missing}") from None
+
+
+def open_sources(data_cfg: Any, stage: str) -> list[VolumeSource]:
+    """Open the ``{stage}_image/label/mask`` volumes of the data config, matched by order."""
+    images = expand_paths(data_cfg.get(f"{stage}_image"), f"data.{stage}_image")
+    labels = expand_paths(data_cfg.get(f"{stage}_label"), f"data.{stage}_label")
+    masks = expand_paths(data_cfg.get(f"{stage}_mask"), f"data.{stage}_mask")
+    for option, paths in ((f"data.{stage}_label", labels), (f"data.{stage}_mask", masks)):
+        if paths and len(paths) != len(images):
+            raise DataError(
+                f"{option} lists {len(paths)} volumes but data.{stage}_image lists "
+                f"{len(images)}; give one per image, in the same order"
+            )
+    sources = []
+    for i, image_path in enumerate(images):
+        image = open_with_default_key(image_path, data_cfg.image_key, f"data.{stage}_image")
+        label = (
+            open_with_default_key(labels[i], data_cfg.label_key, f"data.{stage}_label")
+            if labels
+            else None
+        )
+        mask = (
+            open_with_default_key(masks[i], data_cfg.mask_key, f"data.{stage}_mask")
+            if masks
+            else None
+        )
+        sources.append(VolumeSource(Path(split_key(image_path)[0]).stem, image, label, mask))
+    return sources

@@ -1,0 +1,278 @@
+"""Writing volumes: `write_volume` for whole arrays, `create_volume` for chunked outputs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from connectomics.data.errors import DataError
+from connectomics.data.io.paths import detect_format, split_key
+from connectomics.data.io.volume import Volume, check_dtype, clean_voxel_size
+
+DEFAULT_KEY = "data"
+DEFAULT_CHUNK = 64
+
+
+def default_chunks(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Chunks of up to 64 voxels per spatial axis; a leading channel axis stays whole."""
+    spatial = shape[-3:] if len(shape) >= 3 else shape
+    lead = shape[: len(shape) - len(spatial)]
+    return tuple(lead) + tuple(max(1, min(s, DEFAULT_CHUNK)) for s in spatial)
+
+
+class WritableVolume(Volume):
+    """A chunked HDF5, zarr or .npy array open for writing; reopens lazily after pickling."""
+
+    def __init__(self, path: str, key: str | None, kind: str) -> None:
+        self.path = path
+        self.key = key
+        self.kind = kind
+        handle = self.handle
+        self.shape = tuple(handle.shape)
+        self.dtype = np.dtype(handle.dtype)
+        self.chunks = getattr(handle, "chunks", None)
+        attrs = self.attrs
+        self.voxel_size = clean_voxel_size(attrs.get("voxel_size"), self.ndim) if attrs else None
+
+    def _open(self) -> Any:
+        if self.kind == "hdf5":
+            from connectomics.data.io.hdf5 import open_h5_file
+
+            return open_h5_file(self.path, "r+")[self.key]
+        if self.kind == "zarr":
+            from connectomics.data.io.zarr_store import open_zarr_array
+
+            return open_zarr_array(self.path, self.key, mode="r+")
+        return np.load(self.path, mmap_mode="r+")
+
+    @property
+    def attrs(self) -> Any:
+        """The array's attributes (a dict for .npy, which has none on disk)."""
+        return getattr(self.handle, "attrs", {})
+
+    def _read(self, region: tuple[slice, ...]) -> np.ndarray:
+        return np.asarray(self.handle[region])
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self.handle[index] = value
+
+    def flush(self) -> None:
+        """Push pending writes to disk."""
+        handle = self._handle_obj
+        if self.kind == "hdf5" and handle is not None:
+            handle.file.flush()
+        elif self.kind == "npy" and handle is not None:
+            handle.flush()
+
+    def close(self) -> None:
+        """Flush and close this process's handle."""
+        self.flush()
+        handle, self._handle_obj = self._handle_obj, None
+        if self.kind == "hdf5" and handle is not None:
+            handle.file.close()
+
+    def __enter__(self) -> WritableVolume:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _exists_error(where: str) -> DataError:
+    return DataError(
+        f"{where} already exists; pass overwrite=True to replace it "
+        "(or mode='a' to reopen it) or choose another path"
+    )
+
+
+def create_volume(
+    path: str | Path,
+    shape: tuple[int, ...] | list[int],
+    dtype: Any,
+    chunks: tuple[int, ...] | list[int] | None = None,
+    key: str | None = None,
+    voxel_size: Any = None,
+    mode: str = "w",
+    overwrite: bool = False,
+    zarr_format: int | None = None,
+    fill_value: Any = 0,
+) -> WritableVolume:
+    """Create a chunked on-disk array (.zarr, .h5/.hdf5 or .npy) and return it for writing.
+
+    ``mode="a"`` reopens an existing array of the same shape and dtype (or creates it);
+    ``mode="w"`` refuses to replace an existing one unless ``overwrite=True``.
+    """
+    if mode not in ("w", "a"):
+        raise DataError(f"create_volume mode must be 'w' or 'a', got {mode!r}")
+    file, key = split_key(path, key)
+    kind = detect_format(file, must_exist=False)
+    if kind not in ("hdf5", "zarr", "npy"):
+        raise DataError(
+            f"create_volume writes .zarr, .h5/.hdf5 or .npy, not {file!r}; "
+            "use write_volume for TIFF or PNG"
+        )
+    shape = tuple(int(s) for s in shape)
+    dtype = check_dtype(dtype, f"new volume {file!r}")
+    chunks = tuple(int(c) for c in chunks) if chunks is not None else default_chunks(shape)
+    if len(chunks) != len(shape):
+        raise DataError(f"chunks {chunks} must have one size per axis of shape {shape}")
+    if kind == "hdf5":
+        key = key or DEFAULT_KEY
+        created = _create_hdf5(file, key, shape, dtype, chunks, mode, overwrite, fill_value)
+    elif kind == "zarr":
+        created = _create_zarr(
+            file, key, shape, dtype, chunks, mode, overwrite, zarr_format, fill_value
+        )
+    else:
+        created = _create_npy(file, shape, dtype, mode, overwrite)
+    volume = WritableVolume(file, key, kind)
+    if not created and (volume.shape != shape or volume.dtype != dtype):
+        raise DataError(
+            f"existing {volume!r} does not match the requested shape {shape} and dtype "
+            f"{dtype}; use overwrite=True to replace it"
+        )
+    if voxel_size is not None and kind != "npy":
+        volume.attrs["voxel_size"] = [float(v) for v in voxel_size]
+        volume.voxel_size = clean_voxel_size(voxel_size, len(shape))
+    return volume
+
+
+def _create_hdf5(
+    file: str,
+    key: str,
+    shape: tuple,
+    dtype: np.dtype,
+    chunks: tuple,
+    mode: str,
+    overwrite: bool,
+    fill_value: Any,
+) -> bool:
+    """Create the dataset; return False when ``mode='a'`` found it already there."""
+    from connectomics.data.io.hdf5 import open_h5_file
+
+    Path(file).parent.mkdir(parents=True, exist_ok=True)
+    with open_h5_file(file, "a") as h5:
+        if key in h5:
+            if mode == "a" and not overwrite:
+                return False
+            if not overwrite:
+                raise _exists_error(f"dataset {key!r} in {file!r}")
+            del h5[key]
+        h5.create_dataset(
+            key,
+            shape=shape,
+            dtype=dtype,
+            chunks=chunks,
+            compression="gzip",
+            compression_opts=1,
+            fillvalue=fill_value,
+        )
+    return True
+
+
+def _create_zarr(
+    file: str,
+    key: str | None,
+    shape: tuple,
+    dtype: np.dtype,
+    chunks: tuple,
+    mode: str,
+    overwrite: bool,
+    zarr_format: int | None,
+    fill_value: Any,
+) -> bool:
+    """Create the zarr array (at the root, or at ``key`` inside a group)."""
+    import zarr
+
+    if zarr_format not in (None, 2, 3):
+        raise DataError(f"zarr_format must be 2 or 3, got {zarr_format!r}")
+    options = dict(shape=shape, dtype=dtype, chunks=chunks, fill_value=fill_value)
+    if zarr_format is not None:
+        options["zarr_format"] = zarr_format
+    if key is None:
+        if Path(file).exists():
+            if mode == "a" and not overwrite:
+                return False
+            if not overwrite:
+                raise _exists_error(f"zarr store {file!r}")
+            shutil.rmtree(file)
+        zarr.create_array(store=file, **options)
+        return True
+    group_options = {"zarr_format": zarr_format} if zarr_format is not None else {}
+    try:
+        group = zarr.open_group(store=file, mode="a", **group_options)
+    except Exception as error:
+        raise DataError(
+            f"{file!r} is not a zarr group, cannot add array {key!r}: {error}"
+        ) from None
+    if key in group:
+        if mode == "a" and not overwrite:
+            return False
+        if not overwrite:
+            raise _exists_error(f"array {key!r} in {file!r}")
+    group.create_array(key, overwrite=overwrite, **options)
+    return True
+
+
+def _create_npy(file: str, shape: tuple, dtype: np.dtype, mode: str, overwrite: bool) -> bool:
+    """Create a .npy file and memory-map it."""
+    if Path(file).exists():
+        if mode == "a" and not overwrite:
+            return False
+        if not overwrite:
+            raise _exists_error(f"file {file!r}")
+    Path(file).parent.mkdir(parents=True, exist_ok=True)
+    np.lib.format.open_memmap(file, mode="w+", dtype=dtype, shape=shape).flush()
+    return True
+
+
+def write_volume(
+    path: str | Path,
+    array: Any,
+    key: str | None = None,
+    chunks: tuple[int, ...] | list[int] | None = None,
+    voxel_size: Any = None,
+    overwrite: bool = False,
+    zarr_format: int | None = None,
+) -> None:
+    """Write a whole array; the format follows the suffix (a suffix-less path: PNG folder)."""
+    array = np.asarray(array)
+    check_dtype(array.dtype, "array to write")
+    file, key = split_key(path, key)
+    kind = detect_format(file, must_exist=False)
+    if kind in ("hdf5", "zarr"):
+        with create_volume(
+            file,
+            array.shape,
+            array.dtype,
+            chunks=chunks,
+            key=key,
+            voxel_size=voxel_size,
+            overwrite=overwrite,
+            zarr_format=zarr_format,
+        ) as volume:
+            volume[...] = array
+        return
+    if key is not None:
+        raise DataError(f"{kind} files hold one array; drop the key {key!r} for {file!r}")
+    target = Path(file)
+    if target.exists():
+        if not overwrite:
+            raise _exists_error(f"{str(target)!r}")
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "tiff":
+        from connectomics.data.io.tiff import write_tiff
+
+        write_tiff(str(target), array, clean_voxel_size(voxel_size, array.ndim))
+    elif kind == "npy":
+        np.save(target, array)
+    else:
+        from connectomics.data.io.png import write_png_stack
+
+        write_png_stack(str(target), array)

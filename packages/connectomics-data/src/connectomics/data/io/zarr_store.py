@@ -1,0 +1,72 @@
+"""Lazy Zarr volumes (zarr v2 and v3 formats)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import zarr
+from connectomics.data.errors import DataError
+from connectomics.data.io.hdf5 import read_voxel_size
+from connectomics.data.io.volume import Volume, check_dtype, check_ndim
+
+
+def list_arrays(group: zarr.Group) -> list[str]:
+    """Paths of every array below ``group``."""
+    return sorted(name for name, _ in group.arrays()) + sorted(
+        f"{name}/{sub}" for name, child in group.groups() for sub in list_arrays(child)
+    )
+
+
+def open_zarr_array(path: str, key: str | None, mode: str = "r") -> zarr.Array:
+    """Open the array at ``path`` (optionally ``key`` inside a group); errors list the keys."""
+    try:
+        node = zarr.open(store=path, mode=mode)
+    except Exception as error:  # zarr raises many types for unreadable stores
+        raise DataError(f"cannot read zarr store {path!r} (corrupt or not zarr): {error}") from None
+    if isinstance(node, zarr.Array):
+        if key not in (None, ""):
+            raise DataError(f"{path!r} is a single zarr array; drop the key {key!r}")
+        return node
+    names = list_arrays(node)
+    if key is None:
+        if len(names) != 1:
+            raise DataError(
+                f"{path!r} holds {len(names)} arrays {names}; choose one with a key, "
+                f"e.g. '{path}:{names[0] if names else 'raw'}'"
+            )
+        key = names[0]
+    try:
+        array = node[key.strip("/")]
+    except KeyError:
+        array = None
+    if not isinstance(array, zarr.Array):
+        raise DataError(
+            f"array {key!r} not found in {path!r}; keys present: {names}. "
+            "Set the right key or use 'store.zarr:key'"
+        )
+    return array
+
+
+class ZarrVolume(Volume):
+    """An array of a zarr store, read chunk by chunk (only chunks touching the region)."""
+
+    def __init__(self, path: str, key: str | None = None, ndim: Any = None) -> None:
+        self.path = path
+        self.key = key
+        array = open_zarr_array(path, key)
+        where = path if key is None else f"{path}:{key}"
+        self.shape = tuple(array.shape)
+        check_ndim(len(self.shape), where, ndim)
+        self.dtype = check_dtype(array.dtype, where)
+        self.voxel_size = read_voxel_size(array.attrs, self.ndim)
+        self.chunks = tuple(array.chunks)
+
+    def _open(self) -> zarr.Array:
+        return open_zarr_array(self.path, self.key)
+
+    def _read(self, region: tuple[slice, ...]) -> np.ndarray:
+        try:
+            return self.handle[region]
+        except Exception as error:
+            raise DataError(f"cannot read {self!r} (corrupt chunk?): {error}") from None
