@@ -2,7 +2,34 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from connectomics.losses import builtin  # noqa: F401  (fills the registry)
+from connectomics.losses.plan import LossPlan, RoutedLoss, build_loss_plan, default_scale_weights
+from connectomics.losses.registry import (
+    LOSS_REGISTRY,
+    LossSpec,
+    build_loss_term,
+    list_losses,
+    register_loss,
+)
+from connectomics.losses.terms import LossTerm, PointwiseTerm, RegionTerm, WeightedTerm
+
 try:
     __version__ = version("connectomics-core")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
+
+__all__ = [
+    "LOSS_REGISTRY",
+    "LossPlan",
+    "LossSpec",
+    "LossTerm",
+    "PointwiseTerm",
+    "RegionTerm",
+    "RoutedLoss",
+    "WeightedTerm",
+    "build_loss_plan",
+    "build_loss_term",
+    "default_scale_weights",
+    "list_losses",
+    "register_loss",
+]

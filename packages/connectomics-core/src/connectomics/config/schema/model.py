@@ -28,11 +28,13 @@ class ModelConfig:
     # Deep supervision: losses at every decoder scale.
     deep_supervision: bool = False
     # Weight of each scale, finest first; None halves the weight at each coarser scale.
+    # The weights are normalised to sum to 1 (a weighted average over scales).
     deep_supervision_weights: list[float] | None = None
     # Loss registry names, combined as a weighted sum.
     loss_functions: list[str] = field(default_factory=lambda: ["DiceLoss"])
     loss_weights: list[float] = field(default_factory=lambda: [1.0])
-    # Keyword arguments for each loss (one mapping per loss, or empty).
+    # Keyword arguments for each loss (one mapping per loss, or empty). Dice-family losses
+    # get logits and apply sigmoid unless {softmax: true} (or {sigmoid: false}) is given.
     loss_kwargs: list[dict[str, Any]] = field(default_factory=list)
     # Output/target channels each loss sees (one list of channel indices per loss; null = all).
     loss_channels: list[Any] = field(default_factory=list)

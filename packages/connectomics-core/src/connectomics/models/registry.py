@@ -1,0 +1,72 @@
+"""Model registry: builders filled by `register_model`, looked up by `model.architecture`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from connectomics.models.errors import config_error
+from connectomics.models.options import spatial_dims
+from torch import nn
+
+ModelBuilder = Callable[[Any], nn.Module]
+PatchMultiple = Callable[[Any], list[int]]
+
+MODEL_REGISTRY: dict[str, ModelBuilder] = {}
+# Patch multiple of each registered architecture, computed from cfg.model without building.
+PATCH_MULTIPLE_REGISTRY: dict[str, PatchMultiple] = {}
+
+
+def register_model(
+    name: str, patch_multiple: PatchMultiple | None = None
+) -> Callable[[ModelBuilder], ModelBuilder]:
+    """Decorator registering `builder(cfg) -> nn.Module` as architecture `name`.
+
+    `patch_multiple(model_cfg) -> list[int]` tells config validation the per-axis multiple
+    the patch size must have; without it the model is built once to ask it.
+    """
+
+    def decorate(builder: ModelBuilder) -> ModelBuilder:
+        MODEL_REGISTRY[name] = builder
+        if patch_multiple is not None:
+            PATCH_MULTIPLE_REGISTRY[name] = patch_multiple
+        else:
+            PATCH_MULTIPLE_REGISTRY.pop(name, None)
+        return builder
+
+    return decorate
+
+
+def list_models() -> list[str]:
+    """Registered architecture names, sorted."""
+    return sorted(MODEL_REGISTRY)
+
+
+def _lookup(name: str) -> ModelBuilder:
+    if name not in MODEL_REGISTRY:
+        import difflib
+
+        close = difflib.get_close_matches(name, MODEL_REGISTRY, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise config_error(
+            f"model.architecture {name!r} is not a registered model.{hint} "
+            f"Available: {', '.join(list_models())}"
+        )
+    return MODEL_REGISTRY[name]
+
+
+def build_model(cfg: Any) -> nn.Module:
+    """The network named by `cfg.model.architecture`, configured from cfg.model and cfg.data."""
+    return _lookup(str(cfg.model.architecture))(cfg)
+
+
+def patch_multiple(cfg: Any) -> list[int]:
+    """Per-axis multiple `data.patch_size` must have for `cfg.model`, without building."""
+    name = str(cfg.model.architecture)
+    builder = _lookup(name)
+    if name in PATCH_MULTIPLE_REGISTRY:
+        return list(PATCH_MULTIPLE_REGISTRY[name](cfg.model))
+    model = builder(cfg)
+    if hasattr(model, "get_model_info"):
+        return list(model.get_model_info()["patch_multiple"])
+    return [1] * spatial_dims(cfg.model)
