@@ -2,7 +2,26 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from connectomics.config.checks.outputs import output_activations
+from connectomics.config.errors import ConfigError
+from connectomics.config.load import create_config, load_config
+from connectomics.config.packaged_tutorials import list_tutorials
+from connectomics.config.serialize import config_hash, save_config, to_yaml
+from connectomics.config.validation import validate_config
+
 try:
     __version__ = version("connectomics-core")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
+
+__all__ = [
+    "ConfigError",
+    "config_hash",
+    "create_config",
+    "list_tutorials",
+    "load_config",
+    "output_activations",
+    "save_config",
+    "to_yaml",
+    "validate_config",
+]

@@ -1,0 +1,89 @@
+"""Dot-list overrides (`training.max_epochs=5`, `data.patch_size=[16,64,64]`) on a config."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from connectomics.config.compose import type_error
+from connectomics.config.errors import ConfigError
+from connectomics.config.schema_keys import conform_value, schema_annotation, unknown_key_error
+from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException, ValidationError
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _parse_value(text: str) -> Any:
+    """A YAML value as OmegaConf's dot-list parses it (numbers, lists, mappings, null)."""
+    return OmegaConf.to_container(OmegaConf.from_dotlist([f"value={text}"]), resolve=False)["value"]
+
+
+def _split(item: str) -> tuple[str, str]:
+    key, sep, text = item.partition("=")
+    key = _INDEX.sub(r".\1", key.strip()).strip(".")
+    if not sep or not key:
+        raise ConfigError(f"override {item!r} is not key=value; write e.g. training.max_epochs=5")
+    return key, text.strip()
+
+
+def as_override_list(overrides: Iterable[str] | Mapping[str, Any] | str | None) -> list[str]:
+    """Overrides as `key=value` strings (a mapping gives one per item, values as JSON)."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, str):
+        return [overrides]
+    if isinstance(overrides, Mapping):
+        return [f"{k}={json.dumps(v)}" for k, v in overrides.items()]
+    return [str(o) for o in overrides]
+
+
+def apply_overrides(cfg: DictConfig, overrides: Iterable[str]) -> DictConfig:
+    """`cfg` with each `key=value` applied in order; ConfigError names the override and key."""
+    for item in overrides:
+        source = f"override {item!r}"
+        key, text = _split(item)
+        path = key.split(".")
+        annotation = schema_annotation(path)
+        if annotation is None:
+            raise unknown_key_error(key, source)
+        try:
+            value = _parse_value(text)
+        except OmegaConfBaseException as exc:
+            raise ConfigError(f"{source}: cannot parse value {text!r} ({exc}); quote it") from None
+        value = conform_value(value, annotation, path, source)
+        _check_indices(cfg, path, source)
+        try:
+            OmegaConf.update(cfg, key, value, merge=True)
+        except ValidationError as exc:
+            raise type_error(exc, _nest(path, value), source) from None
+        except (OmegaConfBaseException, IndexError) as exc:
+            reason = str(exc).splitlines()[0]
+            raise ConfigError(
+                f"{source}: cannot set {key} ({reason}); check the key and index"
+            ) from None
+    return cfg
+
+
+def _check_indices(cfg: DictConfig, path: list[str], source: str) -> None:
+    """An index into a list field must exist (a new item needs the whole list)."""
+    for depth, part in enumerate(path):
+        if not part.isdigit():
+            continue
+        parent = ".".join(path[:depth])
+        node = OmegaConf.select(cfg, parent, default=None)
+        if isinstance(node, ListConfig) and int(part) >= len(node):
+            raise ConfigError(
+                f"{source}: {parent} has {len(node)} item(s), so index {part} does not exist; "
+                f"set the whole list instead, e.g. {parent}=[...]"
+            )
+
+
+def _nest(path: list[str], value: Any) -> dict[str, Any]:
+    """{'a': {'b': value}} for path ['a', 'b'], to locate the offending key in messages."""
+    nested: Any = value
+    for part in reversed(path):
+        nested = {part: nested}
+    return nested

@@ -1,0 +1,252 @@
+"""validate_config on typed configs: geometry, losses, targets, names, monitors and ranges."""
+
+from __future__ import annotations
+
+import pytest
+from connectomics.config import ConfigError, validate_config
+from connectomics.config.checks import geometry
+from connectomics.config.metrics_logged import is_logged_metric
+from connectomics.config.schema import Config
+from omegaconf import OmegaConf
+
+
+def typed(**sections) -> OmegaConf:
+    return OmegaConf.merge(OmegaConf.structured(Config), sections)
+
+
+def invalid(cfg, *fragments: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        validate_config(cfg)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_schema_defaults_are_valid_and_cpu_sized():
+    cfg = typed()
+    assert validate_config(cfg) is cfg
+    assert cfg.system.num_gpus == 0 and cfg.training.precision == "32"
+    assert cfg.data.num_workers == 0
+    assert cfg.data.patch_size[0] * cfg.data.patch_size[1] * cfg.data.patch_size[2] <= 64**3
+
+
+def test_a_2d_config_is_consistent():
+    cfg = typed(
+        model={"spatial_dims": 2, "filters": [8, 16, 32]},
+        data={"patch_size": [64, 64]},
+        inference={"window_size": [128, 128], "chunk_size": [256, 256], "overlap": [0.5, 0.25]},
+    )
+    validate_config(cfg)
+
+
+@pytest.mark.parametrize(
+    ("sections", "fragments"),
+    [
+        ({"data": {"patch_size": [64, 64]}}, ["data.patch_size", "does not have 3 sizes"]),
+        ({"model": {"spatial_dims": 4}}, ["model.spatial_dims", "set it to 2 or 3"]),
+        (
+            {"model": {"strides": [[1, 2, 2], [2, 2]]}},
+            ["model.strides", "2 stride(s) for 4 levels"],
+        ),
+        (
+            {"model": {"strides": [[1, 2, 2], [1, 2], [2, 2, 2]]}},
+            ["model.strides[1]", "does not have 3 sizes"],
+        ),
+        (
+            {"inference": {"window_size": [32, 128]}},
+            ["inference.window_size", "does not have 3 sizes"],
+        ),
+        (
+            {"inference": {"window_size": [36, 128, 128]}},
+            ["inference.window_size", "not a multiple of [8, 8, 8]", "[40, 128, 128]"],
+        ),
+        ({"inference": {"chunk_size": [64, 64]}}, ["inference.chunk_size"]),
+        ({"inference": {"overlap": [0.5, 0.5]}}, ["inference.overlap", "give one value or 3"]),
+        (
+            {
+                "model": {"out_channels": 3},
+                "data": {
+                    "targets": [
+                        {"name": "affinity", "kwargs": {"offsets": [[1, 0], [0, 1], [0, 0, 1]]}}
+                    ]
+                },
+            },
+            ["data.targets[0].kwargs.offsets", "offset [1, 0] does not have 3 values"],
+        ),
+    ],
+)
+def test_geometry_mismatches(sections, fragments):
+    invalid(typed(**sections), *fragments)
+
+
+def test_anisotropic_strides_set_the_patch_multiple():
+    strides = [[1, 2, 2], [1, 2, 2], [2, 2, 2]]
+    validate_config(typed(model={"strides": strides}, data={"patch_size": [18, 160, 160]}))
+    invalid(
+        typed(model={"strides": strides}, data={"patch_size": [17, 160, 160]}),
+        "not a multiple of [2, 8, 8]",
+        "use e.g. [18, 160, 160]",
+    )
+
+
+def test_fallback_patch_multiple_without_the_model_registry(monkeypatch):
+    cfg = typed(model={"filters": [8, 16, 32]}, data={"patch_size": [12, 64, 64]})
+    assert geometry.fallback_patch_multiple(cfg) == [4, 4, 4]
+    cfg.model.strides = [[1, 2, 2], [2, 2, 2]]
+    assert geometry.fallback_patch_multiple(cfg) == [2, 4, 4]
+    monkeypatch.setattr(geometry, "optional_api", lambda module, name: None)
+    validate_config(cfg)  # 12 is a multiple of 2
+    cfg.data.patch_size = [12, 62, 64]
+    invalid(cfg, "not a multiple of [2, 4, 4]")
+
+
+def test_fallback_agrees_with_the_model_registry():
+    models = pytest.importorskip("connectomics.models")
+    if not hasattr(models, "patch_multiple"):
+        pytest.skip("connectomics.models.patch_multiple not available yet")
+    for strides in (None, [[1, 2, 2], [1, 2, 2], [2, 2, 2]]):
+        cfg = typed(model={"architecture": "unet_res_em", "strides": strides})
+        assert list(models.patch_multiple(cfg)) == geometry.fallback_patch_multiple(cfg)
+
+
+@pytest.mark.parametrize(
+    ("model", "fragments"),
+    [
+        ({"loss_functions": [], "loss_weights": []}, ["model.loss_functions", "at least one loss"]),
+        (
+            {"loss_functions": ["DiceLoss", "BCEWithLogitsLoss"], "loss_weights": [1.0]},
+            ["model.loss_weights", "1 weight(s) for 2"],
+        ),
+        ({"loss_weights": [-1.0]}, ["model.loss_weights", "negative"]),
+        ({"loss_kwargs": [{}, {}]}, ["model.loss_kwargs", "2 mapping(s) for 1"]),
+        ({"loss_channels": [[0], [0]]}, ["model.loss_channels", "2 channel list(s) for 1"]),
+        (
+            {"loss_channels": [[1]]},
+            ["model.loss_channels[0]", "channel 1 is not an output channel"],
+        ),
+        ({"loss_channels": [0]}, []),
+        ({"loss_channels": [None]}, []),
+    ],
+)
+def test_loss_plan_counts_and_channels(model, fragments):
+    cfg = typed(model=model)
+    if fragments:
+        invalid(cfg, *fragments)
+    else:
+        validate_config(cfg)
+
+
+def test_unknown_loss_name_when_the_registry_exists():
+    losses = pytest.importorskip("connectomics.losses")
+    if not hasattr(losses, "list_losses"):
+        pytest.skip("connectomics.losses.list_losses not available yet")
+    invalid(
+        typed(model={"loss_functions": ["DiceLos"]}),
+        "model.loss_functions[0]",
+        "did you mean DiceLoss?",
+    )
+
+
+def test_out_channels_follow_the_targets():
+    targets = [
+        {"name": "binary_contour"},
+        {"name": "affinity", "kwargs": {"offsets": [[1, 0, 0], [0, 4, 0]]}},
+    ]
+    validate_config(typed(model={"out_channels": 4}, data={"targets": targets}))
+    invalid(
+        typed(model={"out_channels": 5}, data={"targets": targets}),
+        "model.out_channels",
+        "produce 4 channel(s) (binary_contour: 2, affinity: 2)",
+        "set model.out_channels: 4",
+    )
+    invalid(
+        typed(data={"targets": [{"name": "binery"}]}),
+        "data.targets[0].name",
+        "did you mean binary?",
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "normal"),
+    [
+        ("32", "32"),
+        ("16-mixed", "16-mixed"),
+        ("BF16-mixed", "bf16-mixed"),
+        ("bf16", "bf16"),
+        ("64-true", "64-true"),
+        ("32.0", "32"),
+    ],
+)
+def test_precision_values_lightning_accepts(given, normal):
+    cfg = typed(training={"precision": given})
+    validate_config(cfg)
+    assert cfg.training.precision == normal
+
+
+@pytest.mark.parametrize("given", ["8", "fp16", "half", "mixed"])
+def test_precision_values_refused(given):
+    invalid(
+        typed(training={"precision": given}),
+        "training.precision",
+        "is not a precision Lightning accepts",
+    )
+
+
+@pytest.mark.parametrize(
+    ("sections", "fragments"),
+    [
+        ({"optimizer": {"name": "Adamm"}}, ["optimizer.name", "did you mean Adam"]),
+        ({"optimizer": {"lr": 0.0}}, ["optimizer.lr", "not positive"]),
+        ({"scheduler": {"name": "PolyLr"}}, ["scheduler.name", "did you mean PolyLR?"]),
+        ({"scheduler": {"min_lr": 0.1}}, ["scheduler.min_lr", "exceeds optimizer.lr"]),
+        ({"training": {"gradient_clip_algorithm": "max"}}, ["training.gradient_clip_algorithm"]),
+        (
+            {"training": {"accumulate_grad_batches": 0}},
+            ["training.accumulate_grad_batches", "at least 1"],
+        ),
+        (
+            {"checkpoint": {"monitor": "val/accuracy"}},
+            ["checkpoint.monitor", "not a metric the module logs"],
+        ),
+        ({"checkpoint": {"monitor": "val/dice"}}, ["checkpoint.mode", "set it to max"]),
+        (
+            {"checkpoint": {"filename": "{epoch}-{val/acc:.2f}"}},
+            ["checkpoint.filename", "'val/acc'"],
+        ),
+        ({"checkpoint": {"filename": "{epoch"}}, ["checkpoint.filename", "not a valid template"]),
+        (
+            {"early_stopping": {"monitor": "val_loss"}},
+            ["early_stopping.monitor", "did you mean val/loss?"],
+        ),
+        ({"scheduler": {"monitor": "val/iou2"}}, ["scheduler.monitor"]),
+        ({"system": {"accelerator": "gpus"}}, ["system.accelerator", "did you mean gpu?"]),
+        ({"data": {"val_split": 1.5}}, ["data.val_split", "(0, 1)"]),
+        ({"data": {"normalize": "minmax"}}, ["data.normalize"]),
+        ({"data": {"train_image": "x.h5"}}, ["data.train_label", "missing"]),
+        (
+            {"inference": {"activation": ["sigmoid", "tanh"]}},
+            ["inference.activation", "2 activation(s) for model.out_channels=1"],
+        ),
+        ({"inference": {"output_format": "n5"}}, ["inference.output_format"]),
+        ({"inference": {"overlap": 1.0}}, ["inference.overlap", "[0, 1)"]),
+    ],
+)
+def test_names_monitors_and_ranges(sections, fragments):
+    invalid(typed(**sections), *fragments)
+
+
+def test_disabled_early_stopping_is_not_checked():
+    validate_config(typed(early_stopping={"enabled": False, "monitor": "anything"}))
+
+
+def test_monitoring_loss_parts_and_maximising_dice_is_valid():
+    validate_config(
+        typed(
+            checkpoint={"monitor": "val/dice", "mode": "max"},
+            early_stopping={"monitor": "val/loss_0_DiceLoss"},
+        )
+    )
+
+
+def test_logged_metric_names():
+    assert is_logged_metric("val/loss") and is_logged_metric("train/loss_1_BCEWithLogitsLoss")
+    assert not is_logged_metric("val/accuracy") and not is_logged_metric("loss")
