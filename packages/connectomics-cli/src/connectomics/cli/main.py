@@ -38,7 +38,13 @@ def _module(name: str):
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run one command, and turn user errors into one line and exit code 2."""
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    # key=value overrides may follow options (argparse takes positionals in one run only)
+    if extra:
+        if hasattr(args, "overrides") and all("=" in e and not e.startswith("-") for e in extra):
+            args.overrides = [*args.overrides, *extra]
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from connectomics.cli.errors import run_guarded
 
     return run_guarded(_module(args.command).run, args)

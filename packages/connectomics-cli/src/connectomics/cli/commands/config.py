@@ -1,14 +1,25 @@
-"""`connectomics config`."""
+"""`connectomics config show|validate`: print the resolved config or check it."""
 
 from __future__ import annotations
 
 import argparse
 
+from connectomics.cli.common import add_config_arguments, load_cli_config
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics config`."""
+    parser.add_argument("action", choices=["show", "validate"], help="show the resolved YAML or only check it")
+    add_config_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run `connectomics config`."""
-    raise SystemExit("connectomics config: not available in this build yet")
+    """Load (which validates) and print the YAML or a one-line OK."""
+    from connectomics.config import config_hash, to_yaml
+
+    cfg = load_cli_config(args)
+    if args.action == "show":
+        print(to_yaml(cfg), end="")
+    else:
+        print(f"ok: {args.config} is valid (hash {config_hash(cfg)})")
+    return 0

@@ -1,4 +1,4 @@
-"""`connectomics download`."""
+"""`connectomics download`: fetch a public dataset with resume and checksum verification."""
 
 from __future__ import annotations
 
@@ -7,8 +7,22 @@ import argparse
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics download`."""
+    parser.add_argument("name", nargs="?", help="dataset name (omit to list them)")
+    parser.add_argument("--to", default="datasets", help="target folder (default: datasets)")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run `connectomics download`."""
-    raise SystemExit("connectomics download: not available in this build yet")
+    """Download, verify and extract one dataset, or list the registry."""
+    from connectomics.data.download import DATASETS, download
+
+    if not args.name:
+        for name, entry in DATASETS.items():
+            print(f"{name:12s} {getattr(entry, 'description', '')}")
+        return 0
+    if args.name not in DATASETS:
+        from connectomics.data.errors import DataError
+
+        raise DataError(f"unknown dataset {args.name!r}; known: {', '.join(DATASETS)}")
+    path = download(args.name, to=args.to)
+    print(f"{args.name} ready in {path}")
+    return 0

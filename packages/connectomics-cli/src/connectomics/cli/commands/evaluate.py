@@ -1,14 +1,46 @@
-"""`connectomics evaluate`."""
+"""`connectomics evaluate`: score a segmentation or probability map against ground truth."""
 
 from __future__ import annotations
 
 import argparse
 
+from connectomics.cli.common import existing_file
+
+SEMANTIC = ("dice", "iou", "precision", "recall", "f1")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics evaluate`."""
+    parser.add_argument("--prediction", required=True, help="segmentation or probability volume")
+    parser.add_argument("--label", required=True, help="ground-truth volume (e.g. gt.h5:label)")
+    parser.add_argument("--metrics", nargs="+", default=["adapted_rand", "voi"],
+                        help="dice iou precision recall f1 adapted_rand voi cremi ap")
+    parser.add_argument("--threshold", type=float, default=0.5, help="foreground threshold for semantic metrics")
+    parser.add_argument("--json", help="also write the scores as JSON here")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run `connectomics evaluate`."""
-    raise SystemExit("connectomics evaluate: not available in this build yet")
+    """Compute the metrics and print them as a table."""
+    from connectomics.data.evaluation import (
+        evaluate_instances,
+        evaluate_semantic,
+        format_report,
+        write_report,
+    )
+    from connectomics.data.io import read_volume
+
+    existing_file(args.prediction.split(":")[0], "prediction")
+    existing_file(args.label.split(":")[0], "label")
+    prediction = read_volume(args.prediction)
+    label = read_volume(args.label)
+    semantic = [m for m in args.metrics if m in SEMANTIC]
+    instance = [m for m in args.metrics if m not in SEMANTIC]
+    results = {}
+    if semantic:
+        results.update(evaluate_semantic(prediction, label, semantic, threshold=args.threshold))
+    if instance:
+        results.update(evaluate_instances(prediction, label, instance))
+    print(format_report(results))
+    if args.json:
+        write_report(results, args.json)
+    return 0

@@ -5,12 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata as md
 
-DISTRIBUTIONS = [
-    "connectomics-core",
-    "connectomics-data",
-    "connectomics-lightning",
-    "connectomics-cli",
-]
+DISTRIBUTIONS = ["connectomics-core", "connectomics-data", "connectomics-lightning", "connectomics-cli"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,5 +22,20 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    print(f"{'torch':24s} {torch.__version__} (cuda devices: {cuda})")
+    print(f"{'torch':24s} {torch.__version__} (CUDA devices: {cuda})")
+    from connectomics.data.augment import AUGMENTATION_REGISTRY
+    from connectomics.data.decoding import DECODER_REGISTRY
+    from connectomics.data.targets import TARGET_REGISTRY
+    from connectomics.losses import list_losses
+    from connectomics.models import list_models
+
+    registries = {
+        "models": list_models(),
+        "losses": list_losses(),
+        "targets": sorted(TARGET_REGISTRY),
+        "augmentations": sorted(AUGMENTATION_REGISTRY),
+        "decoders": sorted(DECODER_REGISTRY),
+    }
+    for name, entries in registries.items():
+        print(f"{name + ':':15s} {', '.join(entries)}")
     return 0

@@ -1,14 +1,24 @@
-"""`connectomics test`."""
+"""`connectomics test`: sliding-window prediction, decoding and scores on the test volumes."""
 
 from __future__ import annotations
 
 import argparse
 
+from connectomics.cli.common import add_config_arguments, load_cli_config, load_module
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics test`."""
+    add_config_arguments(parser)
+    parser.add_argument("--checkpoint", required=True, metavar="CKPT", help="trained checkpoint")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run `connectomics test`."""
-    raise SystemExit("connectomics test: not available in this build yet")
+    """Run trainer.test with the checkpoint's weights and the given config's data."""
+    cfg = load_cli_config(args)
+    from connectomics.lightning import ConnectomicsDataModule, create_trainer
+
+    module = load_module(args.checkpoint, cfg)
+    trainer = create_trainer(cfg, resume=True, logger=False, enable_checkpointing=False)
+    trainer.test(module, datamodule=ConnectomicsDataModule(cfg))
+    return 0

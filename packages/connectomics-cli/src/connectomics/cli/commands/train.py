@@ -1,14 +1,33 @@
-"""`connectomics train`."""
+"""`connectomics train`: fit a model from a config, optionally resuming a checkpoint."""
 
 from __future__ import annotations
 
 import argparse
 
+from connectomics.cli.common import add_config_arguments, existing_file, load_cli_config
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics train`."""
+    add_config_arguments(parser)
+    parser.add_argument("--resume", metavar="CKPT", help="continue from this checkpoint")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run `connectomics train`."""
-    raise SystemExit("connectomics train: not available in this build yet")
+    """Train; the resolved config is saved in the run folder and in every checkpoint."""
+    cfg = load_cli_config(args)
+    if args.resume:
+        existing_file(args.resume, "checkpoint to resume")
+    from pytorch_lightning import seed_everything
+
+    from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
+
+    seed_everything(cfg.system.seed, workers=True)
+    datamodule = ConnectomicsDataModule(cfg)
+    module = ConnectomicsModule(cfg)
+    trainer = create_trainer(cfg, resume=bool(args.resume))
+    trainer.fit(module, datamodule=datamodule, ckpt_path=args.resume)
+    best = getattr(trainer.checkpoint_callback, "best_model_path", "")
+    if best:
+        print(f"best checkpoint: {best}")
+    return 0
