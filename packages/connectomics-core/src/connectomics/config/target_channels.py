@@ -13,7 +13,8 @@ DEFAULT_AFFINITY_OFFSETS_2D = [[1, 0], [0, 1]]
 
 def _affinity_channels(kwargs: Mapping[str, Any]) -> int:
     offsets = kwargs.get("offsets")
-    return len(offsets) if offsets is not None else 3
+    # default: one nearest-neighbour offset per spatial axis
+    return len(offsets) if offsets is not None else int(kwargs.get("_spatial_dims", 3))
 
 
 def _semantic_channels(kwargs: Mapping[str, Any]) -> int:
@@ -34,11 +35,15 @@ TARGET_SPECS: dict[
 }
 
 
-def target_channels(name: str, kwargs: Mapping[str, Any] | None = None) -> int:
-    """Number of output channels the target `name` produces with `kwargs`."""
-    return TARGET_SPECS[name][0](kwargs or {})
+def target_channels(
+    name: str, kwargs: Mapping[str, Any] | None = None, spatial_dims: int = 3
+) -> int:
+    """Number of output channels the target `name` produces with `kwargs` in 2D or 3D."""
+    return TARGET_SPECS[name][0]({**(kwargs or {}), "_spatial_dims": spatial_dims})
 
 
-def target_activations(name: str, kwargs: Mapping[str, Any] | None = None) -> list[str]:
-    """Activation applied to each channel of target `name` at inference."""
-    return TARGET_SPECS[name][1](kwargs or {})
+def target_activations(
+    name: str, kwargs: Mapping[str, Any] | None = None, spatial_dims: int = 3
+) -> list[str]:
+    """Activation applied to each channel of target `name` at inference, in 2D or 3D."""
+    return TARGET_SPECS[name][1]({**(kwargs or {}), "_spatial_dims": spatial_dims})

@@ -187,7 +187,11 @@ def _continuous_channels(cfg: Any, routes: Sequence[RoutedLoss], out_channels: i
 
         targets = plain(cfg.data.targets) or []
         activations = [
-            act for t in targets for act in target_activations(t["name"], t.get("kwargs") or {})
+            act
+            for t in targets
+            for act in target_activations(
+                t["name"], t.get("kwargs") or {}, int(cfg.model.spatial_dims)
+            )
         ]
     except (AttributeError, KeyError, TypeError):
         activations = []

@@ -17,7 +17,7 @@ def output_activations(cfg: Any) -> list[str]:
     """Activation of each output channel at inference, from data.targets in list order."""
     names: list[str] = []
     for target in cfg.data.targets:
-        names += target_activations(target.name, _kwargs(target))
+        names += target_activations(target.name, _kwargs(target), cfg.model.spatial_dims)
     return names
 
 
@@ -31,7 +31,9 @@ def check_outputs(cfg: Any) -> None:
     parts = []
     for i, target in enumerate(targets):
         check_choice(f"data.targets[{i}].name", target.name, TARGET_SPECS)
-        parts.append((target.name, target_channels(target.name, _kwargs(target))))
+        parts.append(
+            (target.name, target_channels(target.name, _kwargs(target), cfg.model.spatial_dims))
+        )
     total = sum(n for _, n in parts)
     if cfg.model.out_channels != total:
         detail = ", ".join(f"{name}: {n}" for name, n in parts)

@@ -171,9 +171,15 @@ def _config_activations(cfg: Any) -> list[str]:
     if output_activations is not None:
         names = [str(n) for n in output_activations(cfg)]
     else:
-        names = [n for name, kwargs in targets for n in target_activations(name, kwargs)]
+        names = [
+            n
+            for name, kwargs in targets
+            for n in target_activations(name, kwargs, int(cfg.model.spatial_dims))
+        ]
     owners = [
-        i for i, (name, kwargs) in enumerate(targets) for _ in range(target_channels(name, kwargs))
+        i
+        for i, (name, kwargs) in enumerate(targets)
+        for _ in range(target_channels(name, kwargs, int(cfg.model.spatial_dims)))
     ]
     if len(owners) != len(names):  # channels not laid out by targets: keep the names as given
         return names
