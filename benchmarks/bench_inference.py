@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from connectomics.data.inference import predict_to_store, predict_volume
 from connectomics.data.inference.grid import WindowGrid
 

@@ -16,13 +16,14 @@ import time
 from pathlib import Path
 
 import torch
+from omegaconf import OmegaConf
+from torch.utils.data import DataLoader
+
 from connectomics.config.schema import Config, TargetConfig
 from connectomics.config.target_channels import target_channels
 from connectomics.data.datasets import build_train_dataset, collate_batch
 from connectomics.data.io import write_volume
 from connectomics.data.synthetic import make_neuron_volume
-from omegaconf import OmegaConf
-from torch.utils.data import DataLoader
 
 
 def make_config(path: Path, patch: list[int], batch_size: int, workers: int) -> object:

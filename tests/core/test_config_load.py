@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from omegaconf import DictConfig, OmegaConf
+
 from connectomics.config import (
     ConfigError,
     config_hash,
@@ -18,7 +20,6 @@ from connectomics.config import (
 )
 from connectomics.config.packaged_tutorials import TUTORIALS_DIR
 from connectomics.config.schema import Config
-from omegaconf import DictConfig, OmegaConf
 
 REPO = Path(__file__).resolve().parents[2]
 

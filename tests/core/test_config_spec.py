@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from connectomics.config import load_config
 from omegaconf import OmegaConf
+
+from connectomics.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO.parent / "shared" / "spec" / "lightning-module-api.rst"

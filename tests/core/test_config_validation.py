@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from omegaconf import OmegaConf
+
 from connectomics.config import ConfigError, validate_config
 from connectomics.config.checks import geometry
 from connectomics.config.metrics_logged import is_logged_metric
 from connectomics.config.schema import Config
-from omegaconf import OmegaConf
 
 
 def typed(**sections) -> OmegaConf:

@@ -7,6 +7,8 @@ import pickle
 import pytest
 import torch
 import torch.nn.functional as F
+from omegaconf import OmegaConf
+
 from connectomics.config.schema import Config, TargetConfig
 from connectomics.losses import (
     LOSS_REGISTRY,
@@ -17,7 +19,6 @@ from connectomics.losses import (
     register_loss,
 )
 from connectomics.losses.resize import resize_nearest, resize_target
-from omegaconf import OmegaConf
 
 REQUIRED = {
     "DiceLoss",

@@ -6,6 +6,8 @@ import importlib.util
 
 import pytest
 import torch
+from omegaconf import OmegaConf
+
 from connectomics.config.schema import Config
 from connectomics.models import (
     MODEL_REGISTRY,
@@ -15,7 +17,6 @@ from connectomics.models import (
     patch_multiple,
     register_model,
 )
-from omegaconf import OmegaConf
 
 HAS_EINOPS = importlib.util.find_spec("einops") is not None
 NEEDS_EINOPS = {"unetr", "swinunetr"}

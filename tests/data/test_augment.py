@@ -6,9 +6,10 @@ import h5py
 import numpy as np
 import pytest
 import torch
+from omegaconf import OmegaConf
+
 from connectomics.config.schema import Config
 from connectomics.data.augment import AUGMENTATION_REGISTRY, build_augmentations
-from omegaconf import OmegaConf
 
 GEOMETRIC = ("flip", "rotate90", "elastic", "misalignment")
 IMAGE_ONLY = (

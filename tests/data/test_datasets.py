@@ -9,6 +9,8 @@ import h5py
 import numpy as np
 import pytest
 import torch
+from omegaconf import OmegaConf
+
 from connectomics.config.schema import Config
 from connectomics.data.datasets import (
     Batch,
@@ -26,7 +28,6 @@ from connectomics.data.datasets import (
 from connectomics.data.errors import DataError
 from connectomics.data.io import ArrayVolume, VolumeView, open_volume, write_volume
 from connectomics.data.synthetic import make_mitochondria_volume
-from omegaconf import OmegaConf
 
 
 def _source(shape=(16, 48, 48), seed=0, name="v") -> VolumeSource:

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch.utils.data import DataLoader
+
 from connectomics.data.datasets import Batch, RandomCropDataset, VolumeSource, collate_batch
 from connectomics.data.io import open_volume, write_volume
 from connectomics.data.synthetic import make_neuron_volume
-from torch.utils.data import DataLoader
 
 
 def _worker_tag(sample: dict) -> dict:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 import zarr
+
 from connectomics.data.inference import predict_to_store, predict_volume
 from connectomics.data.inference.grid import WindowGrid, chunk_boxes
 

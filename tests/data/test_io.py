@@ -10,6 +10,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 import tifffile
+
 from connectomics.data.io import ArrayVolume, create_volume, open_volume, read_volume, write_volume
 
 

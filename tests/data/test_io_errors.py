@@ -8,6 +8,7 @@ import h5py
 import numpy as np
 import pytest
 import zarr
+
 from connectomics.data.errors import DataError
 from connectomics.data.io import create_volume, open_volume, write_volume
 

@@ -7,10 +7,11 @@ import time
 import cc3d
 import numpy as np
 import pytest
-from connectomics.data.errors import DataError
-from connectomics.data.synthetic import make_mitochondria_volume, make_neuron_volume
 from scipy import ndimage
 from skimage.segmentation import find_boundaries
+
+from connectomics.data.errors import DataError
+from connectomics.data.synthetic import make_mitochondria_volume, make_neuron_volume
 
 
 def test_neuron_volume_cells_are_exact_and_membranes_dark() -> None:

@@ -6,6 +6,8 @@ import h5py
 import numpy as np
 import pytest
 import torch
+from omegaconf import OmegaConf
+
 from connectomics.config.schema import Config
 from connectomics.config.schema.data import TargetConfig
 from connectomics.config.target_channels import target_channels
@@ -18,7 +20,6 @@ from connectomics.data.targets import (
     compute_boundary,
     instance_distance,
 )
-from omegaconf import OmegaConf
 
 KWARGS = {
     "affinity": {"offsets": [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 9], [-2, 3, 0]]},

@@ -11,7 +11,10 @@ def add_config_arguments(parser: argparse.ArgumentParser, required: bool = True)
     """--config and trailing key=value overrides."""
     parser.add_argument("--config", required=required, help="YAML path or packaged tutorial name")
     parser.add_argument(
-        "overrides", nargs="*", metavar="key=value", help="dot-list overrides, e.g. training.max_epochs=5"
+        "overrides",
+        nargs="*",
+        metavar="key=value",
+        help="dot-list overrides, e.g. training.max_epochs=5",
     )
 
 

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from omegaconf import DictConfig, ListConfig, Node, OmegaConf
+from omegaconf.errors import OmegaConfBaseException, ValidationError
+
 from connectomics.config.errors import ConfigError
 from connectomics.config.packaged_tutorials import TUTORIALS_DIR, tutorial_path
 from connectomics.config.schema_keys import conform, describe_type, schema_annotation
-from omegaconf import DictConfig, ListConfig, Node, OmegaConf
-from omegaconf.errors import OmegaConfBaseException, ValidationError
 
 BASE_KEY = "_base_"
 

@@ -6,14 +6,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
 from connectomics.config.compose import BASE_KEY, display_path, merge_file, merge_mapping
 from connectomics.config.errors import ConfigError
 from connectomics.config.locate import locate_config
 from connectomics.config.overrides import apply_overrides, as_override_list
 from connectomics.config.schema import Config
 from connectomics.config.validation import validate_config
-from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 
 def _resolve(cfg: DictConfig, source: str) -> None:

@@ -7,11 +7,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException, ValidationError
+
 from connectomics.config.compose import type_error
 from connectomics.config.errors import ConfigError
 from connectomics.config.schema_keys import conform_value, schema_annotation, unknown_key_error
-from omegaconf import DictConfig, ListConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException, ValidationError
 
 _INDEX = re.compile(r"\[(\d+)\]")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from connectomics.losses.registry import build_loss_term, register_loss
-from connectomics.losses.terms import LossTerm, SumTerm
 from monai import losses as monai_losses
 from torch import nn
+
+from connectomics.losses.registry import build_loss_term, register_loss
+from connectomics.losses.terms import LossTerm, SumTerm
 
 REGION_LOSSES = {
     "DiceLoss": monai_losses.DiceLoss,

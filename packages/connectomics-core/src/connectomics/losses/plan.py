@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+from torch import nn
+
 from connectomics.losses.registry import build_loss_term, loss_spec
 from connectomics.losses.resize import resize_nearest, resize_target
 from connectomics.losses.terms import LossTerm
 from connectomics.models.errors import config_error
 from connectomics.models.options import plain
-from torch import nn
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from monai.networks.nets import MedNeXt
+
 from connectomics.models.common import (
     halving_scales,
     isotropic,
@@ -13,7 +15,6 @@ from connectomics.models.common import (
 from connectomics.models.options import extra_kwargs, filters, spatial_dims
 from connectomics.models.registry import register_model
 from connectomics.models.wrapper import SegmentationNet
-from monai.networks.nets import MedNeXt
 
 MEDNEXT_LEVELS = 5  # four halvings below full resolution
 

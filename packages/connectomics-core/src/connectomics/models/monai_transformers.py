@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
+from monai.networks.nets import UNETR, SwinUNETR
+
 from connectomics.models.common import (
     halving_scales,
     isotropic,
@@ -21,7 +23,6 @@ from connectomics.models.options import (
 )
 from connectomics.models.registry import register_model
 from connectomics.models.wrapper import SegmentationNet
-from monai.networks.nets import UNETR, SwinUNETR
 
 UNETR_PATCH = 16  # MONAI UNETR's fixed ViT patch
 SWIN_MULTIPLE = 32  # SwinUNETR: patch 2 and four patch mergings

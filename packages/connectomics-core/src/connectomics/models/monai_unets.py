@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from monai.networks.nets import BasicUNet, DynUNet, SegResNet, UNet
+from torch import nn
+
 from connectomics.models.common import (
     halving_scales,
     isotropic,
@@ -24,8 +27,6 @@ from connectomics.models.options import (
 )
 from connectomics.models.registry import register_model
 from connectomics.models.wrapper import SegmentationNet
-from monai.networks.nets import BasicUNet, DynUNet, SegResNet, UNet
-from torch import nn
 
 BASIC_UNET_LEVELS = 5  # BasicUNet: 5 encoder widths plus the last decoder width
 

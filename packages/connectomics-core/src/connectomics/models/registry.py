@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from torch import nn
+
 from connectomics.models.errors import config_error
 from connectomics.models.options import spatial_dims
-from torch import nn
 
 ModelBuilder = Callable[[Any], nn.Module]
 PatchMultiple = Callable[[Any], list[int]]

@@ -10,6 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from monai.networks.blocks import UnetOutBlock, UnetResBlock
+from monai.networks.blocks.dynunet_block import get_conv_layer
+from monai.networks.layers.factories import Pool
+from torch import nn
+
 from connectomics.models.options import (
     cumulative_scales,
     extra_kwargs,
@@ -22,10 +27,6 @@ from connectomics.models.options import (
 )
 from connectomics.models.registry import register_model
 from connectomics.models.wrapper import SegmentationNet
-from monai.networks.blocks import UnetOutBlock, UnetResBlock
-from monai.networks.blocks.dynunet_block import get_conv_layer
-from monai.networks.layers.factories import Pool
-from torch import nn
 
 DEFAULT_ACT: tuple[str, dict[str, Any]] = ("elu", {"inplace": True})
 

@@ -9,7 +9,9 @@ from connectomics.cli.common import add_config_arguments, load_cli_config
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics config`."""
-    parser.add_argument("action", choices=["show", "validate"], help="show the resolved YAML or only check it")
+    parser.add_argument(
+        "action", choices=["show", "validate"], help="show the resolved YAML or only check it"
+    )
     add_config_arguments(parser)
 
 

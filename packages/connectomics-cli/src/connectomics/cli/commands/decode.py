@@ -9,12 +9,20 @@ from connectomics.cli.common import existing_file
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics decode`."""
-    parser.add_argument("--input", required=True, help="prediction volume (C, Z, Y, X), e.g. pred.zarr")
-    parser.add_argument("--output", required=True, help="segmentation to write (.h5, .zarr, .tif, .npy)")
+    parser.add_argument(
+        "--input", required=True, help="prediction volume (C, Z, Y, X), e.g. pred.zarr"
+    )
+    parser.add_argument(
+        "--output", required=True, help="segmentation to write (.h5, .zarr, .tif, .npy)"
+    )
     parser.add_argument("--config", help="config whose decoding section is used")
     parser.add_argument("--decoder", help="decoder name (overrides the config's decoding.name)")
-    parser.add_argument("overrides", nargs="*", metavar="key=value",
-                        help="config overrides, e.g. decoding.kwargs.threshold=0.6")
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="key=value",
+        help="config overrides, e.g. decoding.kwargs.threshold=0.6",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
 
 

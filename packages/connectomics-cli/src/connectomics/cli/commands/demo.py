@@ -18,9 +18,18 @@ PARTS = {"train": slice(0, 32), "val": slice(32, 48), "test": slice(48, 64)}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics demo`."""
-    parser.add_argument("--out", default="connectomics_demo", help="output folder (default: connectomics_demo)")
-    parser.add_argument("--max-epochs", type=int, default=None, help="training epochs (default: the demo tutorial's)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an earlier demo run in --out")
+    parser.add_argument(
+        "--out", default="connectomics_demo", help="output folder (default: connectomics_demo)"
+    )
+    parser.add_argument(
+        "--max-epochs",
+        type=int,
+        default=None,
+        help="training epochs (default: the demo tutorial's)",
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier demo run in --out"
+    )
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides")
 
 
@@ -45,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
     for part, zs in PARTS.items():
         write_volume(str(data / f"{part}.h5"), image[zs], key="raw")
         write_volume(str(data / f"{part}_label.h5"), label[zs], key="label")
-        overrides += [f"data.{part}_image={data / f'{part}.h5'}", f"data.{part}_label={data / f'{part}_label.h5'}"]
+        overrides += [
+            f"data.{part}_image={data / f'{part}.h5'}",
+            f"data.{part}_label={data / f'{part}_label.h5'}",
+        ]
     test_part = PARTS["test"]
     overrides += [
         f"logging.save_dir={out / 'run'}",
@@ -92,15 +104,23 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
 
     after, prediction, segmentation = score(module.model)
-    write_volume(str(out / "predictions" / "test_prediction.h5"), prediction.astype(np.float32), key="prediction")
-    write_volume(str(out / "predictions" / "test_segmentation.h5"), segmentation, key="segmentation")
+    write_volume(
+        str(out / "predictions" / "test_prediction.h5"),
+        prediction.astype(np.float32),
+        key="prediction",
+    )
+    write_volume(
+        str(out / "predictions" / "test_segmentation.h5"), segmentation, key="segmentation"
+    )
     _preview(out / "preview.png", held_out, truth, segmentation)
 
     print(f"{'metric':16s} {'untrained':>10s} {'trained':>10s}")
     for name in after:
         if name in before:
             print(f"{name:16s} {before[name]:10.3f} {after[name]:10.3f}")
-    print(f"trained {trainer.current_epoch} epochs ({trainer.global_step} steps) in {seconds:.0f} s")
+    print(
+        f"trained {trainer.current_epoch} epochs ({trainer.global_step} steps) in {seconds:.0f} s"
+    )
     print(f"outputs: {out}/ (predictions/, run/, preview.png, config.yaml)")
     return 0
 

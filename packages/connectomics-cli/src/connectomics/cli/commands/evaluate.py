@@ -13,9 +13,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics evaluate`."""
     parser.add_argument("--prediction", required=True, help="segmentation or probability volume")
     parser.add_argument("--label", required=True, help="ground-truth volume (e.g. gt.h5:label)")
-    parser.add_argument("--metrics", nargs="+", default=["adapted_rand", "voi"],
-                        help="dice iou precision recall f1 adapted_rand voi cremi ap")
-    parser.add_argument("--threshold", type=float, default=0.5, help="foreground threshold for semantic metrics")
+    parser.add_argument(
+        "--metrics",
+        nargs="+",
+        default=["adapted_rand", "voi"],
+        help="dice iou precision recall f1 adapted_rand voi cremi ap",
+    )
+    parser.add_argument(
+        "--threshold", type=float, default=0.5, help="foreground threshold for semantic metrics"
+    )
     parser.add_argument("--json", help="also write the scores as JSON here")
 
 

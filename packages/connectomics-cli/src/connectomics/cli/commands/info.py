@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib.metadata as md
 
-DISTRIBUTIONS = ["connectomics-core", "connectomics-data", "connectomics-lightning", "connectomics-cli"]
+DISTRIBUTIONS = [
+    "connectomics-core",
+    "connectomics-data",
+    "connectomics-lightning",
+    "connectomics-cli",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,14 +5,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from connectomics.cli.common import add_config_arguments, existing_file, load_cli_config, load_module
+from connectomics.cli.common import (
+    add_config_arguments,
+    existing_file,
+    load_cli_config,
+    load_module,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics predict`."""
     add_config_arguments(parser)
     parser.add_argument("--checkpoint", required=True, metavar="CKPT", help="trained checkpoint")
-    parser.add_argument("--input", metavar="VOLUME", help="volume to predict (default: data.test_image)")
+    parser.add_argument(
+        "--input", metavar="VOLUME", help="volume to predict (default: data.test_image)"
+    )
     parser.add_argument("--output", metavar="PATH", help="output store (.zarr or .h5)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
 
@@ -26,15 +33,21 @@ def run(args: argparse.Namespace) -> int:
     source = args.input or _first(cfg.data.test_image)
     if source is None:
         raise FileNotFoundError("no input volume: pass --input or set data.test_image")
-    existing_file(str(source).split(":")[0] if not Path(str(source)).exists() else str(source), "input volume")
+    existing_file(
+        str(source).split(":")[0] if not Path(str(source)).exists() else str(source), "input volume"
+    )
     module = load_module(args.checkpoint, cfg)
     module.eval()
-    output = args.output or str(Path(cfg.inference.output_path or Path(cfg.logging.save_dir) / "predictions")
-                                / f"{Path(str(source).split(':')[0]).stem}_prediction.{cfg.inference.output_format}")
+    output = args.output or str(
+        Path(cfg.inference.output_path or Path(cfg.logging.save_dir) / "predictions")
+        / f"{Path(str(source).split(':')[0]).stem}_prediction.{cfg.inference.output_format}"
+    )
     options = options_from_config(cfg)
     chunk = list(cfg.inference.chunk_size) if cfg.inference.chunk_size else None
     image = open_volume(str(source), key=cfg.data.image_key if ":" not in str(source) else None)
-    predict_to_store(module.model, image, output, chunk_size=chunk, overwrite=args.overwrite, **options)
+    predict_to_store(
+        module.model, image, output, chunk_size=chunk, overwrite=args.overwrite, **options
+    )
     print(f"prediction written to {output}")
     return 0
 

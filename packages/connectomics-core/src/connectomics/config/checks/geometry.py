@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from omegaconf import OmegaConf
+
 from connectomics.config.checks.common import fail, optional_api
 from connectomics.config.errors import ConfigError
-from omegaconf import OmegaConf
 
 
 def _plain(value: Any) -> Any:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectomics.config.checks.common import closest, fail, optional_api
 from omegaconf import OmegaConf
+
+from connectomics.config.checks.common import closest, fail, optional_api
 
 
 def _channel_list(entry: Any) -> list[Any] | None:

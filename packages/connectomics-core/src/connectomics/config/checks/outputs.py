@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from omegaconf import OmegaConf
+
 from connectomics.config.checks.common import check_choice, fail
 from connectomics.config.target_channels import TARGET_SPECS, target_activations, target_channels
-from omegaconf import OmegaConf
 
 
 def _kwargs(target: Any) -> dict[str, Any]:

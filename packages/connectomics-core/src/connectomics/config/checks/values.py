@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectomics.config.checks.common import check_choice, check_range, fail
 from omegaconf import OmegaConf
+
+from connectomics.config.checks.common import check_choice, check_range, fail
 
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
 NORMALIZATIONS = ("scale", "zscore", "none")

@@ -58,3 +58,6 @@ class EvaluationConfig:
     metrics: list[str] = field(default_factory=lambda: ["dice", "iou"])
     # Foreground threshold applied to probabilities for semantic metrics.
     threshold: float = 0.5
+    # Added by evaluation: ground-truth labels left out of adapted_rand, voi and cremi
+    # (skimage's ignore_labels; [] counts every voxel).
+    ignore_labels: list[int] = field(default_factory=lambda: [0])

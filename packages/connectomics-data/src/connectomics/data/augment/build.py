@@ -6,8 +6,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectomics.data.augment.registry import AUGMENTATION_REGISTRY
 from monai.transforms import Compose
+
+from connectomics.data.augment.registry import AUGMENTATION_REGISTRY
 
 AUGMENT_KEYS = ("image", "label", "mask")
 

@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from skimage.transform import resize
+
 from connectomics.data.augment.base import RandomSampleTransform, random_box
 from connectomics.data.augment.registry import register_augmentation
-from skimage.transform import resize
 
 
 class RandCutBlurd(RandomSampleTransform):

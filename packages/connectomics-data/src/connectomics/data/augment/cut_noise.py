@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
 from connectomics.data.augment.base import RandomSampleTransform, image_range, random_box
 from connectomics.data.augment.registry import register_augmentation
 

@@ -6,8 +6,6 @@ from collections.abc import Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
-from connectomics.data.augment.base import PreserveTypesd
-from connectomics.data.augment.registry import register_augmentation
 from monai.transforms import (
     Compose,
     Rand2DElasticd,
@@ -15,6 +13,9 @@ from monai.transforms import (
     RandFlipd,
     RandRotate90d,
 )
+
+from connectomics.data.augment.base import PreserveTypesd
+from connectomics.data.augment.registry import register_augmentation
 
 
 def _compose(transforms: list[Any], keys: Sequence[str], compact: bool = False) -> Any:

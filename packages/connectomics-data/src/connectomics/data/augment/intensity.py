@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectomics.data.augment.base import PreserveTypesd
-from connectomics.data.augment.registry import register_augmentation
 from monai.transforms import (
     Compose,
     RandAdjustContrastd,
@@ -15,6 +13,9 @@ from monai.transforms import (
     RandScaleIntensityFixedMeand,
     RandShiftIntensityd,
 )
+
+from connectomics.data.augment.base import PreserveTypesd
+from connectomics.data.augment.registry import register_augmentation
 
 
 def _image(keys: Sequence[str]) -> list[str]:

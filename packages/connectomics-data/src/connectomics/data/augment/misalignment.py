@@ -6,9 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from scipy import ndimage as ndi
+
 from connectomics.data.augment.base import RandomSampleTransform
 from connectomics.data.augment.registry import register_augmentation
-from scipy import ndimage as ndi
 
 
 class RandMisalignmentd(RandomSampleTransform):

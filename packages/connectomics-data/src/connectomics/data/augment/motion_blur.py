@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from connectomics.data.augment.base import RandomSampleTransform
-from connectomics.data.augment.registry import register_augmentation
 from scipy import ndimage as ndi
 from skimage.draw import line
+
+from connectomics.data.augment.base import RandomSampleTransform
+from connectomics.data.augment.registry import register_augmentation
 
 
 def line_kernel(size: int, angle: float) -> np.ndarray:

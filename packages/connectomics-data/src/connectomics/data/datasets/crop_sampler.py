@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import fastremap
 import numpy as np
+
 from connectomics.data.datasets.sources import VolumeSource, spatial_shape
 from connectomics.data.errors import DataError
 from connectomics.data.io import Volume

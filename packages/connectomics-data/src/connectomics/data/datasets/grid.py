@@ -6,10 +6,11 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
+from torch.utils.data import Dataset
+
 from connectomics.data.datasets.normalize import normalize_image
 from connectomics.data.errors import DataError
 from connectomics.data.io import Volume, open_volume
-from torch.utils.data import Dataset
 
 
 class GridChunkDataset(Dataset):

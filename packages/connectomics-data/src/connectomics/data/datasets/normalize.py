@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from connectomics.data.errors import DataError
 
 NORMALIZE_MODES = ("scale", "zscore", "none")

@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.utils.data import Dataset
+
 from connectomics.data.datasets.crop_sampler import CropSampler
 from connectomics.data.datasets.normalize import normalize_image
 from connectomics.data.datasets.sources import VolumeSource
 from connectomics.data.errors import DataError
-from torch.utils.data import Dataset
 
 
 class RandomCropDataset(Dataset):

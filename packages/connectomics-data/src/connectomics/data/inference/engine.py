@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import torch
+from monai.data.utils import compute_importance_map
+
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
@@ -16,7 +18,6 @@ from connectomics.data.inference.normalize import normalize_block, volume_mean_s
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
 from connectomics.data.inference.padded_read import read_padded
 from connectomics.data.inference.tta import build_augmentations
-from monai.data.utils import compute_importance_map
 
 Model = Callable[[torch.Tensor], Any]
 _NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "uint8": np.uint8}

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import torch
+
 from connectomics.data.errors import DataError
 from connectomics.data.inference.engine import Model, SlidingWindowPredictor, output_scale
 from connectomics.data.inference.grid import chunk_boxes

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from connectomics.data.errors import DataError
 from connectomics.data.inference.grid import Box
 

@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass
 
 import torch
+
 from connectomics.data.inference.options import OptionError
 
 

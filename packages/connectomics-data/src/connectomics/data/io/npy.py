@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from connectomics.data.errors import DataError
 from connectomics.data.io.volume import Volume, check_dtype, check_ndim
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from connectomics.data.errors import DataError
 from connectomics.data.io.paths import detect_format, require_exists, split_key
 from connectomics.data.io.volume import ArrayVolume, Volume

@@ -7,6 +7,7 @@ from typing import Any
 
 import imageio.v3 as iio
 import numpy as np
+
 from connectomics.data.errors import DataError
 from connectomics.data.io.paths import natural_key
 from connectomics.data.io.volume import Volume, check_dtype, check_ndim

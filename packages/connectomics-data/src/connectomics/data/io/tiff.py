@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import tifffile
+
 from connectomics.data.errors import DataError
 from connectomics.data.io.volume import Volume, check_dtype, check_ndim, clean_voxel_size
 

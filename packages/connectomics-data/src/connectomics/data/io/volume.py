@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
+
 from connectomics.data.errors import DataError
 from connectomics.data.io.indexing import normalize_index
 

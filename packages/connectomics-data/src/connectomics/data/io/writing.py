@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from connectomics.data.errors import DataError
 from connectomics.data.io.paths import detect_format, split_key
 from connectomics.data.io.volume import Volume, check_dtype, clean_voxel_size

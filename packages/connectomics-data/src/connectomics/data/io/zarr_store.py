@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import zarr
+
 from connectomics.data.errors import DataError
 from connectomics.data.io.hdf5 import read_voxel_size
 from connectomics.data.io.volume import Volume, check_dtype, check_ndim

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fastremap
 import numpy as np
-from connectomics.data.synthetic.texture import check_shape, finish_image, smooth_noise
 from scipy.spatial.transform import Rotation
+
+from connectomics.data.synthetic.texture import check_shape, finish_image, smooth_noise
 
 
 def make_mitochondria_volume(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import fastremap
 import numpy as np
-from connectomics.data.synthetic.texture import check_shape, finish_image, smooth_noise
 from scipy import ndimage
 from skimage.segmentation import find_boundaries, watershed
+
+from connectomics.data.synthetic.texture import check_shape, finish_image, smooth_noise
 
 
 def make_neuron_volume(

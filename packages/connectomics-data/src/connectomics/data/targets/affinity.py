@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from connectomics.config.target_channels import (
     DEFAULT_AFFINITY_OFFSETS_2D,
     DEFAULT_AFFINITY_OFFSETS_3D,

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from connectomics.data.errors import DataError
 from monai.transforms import MapTransform
+
+from connectomics.data.errors import DataError
 
 
 def to_numpy(array: Any) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from connectomics.data.targets.base import LabelTargetd
 from connectomics.data.targets.registry import register_target
 

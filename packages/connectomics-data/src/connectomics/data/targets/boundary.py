@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage as ndi
+
 from connectomics.data.errors import DataError
 from connectomics.data.targets.base import LabelTargetd
 from connectomics.data.targets.registry import register_target
-from scipy import ndimage as ndi
 
 BOUNDARY_MODES = ("inner", "outer", "thick")
 

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 import edt
 import fastremap
 import numpy as np
+from scipy import ndimage as ndi
+
 from connectomics.data.errors import DataError
 from connectomics.data.targets.base import LabelTargetd
 from connectomics.data.targets.registry import register_target
-from scipy import ndimage as ndi
 
 DISTANCE_MODES = ("instance", "semantic")
 

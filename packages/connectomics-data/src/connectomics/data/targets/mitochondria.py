@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from connectomics.data.errors import DataError
 from connectomics.data.targets.base import LabelTargetd
 from connectomics.data.targets.boundary import BOUNDARY_MODES, compute_boundary

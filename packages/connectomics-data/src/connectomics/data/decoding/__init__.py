@@ -1,0 +1,25 @@
+"""Decoders turning predictions (C, *spatial) into uint32 instance labels, by registry name."""
+
+from connectomics.data.decoding import (  # noqa: F401  (importing registers the decoders)
+    affinity_cc,
+    affinity_mws,
+    affinity_waterz,
+    binary,
+    watershed,
+)
+from connectomics.data.decoding.postprocess import finalize_labels, remove_small_objects
+from connectomics.data.decoding.registry import (
+    DECODER_REGISTRY,
+    build_decoder,
+    decode,
+    register_decoder,
+)
+
+__all__ = [
+    "DECODER_REGISTRY",
+    "build_decoder",
+    "decode",
+    "finalize_labels",
+    "register_decoder",
+    "remove_small_objects",
+]

@@ -1,0 +1,63 @@
+"""Instances by waterz: watershed fragments agglomerated by mean affinity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from connectomics.data.decoding.affinity_cc import nearest_neighbour_channels
+from connectomics.data.decoding.postprocess import finalize_labels
+from connectomics.data.decoding.prediction import (
+    as_probabilities,
+    check_offsets,
+    nearest_neighbour_offsets,
+    take_channels,
+)
+from connectomics.data.decoding.registry import register_decoder
+
+MEAN_AFFINITY = "OneMinus<MeanAffinity<RegionGraphType, ScoreValue>>"
+
+
+@register_decoder("affinity_waterz")
+def affinity_waterz(
+    prediction: Any,
+    threshold: float = 0.5,
+    aff_threshold_low: float = 0.0001,
+    aff_threshold_high: float = 0.9999,
+    min_size: int = 0,
+    offsets: Sequence[Sequence[int]] | None = None,
+    channels: Sequence[int] | None = None,
+    scoring_function: str = MEAN_AFFINITY,
+) -> np.ndarray:
+    """Waterz agglomeration of nearest-neighbour affinities, stopped at merge score `threshold`.
+
+    The score is 1 - mean affinity between regions, so a higher threshold merges more. 2D
+    predictions (2, Y, X) are decoded as one section.
+    """
+    import waterz
+
+    probs = as_probabilities(prediction, "affinity_waterz")
+    ndim = probs.ndim - 1
+    offsets = offsets if offsets is not None else nearest_neighbour_offsets(ndim)
+    affs = take_channels(probs, channels, len(offsets), "affinity_waterz")
+    check_offsets(offsets, ndim, affs.shape[0], "affinity_waterz")
+    nearest = nearest_neighbour_channels(affs, offsets, "affinity_waterz")
+    if ndim == 2:
+        nearest = np.concatenate([np.zeros_like(nearest[:1]), nearest])[:, None]
+    nearest = np.ascontiguousarray(nearest, dtype=np.float32)
+    result = next(
+        waterz.agglomerate(
+            nearest,
+            thresholds=[float(threshold)],
+            aff_threshold_low=aff_threshold_low,
+            aff_threshold_high=aff_threshold_high,
+            scoring_function=scoring_function,
+        )
+    )
+    labels = result[0] if isinstance(result, tuple) else result
+    labels = np.array(labels, copy=True)
+    if ndim == 2:
+        labels = labels[0]
+    return finalize_labels(labels, min_size)

@@ -1,0 +1,98 @@
+"""The decoder registry: names mapped to functions turning predictions into instance labels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+Decoder = Callable[..., np.ndarray]
+
+DECODER_REGISTRY: dict[str, Decoder] = {}
+
+
+def register_decoder(name: str) -> Callable[[Decoder], Decoder]:
+    """Decorator adding a decoder `fn(prediction, **kwargs) -> uint32 labels` under `name`."""
+
+    def add(fn: Decoder) -> Decoder:
+        if name in DECODER_REGISTRY and DECODER_REGISTRY[name] is not fn:
+            raise ValueError(f"decoder {name!r} is already registered")
+        DECODER_REGISTRY[name] = fn
+        return fn
+
+    return add
+
+
+def _config_error(message: str) -> Exception:
+    """A ConfigError when connectomics-core is importable (it always is in the workspace)."""
+    from connectomics.config.errors import ConfigError
+
+    return ConfigError(message)
+
+
+def _lookup(name: str) -> Decoder:
+    """The registered decoder `name`, or a ConfigError listing the known names."""
+    try:
+        return DECODER_REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(DECODER_REGISTRY))
+        raise _config_error(
+            f"unknown decoder {name!r} in decoding.name; choose one of: {known}"
+        ) from None
+
+
+def decode(name: str, prediction: Any, **kwargs: Any) -> np.ndarray:
+    """Decode `prediction` (C, *spatial) with the decoder `name`; returns uint32 labels."""
+    return _lookup(name)(prediction, **kwargs)
+
+
+def _plain(value: Any) -> Any:
+    """OmegaConf containers turned into plain Python values (decoders expect lists/dicts)."""
+    try:
+        from omegaconf import DictConfig, ListConfig, OmegaConf
+    except ImportError:  # pragma: no cover - omegaconf ships with core
+        return value
+    if isinstance(value, DictConfig | ListConfig):
+        return OmegaConf.to_container(value, resolve=True)
+    return value
+
+
+def build_decoder(cfg: Any) -> Callable[[Any], np.ndarray]:
+    """A `prediction -> labels` callable from cfg.decoding.name and cfg.decoding.kwargs."""
+    section = cfg.decoding if hasattr(cfg, "decoding") else cfg
+    name = section.name
+    if name in (None, "none"):
+        raise _config_error(
+            "decoding.name is 'none': there is no decoder to build; set decoding.name to one of "
+            f"{', '.join(sorted(DECODER_REGISTRY))}"
+        )
+    fn = _lookup(str(name))
+    kwargs = _plain(section.kwargs) or {}
+    if not isinstance(kwargs, Mapping):
+        raise _config_error(f"decoding.kwargs must be a mapping, got {type(kwargs).__name__}")
+    kwargs = dict(kwargs)
+    _check_kwargs(str(name), fn, kwargs)
+
+    def decoder(prediction: Any) -> np.ndarray:
+        return fn(prediction, **kwargs)
+
+    decoder.__name__ = f"decode_{name}"
+    decoder.__doc__ = f"Decode a prediction with {name} and {kwargs}."
+    return decoder
+
+
+def _check_kwargs(name: str, fn: Decoder, kwargs: Mapping[str, Any]) -> None:
+    """ConfigError naming any decoding.kwargs key the decoder does not take."""
+    import inspect
+
+    params = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    accepted = [p for p in list(params)[1:]]
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise _config_error(
+            f"decoding.kwargs {unknown} are not parameters of decoder {name!r}; "
+            f"it accepts: {', '.join(accepted)}"
+        )

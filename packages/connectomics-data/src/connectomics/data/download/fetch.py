@@ -1,0 +1,52 @@
+"""HTTP downloads that resume a partial .part file and sha256 hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from connectomics.data.errors import DataError
+
+CHUNK = 1 << 20
+
+
+def sha256_of(path: str | Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch(url: str, dest: str | Path, timeout: float = 60.0) -> Path:
+    """Download `url` to `dest` via `dest`.part, resuming a partial .part with a Range request.
+
+    When the server ignores the Range header (answers 200), the .part file is restarted.
+    """
+    dest = Path(dest)
+    part = dest.with_name(dest.name + ".part")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    have = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        if err.code == 416 and have:  # the .part already holds the whole file
+            part.replace(dest)
+            return dest
+        raise DataError(f"download of {url} failed: HTTP {err.code} {err.reason}") from None
+    except (urllib.error.URLError, OSError) as err:
+        raise DataError(
+            f"download of {url} failed: {getattr(err, 'reason', err)}; check the network "
+            f"connection (a partial file stays at {part} and is resumed next time)"
+        ) from None
+    with response:
+        resumed = have and response.status == 206
+        with open(part, "ab" if resumed else "wb") as out:
+            shutil.copyfileobj(response, out, CHUNK)
+    part.replace(dest)
+    return dest

@@ -1,0 +1,108 @@
+"""The registry of public EM datasets: where they live and what a download yields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# No publisher of these files posts a sha256. Entries therefore carry sha256=None and
+# download() trusts the first download: it prints the hash it computed and records it in
+# {to}/.checksums.json; every later download of the same dataset there must match it.
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """One downloadable dataset: source, integrity, license and the files it yields."""
+
+    name: str
+    description: str
+    url: str
+    # Name of the downloaded file (an archive is extracted, anything else kept as is).
+    filename: str
+    sha256: str | None
+    license: str
+    # Voxel size (z, y, x) in nanometres.
+    voxel_size_nm: tuple[float, float, float]
+    # Files under {to}/{folder} after download, with their array shapes (z, y, x).
+    shapes: dict[str, tuple[int, ...]]
+    folder: str
+    homepage: str = ""
+    # Post-extraction steps: (source relative to the folder, target file); an .h5/.hdf source
+    # is converted to a TIFF stack, anything else renamed.
+    arrange: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def files(self) -> list[str]:
+        """The files this dataset yields, relative to the download folder."""
+        return [f"{self.folder}/{name}" for name in self.shapes]
+
+
+_HF = "https://huggingface.co/pytc/tutorial/resolve/main"
+_CREMI_LICENSE = "CREMI challenge data, free for research use (cremi.org)"
+
+
+def _cremi(sample: str) -> DatasetEntry:
+    """CREMI sample A/B/C (training volume with neuron ids, clefts and synapse partners)."""
+    filename = f"sample_{sample}_20160501.hdf"
+    return DatasetEntry(
+        name=f"cremi_{sample.lower()}",
+        description=f"CREMI sample {sample}: adult fly brain ssTEM, neurons and synaptic clefts",
+        url=f"https://cremi.org/static/data/{filename}",
+        filename=filename,
+        sha256=None,
+        license=_CREMI_LICENSE,
+        voxel_size_nm=(40.0, 4.0, 4.0),
+        shapes={filename: (125, 1250, 1250)},
+        folder=f"cremi_{sample.lower()}",
+        homepage="https://cremi.org/data/",
+    )
+
+
+DATASETS: dict[str, DatasetEntry] = {
+    "lucchi++": DatasetEntry(
+        name="lucchi++",
+        description="Lucchi++ mitochondria, mouse hippocampus FIB-SEM (Casser et al. relabel)",
+        url=f"{_HF}/mito_lucchi%2B%2B/lucchi%2B%2B.zip",
+        filename="lucchi++.zip",
+        sha256=None,
+        license="research use (EPFL CVLab EM dataset; Lucchi++ labels by Casser et al.)",
+        voxel_size_nm=(5.0, 5.0, 5.0),
+        shapes={
+            "train_im.tif": (165, 768, 1024),
+            "train_label.tif": (165, 768, 1024),
+            "test_im.tif": (165, 768, 1024),
+            "test_label.tif": (165, 768, 1024),
+        },
+        folder="lucchi++",
+        homepage="https://sites.google.com/view/connectomics/",
+        arrange=(
+            ("train_im.h5", "train_im.tif"),
+            ("train_mito.h5", "train_label.tif"),
+            ("test_im.h5", "test_im.tif"),
+            ("test_mito.h5", "test_label.tif"),
+        ),
+    ),
+    "snemi3d": DatasetEntry(
+        name="snemi3d",
+        description="SNEMI3D neurons, mouse cortex ssEM (ISBI 2013 challenge)",
+        url=f"{_HF}/neuron_snemi/snemi.zip",
+        filename="snemi.zip",
+        sha256=None,
+        license="SNEMI3D challenge data (Kasthuri et al. 2015), research use",
+        voxel_size_nm=(30.0, 6.0, 6.0),
+        shapes={
+            "train_image.tif": (100, 1024, 1024),
+            "train_label.tif": (100, 1024, 1024),
+            "test_image.tif": (100, 1024, 1024),
+        },
+        folder="snemi3d",
+        homepage="https://snemi3d.grand-challenge.org/",
+        arrange=(
+            ("train-input.tif", "train_image.tif"),
+            ("train-labels.tif", "train_label.tif"),
+            ("test-input.tif", "test_image.tif"),
+        ),
+    ),
+    "cremi_a": _cremi("A"),
+    "cremi_b": _cremi("B"),
+    "cremi_c": _cremi("C"),
+}

@@ -1,0 +1,33 @@
+"""The metric names accepted in `evaluation.metrics` and their validation."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from connectomics.config.errors import ConfigError
+
+SEMANTIC_METRICS = ("dice", "iou", "precision", "recall", "f1")
+INSTANCE_METRICS = ("adapted_rand", "voi", "cremi", "ap")
+ALL_METRICS = SEMANTIC_METRICS + INSTANCE_METRICS
+
+
+def check_metric_names(metrics: Iterable[str], allowed: tuple[str, ...] = ALL_METRICS) -> list[str]:
+    """Return `metrics` as a list, raising ConfigError that lists the valid names on a bad one."""
+    names = [metrics] if isinstance(metrics, str) else [str(name) for name in metrics]
+    unknown = [name for name in names if name not in ALL_METRICS]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], ALL_METRICS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(
+            f"unknown metric {unknown[0]!r} in evaluation.metrics{hint}; "
+            f"valid names are: {', '.join(ALL_METRICS)}"
+        )
+    misplaced = [name for name in names if name not in allowed]
+    if misplaced:
+        raise ConfigError(
+            f"metric {misplaced[0]!r} belongs to the other kind of evaluation (semantic: "
+            f"{', '.join(SEMANTIC_METRICS)}; instance: {', '.join(INSTANCE_METRICS)}); "
+            f"this call takes: {', '.join(allowed)}. Use evaluate() to dispatch on the names"
+        )
+    return names

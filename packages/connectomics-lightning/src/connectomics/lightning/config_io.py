@@ -1,0 +1,40 @@
+"""The config as it travels with a module: validated on the way in, plain YAML in checkpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from connectomics.lightning.errors import CheckpointError
+
+
+def ensure_config(cfg: Any) -> DictConfig:
+    """A typed, validated config from a DictConfig, a plain dict or a YAML path/tutorial name."""
+    from connectomics.config import validate_config
+    from connectomics.config.schema import Config
+
+    if isinstance(cfg, str | Path):
+        from connectomics.config import load_config
+
+        return load_config(str(cfg))
+    if isinstance(cfg, DictConfig) and OmegaConf.get_type(cfg) is Config:
+        return cfg
+    typed = OmegaConf.merge(OmegaConf.structured(Config), cfg)
+    validate_config(typed)
+    return typed
+
+
+def config_to_checkpoint(cfg: DictConfig) -> str:
+    """Resolved YAML text of the config (no pickled objects in the checkpoint)."""
+    return OmegaConf.to_yaml(cfg, resolve=True)
+
+
+def config_from_checkpoint(text: Any, path: Path) -> DictConfig:
+    """The config embedded in a checkpoint, or CheckpointError when it has none."""
+    if not isinstance(text, str):
+        raise CheckpointError(
+            f"{path} carries no connectomics config; pass cfg= to load_from_checkpoint"
+        )
+    return ensure_config(OmegaConf.create(text))

@@ -1,0 +1,105 @@
+"""`ConnectomicsDataModule`: datasets and loaders for fit, validate, test and predict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from connectomics.lightning.config_io import ensure_config
+from connectomics.lightning.seeding import seed_worker
+
+
+class VolumeListDataset(Dataset):
+    """Whole test/predict volumes as (name, lazy image, lazy label or None)."""
+
+    def __init__(self, volumes: list[tuple[str, Any, Any]]) -> None:
+        self.volumes = volumes
+
+    def __len__(self) -> int:
+        return len(self.volumes)
+
+    def __getitem__(self, index: int) -> tuple[str, Any, Any]:
+        return self.volumes[index]
+
+
+def _single(items: list[Any]) -> Any:
+    """Collate for whole volumes: batches of one, left lazy (no stacking, no tensors)."""
+    return items[0]
+
+
+class ConnectomicsDataModule(pl.LightningDataModule):
+    """Random-crop training, seeded validation crops, and whole volumes for test/predict."""
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__()
+        self.cfg = ensure_config(cfg)
+        self.train_dataset: Dataset | None = None
+        self.val_dataset: Dataset | None = None
+        self.test_volumes: list[tuple[str, Any, Any]] | None = None
+
+    def setup(self, stage: str | None = None) -> None:
+        """Build the datasets the stage needs (fit, validate, test, predict)."""
+        from connectomics.data.datasets import (
+            build_test_volumes,
+            build_train_dataset,
+            build_val_dataset,
+        )
+
+        if stage in (None, "fit"):
+            self.train_dataset = build_train_dataset(self.cfg)
+        if stage in (None, "fit", "validate"):
+            self.val_dataset = build_val_dataset(self.cfg)
+        if stage in (None, "test", "predict"):
+            self.test_volumes = build_test_volumes(self.cfg)
+
+    def _loader(self, dataset: Dataset, shuffle: bool = False) -> DataLoader:
+        from connectomics.data.datasets import collate_batch
+
+        data = self.cfg.data
+        workers = int(data.num_workers)
+        return DataLoader(
+            dataset,
+            batch_size=int(data.batch_size),
+            shuffle=shuffle,
+            num_workers=workers,
+            persistent_workers=bool(data.persistent_workers) and workers > 0,
+            pin_memory=torch.cuda.is_available(),
+            collate_fn=collate_batch,
+            worker_init_fn=seed_worker if workers > 0 else None,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        """Random crops; every index draws a fresh crop, so no shuffling is needed."""
+        if self.train_dataset is None:
+            self.setup("fit")
+        return self._loader(self.train_dataset)
+
+    def val_dataloader(self) -> DataLoader | list:
+        """Seeded validation crops, or no loader when no validation data is configured."""
+        if self.val_dataset is None:
+            self.setup("validate")
+        return self._loader(self.val_dataset) if self.val_dataset is not None else []
+
+    def test_dataloader(self) -> DataLoader:
+        """Whole test volumes, one per batch, predicted with sliding windows."""
+        if self.test_volumes is None:
+            self.setup("test")
+        return DataLoader(VolumeListDataset(self.test_volumes), batch_size=1, collate_fn=_single)
+
+    def predict_dataloader(self) -> DataLoader:
+        """Same volumes as test (data.test_image).
+
+        Streamed (chunked) prediction shares each volume's chunks among DDP ranks, so every
+        rank must see every volume: an explicit sampler keeps Lightning from splitting them.
+        """
+        if not self.cfg.inference.chunk_size:
+            return self.test_dataloader()
+        if self.test_volumes is None:
+            self.setup("predict")
+        dataset = VolumeListDataset(self.test_volumes)
+        return DataLoader(
+            dataset, batch_size=1, sampler=list(range(len(dataset))), collate_fn=_single
+        )

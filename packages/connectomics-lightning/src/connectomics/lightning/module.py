@@ -1,0 +1,259 @@
+"""`ConnectomicsModule`: the LightningModule that trains, validates, tests and predicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from omegaconf import DictConfig, OmegaConf
+from torch import nn
+
+from connectomics.lightning.config_io import (
+    config_from_checkpoint,
+    config_to_checkpoint,
+    ensure_config,
+)
+from connectomics.lightning.errors import CheckpointError
+from connectomics.lightning.optim import build_optimizer, build_scheduler
+
+CONFIG_KEY = "connectomics_config"
+
+
+class ConnectomicsModule(pl.LightningModule):
+    """Lightning wrapper around a segmentation network, its loss plan and its schedule."""
+
+    def __init__(self, cfg: Any, model: nn.Module | None = None) -> None:
+        super().__init__()
+        from connectomics.losses import build_loss_plan
+        from connectomics.models import build_model
+
+        self.cfg: DictConfig = ensure_config(cfg)
+        self.model = model if model is not None else build_model(self.cfg)
+        self.loss_plan = build_loss_plan(self.cfg)
+        self._activation_names = _activations(self.cfg)
+        self.last_loss_parts: dict[str, torch.Tensor] = {}
+
+    # ------------------------------------------------------------------ model
+    def forward(self, x: torch.Tensor) -> Any:
+        """Logits of the network (the deep-supervision list in training mode)."""
+        return self.model(x)
+
+    def get_model_info(self) -> dict[str, Any]:
+        """Name, parameter counts, output scales and patch multiple of the network."""
+        if hasattr(self.model, "get_model_info"):
+            return self.model.get_model_info()
+        n_params = sum(p.numel() for p in self.model.parameters())
+        n_train = sum(p.numel() for p in self.model.parameters() if p.requires_grad)
+        return {
+            "name": type(self.model).__name__,
+            "parameters": n_params,
+            "trainable_parameters": n_train,
+            "output_scales": [[1] * int(self.cfg.model.spatial_dims)],
+            "patch_multiple": [1] * int(self.cfg.model.spatial_dims),
+        }
+
+    def compute_loss(
+        self,
+        outputs: Any,
+        labels: torch.Tensor,
+        weight: torch.Tensor | None = None,
+        valid: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Total loss of the loss plan; the named parts are kept in `last_loss_parts`."""
+        total, parts = self.loss_plan(outputs, labels, weight=weight, valid=valid)
+        self.last_loss_parts = parts
+        return total
+
+    # --------------------------------------------------------------- training
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        """One optimizer step's loss, with masks and weights when the batch carries them."""
+        images, labels = batch
+        outputs = self.model(images)
+        loss = self.compute_loss(
+            outputs, labels, weight=_field(batch, "weight"), valid=_field(batch, "valid")
+        )
+        size = images.shape[0]
+        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=size)
+        for name, value in self.last_loss_parts.items():
+            self.log(f"train/{name}", value, on_step=False, on_epoch=True, batch_size=size)
+        return loss
+
+    def validation_step(self, batch: Any, batch_idx: int) -> dict[str, torch.Tensor]:
+        """Loss and Dice/IoU of thresholded probabilities on one validation batch."""
+        images, labels = batch
+        logits = _finest(self.model(images))
+        valid = _field(batch, "valid")
+        loss = self.compute_loss(logits, labels, weight=_field(batch, "weight"), valid=valid)
+        size = images.shape[0]
+        self.log("val/loss", loss, on_epoch=True, prog_bar=True, batch_size=size, sync_dist=True)
+        for name, value in self.last_loss_parts.items():
+            self.log(f"val/{name}", value, on_epoch=True, batch_size=size, sync_dist=True)
+        probabilities = self.activate(logits.detach().float().clone())
+        dice, iou = _dice_iou(
+            probabilities, labels, valid, self._activation_names, self.cfg.evaluation.threshold
+        )
+        self.log("val/dice", dice, on_epoch=True, prog_bar=True, batch_size=size, sync_dist=True)
+        self.log("val/iou", iou, on_epoch=True, batch_size=size, sync_dist=True)
+        return {"loss": loss, "probabilities": probabilities}
+
+    def activate(self, logits: torch.Tensor) -> torch.Tensor:
+        """Per-channel activation (sigmoid, softmax groups, tanh) of (B, C, ...) logits."""
+        from connectomics.data.inference.activation import ActivationPlan
+
+        return ActivationPlan.build(self._activation_names, logits.shape[1]).apply_(logits)
+
+    # -------------------------------------------------------------- inference
+    def _predict(self, image: Any) -> np.ndarray:
+        from connectomics.data.inference import options_from_config, predict_volume
+
+        options = options_from_config(self.cfg)
+        options["device"] = str(self.device)
+        return predict_volume(self.model, image, **options)
+
+    def test_step(self, batch: Any, batch_idx: int) -> dict[str, float]:
+        """Sliding-window prediction of one whole test volume, decoding, writing and scores."""
+        from connectomics.lightning.testing import score_and_write
+
+        name, image, label = batch
+        prediction = self._predict(image)
+        scores = score_and_write(self.cfg, name, prediction, label)
+        for key, value in scores.items():
+            self.log(f"test/{key}", float(value), batch_size=1, sync_dist=False)
+        return scores
+
+    def predict_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, Any]:
+        """Per-volume prediction: in memory, or streamed chunk by chunk when chunk_size is set."""
+        name, image, _ = batch
+        if self.cfg.inference.chunk_size:
+            from connectomics.data.inference import options_from_config, predict_to_store
+            from connectomics.lightning.testing import volume_path
+
+            output = volume_path(self.cfg, name, "prediction")
+            options = options_from_config(self.cfg)
+            options["device"] = str(self.device)
+            predict_to_store(
+                self.model,
+                image,
+                str(output),
+                chunk_size=list(self.cfg.inference.chunk_size),
+                rank=self.global_rank,
+                world_size=self.trainer.world_size if self._trainer is not None else 1,
+                barrier=self.trainer.strategy.barrier if self._trainer is not None else None,
+                **options,
+            )
+            return {"name": name, "path": str(output), "prediction": None}
+        return {"name": name, "path": None, "prediction": self._predict(image)}
+
+    # -------------------------------------------------------------- optimizer
+    def configure_optimizers(self) -> Any:
+        """Optimizer from cfg.optimizer; scheduler from cfg.scheduler with per-step warm-up."""
+        optimizer = build_optimizer(self.cfg, self.parameters())
+        total = int(self.trainer.estimated_stepping_batches)
+        epochs = max(int(self.trainer.max_epochs or 1), 1)
+        if self.cfg.training.max_steps and self.cfg.training.max_steps > 0:
+            steps_per_epoch = max(total // epochs, 1)
+            if self.trainer.num_training_batches not in (None, float("inf")):
+                steps_per_epoch = max(
+                    int(self.trainer.num_training_batches) // self.trainer.accumulate_grad_batches,
+                    1,
+                )
+        else:
+            steps_per_epoch = max(total // epochs, 1)
+        schedulers = build_scheduler(self.cfg, optimizer, total, steps_per_epoch)
+        if not schedulers:
+            return optimizer
+        return [optimizer], schedulers
+
+    # ------------------------------------------------------------ checkpoints
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Embed the resolved config (plain YAML text) so a checkpoint alone rebuilds the model."""
+        checkpoint[CONFIG_KEY] = config_to_checkpoint(self.cfg)
+
+    @classmethod
+    def load_from_checkpoint(  # type: ignore[override]
+        cls,
+        checkpoint_path: str | Path,
+        cfg: Any | None = None,
+        map_location: Any = "cpu",
+        strict: bool = True,
+        model: nn.Module | None = None,
+        **kwargs: Any,
+    ) -> ConnectomicsModule:
+        """Rebuild the module from a checkpoint; its embedded config is used unless cfg is given.
+
+        Only tensors and plain containers are unpickled (weights_only), so an untrusted file
+        cannot run code; a corrupt or foreign file raises CheckpointError.
+        """
+        path = Path(checkpoint_path)
+        if not path.is_file():
+            raise CheckpointError(f"checkpoint not found: {path}")
+        try:
+            checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+        except Exception as exc:  # torch raises many types for corrupt/untrusted files
+            raise CheckpointError(
+                f"cannot read checkpoint {path}: corrupt, truncated or holding untrusted pickled "
+                f"objects ({type(exc).__name__})"
+            ) from exc
+        if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+            raise CheckpointError(f"{path} is not a Lightning checkpoint (no state_dict)")
+        if cfg is None:
+            cfg = config_from_checkpoint(checkpoint.get(CONFIG_KEY), path)
+        module = cls(cfg, model=model)
+        try:
+            module.load_state_dict(checkpoint["state_dict"], strict=strict)
+        except RuntimeError as exc:
+            raise CheckpointError(
+                f"{path} does not fit the configured model {module.cfg.model.architecture}: "
+                f"{str(exc).splitlines()[0]}"
+            ) from exc
+        return module
+
+
+def _field(batch: Any, name: str) -> torch.Tensor | None:
+    return getattr(batch, name, None)
+
+
+def _finest(outputs: Any) -> torch.Tensor:
+    return outputs[0] if isinstance(outputs, list | tuple) else outputs
+
+
+def _activations(cfg: DictConfig) -> list[str]:
+    try:
+        from connectomics.config import output_activations
+
+        return list(output_activations(cfg))
+    except ImportError:
+        from connectomics.config.target_channels import target_activations
+
+        names: list[str] = []
+        for target in cfg.data.targets:
+            names += target_activations(target.name, OmegaConf.to_container(target.kwargs))
+        return names
+
+
+def _dice_iou(
+    prob: torch.Tensor,
+    target: torch.Tensor,
+    valid: torch.Tensor | None,
+    names: list[str],
+    threshold: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Foreground Dice and IoU over the sigmoid channels (softmax: argmax != 0)."""
+    channels = [i for i, n in enumerate(names) if n == "sigmoid" and i < prob.shape[1]]
+    if channels:
+        pred = prob[:, channels] > threshold
+        true = target[:, channels] > 0.5
+        keep = valid[:, channels] > 0 if valid is not None else torch.ones_like(pred)
+    else:
+        pred = prob.argmax(1, keepdim=True) > 0
+        true = target.argmax(1, keepdim=True) > 0 if target.shape[1] > 1 else target > 0
+        keep = torch.ones_like(pred)
+    inter = (pred & true & keep).sum().float()
+    p, t = (pred & keep).sum().float(), (true & keep).sum().float()
+    dice = torch.where(p + t > 0, 2 * inter / (p + t), torch.ones_like(inter))
+    union = p + t - inter
+    iou = torch.where(union > 0, inter / union, torch.ones_like(inter))
+    return dice, iou

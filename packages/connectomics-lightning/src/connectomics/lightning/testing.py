@@ -1,0 +1,80 @@
+"""Test-time work per volume: decode, write prediction and segmentation, score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def output_dir(cfg: Any) -> Path:
+    """inference.output_path, or {save_dir}/predictions."""
+    return Path(cfg.inference.output_path or Path(cfg.logging.save_dir) / "predictions")
+
+
+def volume_path(cfg: Any, name: str, kind: str) -> Path:
+    """Where the `kind` ("prediction", "segmentation") volume of test volume `name` goes."""
+    return output_dir(cfg) / f"{name}_{kind}.{cfg.inference.output_format}"
+
+
+def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> dict[str, float]:
+    """Decode (unless decoding.name is none), write the volumes, and score against the label.
+
+    Semantic metrics score the first channel's probabilities, instance metrics the decoded
+    segmentation; the scores also go to `{name}_scores.json` beside the volumes.
+    """
+    from connectomics.data.evaluation import (
+        INSTANCE_METRICS,
+        SEMANTIC_METRICS,
+        check_metric_names,
+        evaluate,
+        write_report,
+    )
+    from connectomics.data.io import write_volume
+
+    output_dir(cfg).mkdir(parents=True, exist_ok=True)
+    write_volume(
+        str(volume_path(cfg, name, "prediction")), prediction, key="prediction", overwrite=True
+    )
+    segmentation = None
+    if cfg.decoding.name not in (None, "none"):
+        from connectomics.data.decoding import build_decoder
+
+        segmentation = build_decoder(cfg)(prediction)
+        write_volume(
+            str(volume_path(cfg, name, "segmentation")),
+            segmentation,
+            key="segmentation",
+            overwrite=True,
+        )
+    if label is None or not cfg.evaluation.enabled:
+        return {}
+    truth = np.asarray(label if isinstance(label, np.ndarray) else label[...])
+    names = check_metric_names(list(cfg.evaluation.metrics))
+    semantic = [m for m in names if m in SEMANTIC_METRICS]
+    instance = [m for m in names if m in INSTANCE_METRICS]
+    section = cfg.evaluation
+    scores: dict[str, float] = {}
+    if semantic:
+        scores.update(evaluate(prediction[0], truth > 0, _with_metrics(section, semantic)))
+    if instance:
+        if segmentation is None:
+            from connectomics.config.errors import ConfigError
+
+            raise ConfigError(
+                f"evaluation.metrics has instance metrics ({', '.join(instance)}) but "
+                "decoding.name is none; set a decoder (e.g. decoding.name=binary_cc) or keep "
+                "only semantic metrics"
+            )
+        scores.update(evaluate(segmentation, truth, _with_metrics(section, instance)))
+    write_report(scores, output_dir(cfg) / f"{name}_scores.json")
+    return scores
+
+
+def _with_metrics(section: Any, metrics: list[str]) -> Any:
+    from omegaconf import OmegaConf
+
+    copy = OmegaConf.create(OmegaConf.to_container(section))
+    copy.metrics = metrics
+    return copy

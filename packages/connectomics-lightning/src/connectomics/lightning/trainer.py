@@ -1,0 +1,205 @@
+"""`create_trainer`: a Lightning Trainer configured from the config's sections."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from pytorch_lightning import Trainer
+from pytorch_lightning.callbacks import (
+    Callback,
+    EarlyStopping,
+    LearningRateMonitor,
+    ModelCheckpoint,
+    TQDMProgressBar,
+)
+from pytorch_lightning.loggers import Logger, TensorBoardLogger
+
+from connectomics.lightning.callbacks import ImageLogger, sanitize_filename_template
+from connectomics.lightning.errors import RunExistsError
+from connectomics.lightning.writers import VolumePredictionWriter
+
+log = logging.getLogger(__name__)
+
+
+def checkpoint_dir(cfg: Any) -> Path:
+    """Folder of the run's checkpoints: checkpoint.dirpath or {save_dir}/checkpoints."""
+    return Path(cfg.checkpoint.dirpath or Path(cfg.logging.save_dir) / "checkpoints")
+
+
+def resolve_devices(cfg: Any) -> tuple[str, int | str, str]:
+    """(accelerator, devices, strategy) from cfg.system: num_gpus > 1 or devices > 1 means DDP."""
+    system = cfg.system
+    accelerator = system.accelerator
+    if accelerator == "auto":
+        accelerator = "gpu" if system.num_gpus > 0 and torch.cuda.is_available() else "cpu"
+        if system.num_gpus > 0 and not torch.cuda.is_available():
+            warnings.warn(
+                f"system.num_gpus={system.num_gpus} but no CUDA device is visible; training on the CPU",
+                stacklevel=2,
+            )
+    if accelerator == "cuda":
+        accelerator = "gpu"
+    if system.devices is not None:
+        devices: int | str = system.devices
+    elif accelerator == "gpu":
+        devices = max(system.num_gpus, 1)
+    else:
+        devices = 1
+    strategy = system.strategy
+    if strategy == "auto" and isinstance(devices, int) and devices > 1:
+        strategy = "ddp"
+    return accelerator, devices, strategy
+
+
+def resolve_precision(cfg: Any, accelerator: str) -> str:
+    """Training precision; 16-bit AMP needs a GPU, so the CPU falls back and says so."""
+    precision = str(cfg.training.precision)
+    if accelerator == "cpu" and precision in ("16-mixed", "16", "16-true"):
+        fallback = "bf16-mixed" if precision == "16-mixed" else "32-true"
+        message = f"training.precision={precision} needs a GPU; using {fallback} on the CPU"
+        warnings.warn(message, stacklevel=2)
+        log.warning(message)
+        return fallback
+    return precision
+
+
+def build_loggers(cfg: Any) -> list[Logger]:
+    """TensorBoard under {save_dir}/lightning_logs, plus wandb when logging.use_wandb."""
+    loggers: list[Logger] = [
+        TensorBoardLogger(save_dir=cfg.logging.save_dir, name="lightning_logs")
+    ]
+    if cfg.logging.use_wandb:
+        try:
+            import wandb  # noqa: F401
+            from pytorch_lightning.loggers import WandbLogger
+        except ImportError as exc:
+            from connectomics.config.errors import ConfigError
+
+            raise ConfigError(
+                "logging.use_wandb is true but wandb is not installed; "
+                'install it with: pip install "connectomics-lightning[wandb]"'
+            ) from exc
+        loggers.append(
+            WandbLogger(
+                project=cfg.logging.wandb_project,
+                entity=cfg.logging.wandb_entity,
+                name=cfg.logging.wandb_name or cfg.experiment_name,
+                save_dir=cfg.logging.save_dir,
+            )
+        )
+    return loggers
+
+
+def build_callbacks(cfg: Any) -> list[Callback]:
+    """Checkpointing, early stopping, LR monitor, progress bar and image logging."""
+    ckpt = cfg.checkpoint
+    callbacks: list[Callback] = [
+        ModelCheckpoint(
+            dirpath=str(checkpoint_dir(cfg)),
+            filename=sanitize_filename_template(ckpt.filename),
+            monitor=ckpt.monitor,
+            mode=ckpt.mode,
+            save_top_k=ckpt.save_top_k,
+            save_last=ckpt.save_last,
+            every_n_epochs=ckpt.every_n_epochs,
+            auto_insert_metric_name=False,
+        ),
+        LearningRateMonitor(logging_interval="step"),
+    ]
+    es = cfg.early_stopping
+    if es.enabled:
+        # A validation metric is checked after validation only, so a run without
+        # validation data simply never stops early instead of failing on a missing metric.
+        callbacks.append(
+            EarlyStopping(
+                monitor=es.monitor,
+                patience=es.patience,
+                mode=es.mode,
+                min_delta=es.min_delta,
+                check_on_train_epoch_end=not es.monitor.startswith("val/"),
+            )
+        )
+    if cfg.logging.progress_bar:
+        callbacks.append(TQDMProgressBar())
+    if cfg.logging.log_images:
+        callbacks.append(ImageLogger())
+    output = cfg.inference.output_path or str(Path(cfg.logging.save_dir) / "predictions")
+    callbacks.append(VolumePredictionWriter(output, cfg.inference.output_format))
+    return callbacks
+
+
+class ExistingRunGuard(Callback):
+    """Refuse a fresh fit into a checkpoint folder of an earlier run (resuming is fine).
+
+    Checked when fitting starts, not when the trainer is built: a trainer made for test or
+    predict, or a fit given ckpt_path, may use a folder that already holds checkpoints.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def on_fit_start(self, trainer: Trainer, pl_module: Any) -> None:
+        """Raise RunExistsError when not resuming and the folder holds .ckpt files."""
+        if trainer.ckpt_path is None and trainer.global_step == 0:
+            refuse_existing_run(self.folder)
+
+
+def refuse_existing_run(folder: Path) -> None:
+    """RunExistsError naming `folder` and the fixes when it already holds checkpoints."""
+    if folder.is_dir() and any(folder.glob("*.ckpt")):
+        raise RunExistsError(
+            f"{folder} already holds checkpoints of an earlier run; resume it "
+            "(--resume CKPT / trainer.fit(..., ckpt_path=CKPT)) or choose a new logging.save_dir"
+        )
+
+
+def create_trainer(cfg: Any, resume: bool = False, **overrides: Any) -> Trainer:
+    """A Trainer for cfg; keyword overrides go straight to `pytorch_lightning.Trainer`.
+
+    Unless `resume` is true, fitting from scratch into a checkpoint folder that already holds
+    checkpoints raises RunExistsError (a FileExistsError) when `trainer.fit` starts.
+    `callbacks=[...]` adds to the configured callbacks instead of replacing them.
+    """
+    accelerator, devices, strategy = resolve_devices(cfg)
+    training = cfg.training
+    kwargs: dict[str, Any] = {
+        "accelerator": accelerator,
+        "devices": devices,
+        "strategy": strategy,
+        "precision": resolve_precision(cfg, accelerator),
+        "max_epochs": training.max_epochs,
+        "max_steps": training.max_steps,
+        "accumulate_grad_batches": training.accumulate_grad_batches,
+        "gradient_clip_val": training.gradient_clip_val,
+        "gradient_clip_algorithm": training.gradient_clip_algorithm,
+        "val_check_interval": _val_check_interval(training.val_check_interval),
+        "check_val_every_n_epoch": training.check_val_every_n_epoch,
+        "deterministic": training.deterministic,
+        "log_every_n_steps": cfg.logging.log_every_n_steps,
+        "default_root_dir": cfg.logging.save_dir,
+        "enable_progress_bar": cfg.logging.progress_bar,
+        "logger": build_loggers(cfg),
+        "callbacks": build_callbacks(cfg),
+    }
+    if overrides.get("enable_checkpointing") is False:
+        kwargs["callbacks"] = [c for c in kwargs["callbacks"] if not isinstance(c, ModelCheckpoint)]
+    if overrides.get("logger") is False:
+        kwargs["callbacks"] = [
+            c for c in kwargs["callbacks"] if not isinstance(c, (LearningRateMonitor, ImageLogger))
+        ]
+    if not resume and overrides.get("enable_checkpointing", True) is not False:
+        kwargs["callbacks"].append(ExistingRunGuard(checkpoint_dir(cfg)))
+    extra = overrides.pop("callbacks", None) or []
+    kwargs["callbacks"] += list(extra) if isinstance(extra, list | tuple) else [extra]
+    kwargs.update(overrides)
+    return Trainer(**kwargs)
+
+
+def _val_check_interval(value: float) -> float | int:
+    """Floats up to 1.0 are fractions of an epoch; larger whole numbers count batches."""
+    return int(value) if value > 1 and float(value).is_integer() else float(value)

@@ -1,0 +1,42 @@
+"""Prediction writer: puts in-memory volume predictions on disk as they are produced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pytorch_lightning.callbacks import BasePredictionWriter
+
+
+class VolumePredictionWriter(BasePredictionWriter):
+    """Write each predicted volume to `{output_dir}/{name}_prediction.{h5|zarr}` after its batch.
+
+    Volumes predicted out of core (inference.chunk_size) are already streamed into their store
+    by the module; this writer only records their path.
+    """
+
+    def __init__(self, output_dir: str | Path, output_format: str = "zarr") -> None:
+        super().__init__(write_interval="batch")
+        self.output_dir = Path(output_dir)
+        self.output_format = output_format
+        self.written: list[str] = []
+
+    def write_on_batch_end(
+        self,
+        trainer: Any,
+        pl_module: Any,
+        prediction: Any,
+        batch_indices: Any,
+        batch: Any,
+        batch_idx: int,
+        dataloader_idx: int,
+    ) -> None:
+        """Write one volume (or note where it was streamed)."""
+        from connectomics.data.io import write_volume
+
+        if prediction.get("path"):
+            self.written.append(prediction["path"])
+            return
+        path = self.output_dir / f"{prediction['name']}_prediction.{self.output_format}"
+        write_volume(str(path), prediction["prediction"], key="prediction", overwrite=True)
+        self.written.append(str(path))

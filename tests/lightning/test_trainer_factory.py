@@ -1,0 +1,117 @@
+"""create_trainer: devices, precision, clipping, accumulation, callbacks, loggers, run guard."""
+
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
+
+from connectomics.lightning import RunExistsError, create_trainer
+from connectomics.lightning.callbacks import ImageLogger
+
+
+def _set(cfg, **values):
+    for key, value in values.items():
+        OmegaConf.update(cfg, key, value)
+    return cfg
+
+
+def test_clipping_accumulation_and_limits_reach_the_trainer(tiny_cfg):
+    _set(
+        tiny_cfg,
+        **{
+            "training.gradient_clip_val": 0.5,
+            "training.gradient_clip_algorithm": "value",
+            "training.accumulate_grad_batches": 3,
+            "training.max_epochs": 7,
+            "training.max_steps": 11,
+            "training.val_check_interval": 0.5,
+        },
+    )
+    trainer = create_trainer(tiny_cfg)
+    assert trainer.gradient_clip_val == 0.5
+    assert trainer.gradient_clip_algorithm == "value"
+    assert trainer.accumulate_grad_batches == 3
+    assert trainer.max_epochs == 7 and trainer.max_steps == 11
+    assert trainer.val_check_interval == 0.5
+    assert trainer.num_devices == 1 and trainer.precision == "32-true"
+
+
+def test_16_mixed_on_cpu_falls_back_with_a_warning(tiny_cfg):
+    _set(tiny_cfg, **{"training.precision": "16-mixed"})
+    with pytest.warns(UserWarning, match="16-mixed needs a GPU; using bf16-mixed"):
+        trainer = create_trainer(tiny_cfg)
+    assert trainer.precision == "bf16-mixed"
+
+
+def test_callbacks_follow_the_config(tiny_cfg):
+    _set(tiny_cfg, **{"early_stopping.enabled": True, "logging.log_images": True})
+    trainer = create_trainer(tiny_cfg)
+    kinds = {type(c) for c in trainer.callbacks}
+    assert {ModelCheckpoint, EarlyStopping, LearningRateMonitor, ImageLogger} <= kinds
+    ckpt = next(c for c in trainer.callbacks if isinstance(c, ModelCheckpoint))
+    assert ckpt.monitor == "val/loss" and ckpt.save_last
+    assert Path(trainer.logger.log_dir).parent.name == "lightning_logs"
+    _set(tiny_cfg, **{"early_stopping.enabled": False, "logging.log_images": False})
+    kinds = {type(c) for c in create_trainer(tiny_cfg).callbacks}
+    assert EarlyStopping not in kinds and ImageLogger not in kinds
+
+
+def test_overrides_pass_through(tiny_cfg, tmp_path):
+    trainer = create_trainer(
+        tiny_cfg,
+        logger=False,
+        enable_checkpointing=False,
+        limit_val_batches=3,
+        default_root_dir=str(tmp_path / "elsewhere"),
+    )
+    assert trainer.logger is None and trainer.checkpoint_callback is None
+    assert trainer.limit_val_batches == 3
+    assert trainer.default_root_dir == str(tmp_path / "elsewhere")
+
+
+def test_checkpoint_file_names_from_the_spec_template_are_sane(tiny_cfg):
+    _set(tiny_cfg, **{"checkpoint.filename": "epoch{epoch:02d}-loss{val/loss:.2f}"})
+    trainer = create_trainer(tiny_cfg)
+    ckpt = trainer.checkpoint_callback
+    name = ckpt.format_checkpoint_name({"epoch": 3, "val/loss": 0.4567, "step": 9})
+    assert Path(name).name == "epoch03-loss0.46.ckpt"
+    assert Path(name).parent == Path(ckpt.dirpath)
+
+
+def test_wandb_missing_names_the_extra(tiny_cfg, monkeypatch):
+    real_import = builtins.__import__
+
+    def no_wandb(name, *args, **kwargs):
+        if name == "wandb" or name.startswith("wandb."):
+            raise ImportError("No module named 'wandb'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_wandb)
+    _set(tiny_cfg, **{"logging.use_wandb": True})
+    with pytest.raises(Exception, match=r'pip install "connectomics-lightning\[wandb\]"'):
+        create_trainer(tiny_cfg)
+
+
+def test_explicit_cpu_devices_mean_ddp(tiny_cfg):
+    _set(tiny_cfg, **{"system.devices": 2, "system.strategy": "ddp_spawn"})
+    trainer = create_trainer(tiny_cfg)
+    assert trainer.num_devices == 2
+    assert type(trainer.strategy).__name__ == "DDPStrategy"
+
+
+def test_new_run_refuses_a_folder_with_checkpoints(tiny_cfg):
+    from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule
+    from connectomics.lightning.trainer import checkpoint_dir
+
+    folder = checkpoint_dir(tiny_cfg)
+    folder.mkdir(parents=True)
+    (folder / "last.ckpt").write_bytes(b"earlier run")
+    trainer = create_trainer(tiny_cfg)  # building for test/predict is fine
+    with pytest.raises(FileExistsError, match="already holds checkpoints") as info:
+        trainer.fit(ConnectomicsModule(tiny_cfg), datamodule=ConnectomicsDataModule(tiny_cfg))
+    assert isinstance(info.value, RunExistsError) and str(folder) in str(info.value)
+    assert (folder / "last.ckpt").read_bytes() == b"earlier run"
