@@ -114,10 +114,10 @@ def run(args: argparse.Namespace) -> int:
     )
     _preview(out / "preview.png", held_out, truth, segmentation)
 
-    print(f"{'metric':16s} {'untrained':>10s} {'trained':>10s}")
+    print(f"{'metric':24s} {'untrained':>10s} {'trained':>10s}")
     for name in after:
         if name in before:
-            print(f"{name:16s} {before[name]:10.3f} {after[name]:10.3f}")
+            print(f"{name:24s} {before[name]:10.3f} {after[name]:10.3f}")
     print(
         f"trained {trainer.current_epoch} epochs ({trainer.global_step} steps) in {seconds:.0f} s"
     )
