@@ -33,10 +33,18 @@ def run(args: argparse.Namespace) -> int:
     from connectomics.data.io import read_volume, write_volume
 
     existing_file(args.input.split(":")[0], "prediction")
-    overrides = list(args.overrides)
-    if args.decoder:
-        overrides.append(f"decoding.name={args.decoder}")
-    cfg = load_config(args.config or "demo", overrides=overrides)
+    from omegaconf import OmegaConf
+
+    decoding = [o for o in args.overrides if o.startswith("decoding.")]
+    cfg = load_config(
+        args.config or "demo", overrides=[o for o in args.overrides if o not in decoding]
+    )
+    if args.decoder and args.decoder != cfg.decoding.name:
+        # another decoder: the config's kwargs belong to its own decoder
+        cfg.decoding.name = args.decoder
+        cfg.decoding.kwargs = {}
+    if decoding:
+        cfg.merge_with(OmegaConf.from_dotlist(decoding))
     segmentation = build_decoder(cfg)(read_volume(args.input))
     write_volume(args.output, segmentation, overwrite=args.overwrite)
     print(f"{int(segmentation.max())} instances written to {args.output}")
