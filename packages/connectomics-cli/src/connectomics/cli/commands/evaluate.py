@@ -6,8 +6,6 @@ import argparse
 
 from connectomics.cli.common import existing_file
 
-SEMANTIC = ("dice", "iou", "precision", "recall", "f1")
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics evaluate`."""
@@ -28,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Compute the metrics and print them as a table."""
     from connectomics.data.evaluation import (
+        SEMANTIC_METRICS,
         evaluate_instances,
         evaluate_semantic,
         format_report,
@@ -39,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
     existing_file(args.label.split(":")[0], "label")
     prediction = read_volume(args.prediction)
     label = read_volume(args.label)
-    semantic = [m for m in args.metrics if m in SEMANTIC]
-    instance = [m for m in args.metrics if m not in SEMANTIC]
+    semantic = [m for m in args.metrics if m in SEMANTIC_METRICS]
+    instance = [m for m in args.metrics if m not in SEMANTIC_METRICS]
     results = {}
     if semantic:
         results.update(evaluate_semantic(prediction, label, semantic, threshold=args.threshold))
