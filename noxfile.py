@@ -10,7 +10,7 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["tests"]
+nox.options.sessions = ["tests", "slow"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
@@ -25,26 +25,38 @@ LAYER_EXCLUSIVE = {
 PYTEST_NO_TESTS = 5
 
 
-@nox.session(venv_backend="none")
-def tests(session: nox.Session) -> None:
-    """Run pytest in the workspace environment; positional args pick packages (core, data, ...)."""
-    picked = [a for a in session.posargs if a in PACKAGES + ["e2e"]]
+def _pytest(session: nox.Session, marker: str) -> None:
+    """pytest on the picked packages' tests (positional args: core, data, ..., e2e; rest to pytest)."""
+    picked = [a for a in session.posargs if a in PACKAGES + ["e2e", "reliability"]]
     extra = [a for a in session.posargs if a not in picked]
     paths = [f"tests/{p}" for p in picked] or ["tests"]
     session.run("uv", "sync", "--frozen", external=True)
-    session.run("uv", "run", "--frozen", "lint-imports", external=True)
     code = session.run(
         "uv",
         "run",
         "--frozen",
         "pytest",
+        "-m",
+        marker,
         *paths,
         *extra,
         external=True,
         success_codes=[0, PYTEST_NO_TESTS],
     )
     if code is False or code == PYTEST_NO_TESTS:  # pragma: no cover - nox returns True on success
-        session.error(f"pytest collected no tests under {' '.join(paths)}")
+        session.error(f"pytest collected no tests under {' '.join(paths)} for -m '{marker}'")
+
+
+@nox.session(venv_backend="none")
+def tests(session: nox.Session) -> None:
+    """The test suite without the long trainings (those run in `slow`); a few minutes on 2 cores."""
+    _pytest(session, "not slow")
+
+
+@nox.session(venv_backend="none")
+def slow(session: nox.Session) -> None:
+    """The long tests: trainings, DDP and multi-process runs, whole-journey end-to-end runs."""
+    _pytest(session, "slow")
 
 
 @nox.session(venv_backend="none")

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real EM volumes in ../shared/data and small generated volumes."""
+"""Shared fixtures: the real EM crops in tests/em_data and small generated volumes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+EM_DATA = Path(__file__).resolve().parent / "em_data"
 
 
 @pytest.fixture(autouse=True)
@@ -20,50 +20,49 @@ def _one_torch_thread():
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The folder of real EM volumes with ground truth; skips when absent."""
-    if not (SHARED_DATA / "README.md").exists():
-        pytest.skip(f"real EM data not found at {SHARED_DATA}")
-    return SHARED_DATA
+def em_data() -> Path:
+    """The folder of real EM crops with ground truth kept in the repository (see its README)."""
+    return EM_DATA
 
 
 @pytest.fixture(scope="session")
-def medulla_train(shared_data: Path) -> Path:
+def medulla_train(em_data: Path) -> Path:
     """FIB-SEM medulla training crop (raw uint8, label uint32 neuron ids)."""
-    return shared_data / "fibsem_medulla_train.h5"
+    return em_data / "fibsem_medulla_train.h5"
 
 
 @pytest.fixture(scope="session")
-def medulla_test(shared_data: Path) -> Path:
+def medulla_test(em_data: Path) -> Path:
     """FIB-SEM medulla test crop."""
-    return shared_data / "fibsem_medulla_test.h5"
+    return em_data / "fibsem_medulla_test.h5"
 
 
 @pytest.fixture(scope="session")
-def isbi_membranes(shared_data: Path) -> Path:
-    """ISBI 2012 ssTEM stack with binary membrane labels."""
-    return shared_data / "isbi2012_membranes.h5"
-
-
-def _blob_volume(shape: tuple[int, ...], seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Dark ellipsoid-ish blobs in brighter noise, with their instance labels."""
-    rng = np.random.default_rng(seed)
-    grids = np.meshgrid(*[np.arange(s) for s in shape], indexing="ij")
-    label = np.zeros(shape, dtype=np.uint32)
-    for i in range(1, 9):
-        center = [rng.uniform(0, s) for s in shape]
-        radius = [rng.uniform(2, max(3, s / 5)) for s in shape]
-        dist = sum(((g - c) / r) ** 2 for g, c, r in zip(grids, center, radius))
-        label[dist < 1] = i
-    image = 180 - 100 * (label > 0) + rng.normal(0, 15, shape)
-    return np.clip(image, 0, 255).astype(np.uint8), label
+def isbi_membranes(em_data: Path) -> Path:
+    """ISBI 2012 ssTEM stack (12 x 256 x 256 crop) with binary membrane labels."""
+    return em_data / "isbi2012_membranes.h5"
 
 
 @pytest.fixture
 def em_volume() -> tuple[np.ndarray, np.ndarray]:
     """A small generated EM-like volume (uint8 image, uint32 instance labels), 24x48x48."""
-    try:
-        from connectomics.data.synthetic import make_mitochondria_volume
-    except ImportError:
-        return _blob_volume((24, 48, 48), seed=0)
+    from connectomics.data.synthetic import make_mitochondria_volume
+
     return make_mitochondria_volume(shape=(24, 48, 48), seed=0)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `gpu` need a CUDA device; they are the only ones allowed to skip."""
+    if item.get_closest_marker("gpu") and not torch.cuda.is_available():
+        pytest.skip("gpu: needs a CUDA device")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Turn any skip of a test not marked `gpu` into a failure: a thinner suite is not a green one."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail") and not item.get_closest_marker("gpu"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"unexpected skip (only tests marked `gpu` may skip): {reason}"

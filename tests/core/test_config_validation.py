@@ -101,9 +101,8 @@ def test_fallback_patch_multiple_without_the_model_registry(monkeypatch):
 
 
 def test_fallback_agrees_with_the_model_registry():
-    models = pytest.importorskip("connectomics.models")
-    if not hasattr(models, "patch_multiple"):
-        pytest.skip("connectomics.models.patch_multiple not available yet")
+    import connectomics.models as models
+
     for strides in (None, [[1, 2, 2], [1, 2, 2], [2, 2, 2]]):
         cfg = typed(model={"architecture": "unet_res_em", "strides": strides})
         assert list(models.patch_multiple(cfg)) == geometry.fallback_patch_multiple(cfg)
@@ -137,9 +136,6 @@ def test_loss_plan_counts_and_channels(model, fragments):
 
 
 def test_unknown_loss_name_when_the_registry_exists():
-    losses = pytest.importorskip("connectomics.losses")
-    if not hasattr(losses, "list_losses"):
-        pytest.skip("connectomics.losses.list_losses not available yet")
     invalid(
         typed(model={"loss_functions": ["DiceLos"]}),
         "model.loss_functions[0]",

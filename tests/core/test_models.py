@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import torch
 from omegaconf import OmegaConf
@@ -18,8 +16,6 @@ from connectomics.models import (
     register_model,
 )
 
-HAS_EINOPS = importlib.util.find_spec("einops") is not None
-NEEDS_EINOPS = {"unetr", "swinunetr"}
 SLOW = {("swinunetr", 3), ("mednext_l", 3)}
 
 # Smallest settings that keep each MONAI network valid; everything else comes from cfg.model.
@@ -75,8 +71,6 @@ def _cases():
     for name in sorted(MODEL_REGISTRY):
         for dims in (2, 3):
             marks = [pytest.mark.slow] if (name, dims) in SLOW else []
-            if name in NEEDS_EINOPS and not HAS_EINOPS:
-                marks.append(pytest.mark.skip(reason="MONAI transformer nets need einops"))
             yield pytest.param(name, dims, marks=marks, id=f"{name}-{dims}d")
 
 
@@ -183,7 +177,6 @@ def test_bad_model_options_raise_config_error(name, options, message):
         build_model(make_cfg(name, 3, **options))
 
 
-@pytest.mark.skipif(not HAS_EINOPS, reason="MONAI UNETR needs einops")
 def test_unetr_rejects_patch_size_not_multiple_of_16():
     with pytest.raises(config_error_type(), match="multiple of 16"):
         build_model(make_cfg("unetr", 3, [24, 16, 16]))

@@ -304,8 +304,6 @@ def test_batch_collation_and_unpacking() -> None:
 
 
 def test_default_pipeline_adds_targets(h5_volume: Path) -> None:
-    pytest.importorskip("connectomics.data.targets")
-    pytest.importorskip("connectomics.data.augment")
     cfg = _cfg(h5_volume, val_split=0.5)
     sample = build_train_dataset(cfg)[0]
     assert sample["target"].shape[1:] == (8, 16, 16)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import torch
 from torch.utils.data import DataLoader
 
@@ -20,7 +19,6 @@ def _worker_tag(sample: dict) -> dict:
     return sample
 
 
-@pytest.mark.slow
 def test_two_persistent_workers_read_hdf5_and_draw_distinct_crops(tmp_path: Path) -> None:
     image, label = make_neuron_volume((16, 64, 64), seed=0)
     path = tmp_path / "neurons.h5"

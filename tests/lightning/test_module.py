@@ -23,7 +23,6 @@ def _fit(cfg, **overrides):
     return module, data, trainer
 
 
-@pytest.mark.slow
 def test_training_lowers_the_loss_and_logs_named_parts(tiny_cfg):
     OmegaConf.update(tiny_cfg, "training.max_epochs", 6)
     OmegaConf.update(tiny_cfg, "optimizer.lr", 0.01)

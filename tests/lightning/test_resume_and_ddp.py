@@ -57,7 +57,6 @@ def _run(cfg, ckpt_path=None, callbacks=()):
     return module, trainer
 
 
-@pytest.mark.slow
 def test_interrupted_and_resumed_run_matches_an_uninterrupted_one(tiny_cfg, tmp_path):
     straight_cfg = _deterministic(tiny_cfg.copy(), tmp_path / "straight")
     straight, straight_trainer = _run(straight_cfg)

@@ -1,4 +1,4 @@
-"""Every python example of the spec (../shared/spec/lightning-module-api.rst) runs as written.
+"""Every Python example of the Lightning API page (docs/lightning-module-api.rst) runs as written.
 
 The examples load "tutorials/lucchi.yaml"; load_config is wrapped to point that tutorial at tiny
 generated volumes with a tiny network, and the blocks run in a temporary working directory.
@@ -15,35 +15,16 @@ import torch
 import yaml
 from omegaconf import OmegaConf
 
+from tests.api_page import code_blocks
+
 REPO = Path(__file__).resolve().parents[2]
 LUCCHI = REPO / "tutorials" / "lucchi.yaml"
-SPEC = REPO.parent / "shared" / "spec" / "lightning-module-api.rst"
-
-
-def _blocks(language: str) -> list[str]:
-    """Code blocks of one language, dedented, in document order."""
-    lines = SPEC.read_text().splitlines()
-    blocks = []
-    for i, line in enumerate(lines):
-        if line.strip() != f".. code-block:: {language}":
-            continue
-        directive_indent = len(line) - len(line.lstrip())
-        body: list[str] = []
-        for text in lines[i + 1 :]:
-            if text.strip() and len(text) - len(text.lstrip()) <= directive_indent:
-                break
-            body.append(text)
-        code = [t for t in body if t.strip()]
-        indent = min(len(t) - len(t.lstrip()) for t in code)
-        blocks.append("\n".join(t[indent:] for t in body).strip("\n") + "\n")
-    return blocks
 
 
 @pytest.fixture
 def spec_blocks() -> list[str]:
-    if not SPEC.exists():
-        pytest.skip(f"spec not found at {SPEC}")
-    return _blocks("python")
+    """The Python examples of the API page, in page order."""
+    return code_blocks("python")
 
 
 def test_the_spec_has_the_expected_examples(spec_blocks):
@@ -56,7 +37,7 @@ def test_yaml_examples_are_valid_config_sections():
     from connectomics.config import validate_config
     from connectomics.config.schema import Config
 
-    for block in _blocks("yaml"):
+    for block in code_blocks("yaml"):
         section = yaml.safe_load(block)
         cfg = OmegaConf.merge(OmegaConf.structured(Config), section)
         if "model" in section:
@@ -64,7 +45,6 @@ def test_yaml_examples_are_valid_config_sections():
         validate_config(cfg)
 
 
-@pytest.mark.slow
 def test_python_examples_run_verbatim(spec_blocks, tiny_setup, tmp_path, monkeypatch, capsys):
     from pytorch_lightning.utilities.exceptions import MisconfigurationException
 
@@ -147,7 +127,7 @@ def test_python_examples_run_verbatim(spec_blocks, tiny_setup, tmp_path, monkeyp
     assert ns["trainer"].global_step == step_before  # max_epochs reached: resumed, no new steps
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="model.cuda() needs a CUDA device")
+@pytest.mark.gpu
 def test_single_batch_prediction_block_on_cuda(spec_blocks, tiny_cfg, tmp_path, monkeypatch):
     from connectomics.lightning import ConnectomicsModule
 
