@@ -61,6 +61,21 @@ def test_info_lists_versions_and_registries():
         assert word in result.stdout
 
 
+def test_info_with_a_config_reports_the_model_size(capsys):
+    assert main(["info", "--config", "demo", "model.filters=[16,32,64,128]"]) == 0
+    base = capsys.readouterr().out
+    assert (
+        main(
+            ["info", "--config", "demo", "model.filters=[16,32,64,128]", "model.kwargs={blocks: 2}"]
+        )
+        == 0
+    )
+    deeper = capsys.readouterr().out
+    assert "parameters:     1,26" in base and "parameters:     2,73" in deeper
+    assert main(["info", "--config", "demo", "model.kwargs={blocks: 0}"]) == 2
+    assert "model.kwargs.blocks" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("command", ["demo"])
 def test_demo_refuses_to_overwrite(tmp_path, capsys, command):
     out = tmp_path / "demo"

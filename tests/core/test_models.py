@@ -27,11 +27,9 @@ PATCH = {"swinunetr": 32}
 
 
 def config_error_type() -> type[Exception]:
-    """ConfigError when the config package has it, else ValueError (its base class)."""
-    try:
-        from connectomics.config.errors import ConfigError
-    except ImportError:
-        return ValueError
+    """The config package's ConfigError (a ValueError)."""
+    from connectomics.config.errors import ConfigError
+
     return ConfigError
 
 
@@ -170,6 +168,9 @@ def test_unknown_architecture_raises_config_error_with_suggestion():
         ("segresnet", {"strides": [[1, 2, 2], [2, 2, 2]]}, "down-samples by 2"),
         ("mednext_s", {"dropout": 0.1}, "no dropout"),
         ("unet_res_em", {"spatial_dims": 4}, "spatial_dims"),
+        ("unet_res_em", {"kwargs": {"blocks": 0}}, "model.kwargs.blocks"),
+        ("unet_res_em", {"kwargs": {"blocks": [1, 2]}}, "one per level"),
+        ("unet_res_em", {"kwargs": {"depth": 2}}, "accepts: act, norm, blocks"),
     ],
 )
 def test_bad_model_options_raise_config_error(name, options, message):
@@ -203,3 +204,27 @@ def test_registered_custom_model_is_built_and_asked_for_its_multiple():
         assert patch_multiple(cfg) == [2, 2]  # no patch_multiple given: built and asked
     finally:
         MODEL_REGISTRY.pop("test_tiny_conv")
+
+
+def _residual_blocks(model: torch.nn.Module) -> int:
+    from monai.networks.blocks import UnetResBlock
+
+    return sum(isinstance(m, UnetResBlock) for m in model.modules())
+
+
+def test_blocks_per_level_deepen_every_stage_and_rsunet_has_pytc_capacity():
+    widths = {"filters": [16, 32, 64, 128]}
+    one = build_model(make_cfg("unet_res_em", 3, **widths))
+    two = build_model(make_cfg("unet_res_em", 3, kwargs={"blocks": 2}, **widths))
+    mixed = build_model(make_cfg("unet_res_em", 3, kwargs={"blocks": [1, 1, 2, 3]}, **widths))
+    # 4 encoder stages (embed + 3) and 3 decoder stages
+    assert (_residual_blocks(one), _residual_blocks(two)) == (7, 14)
+    assert _residual_blocks(mixed) == 1 + 1 + 2 + 3 + 1 + 1 + 2
+    assert one.get_model_info()["parameters"] == 1_267_266  # the figure measured in issue 15
+    rsunet = build_model(make_cfg("rsunet", 3, **widths))
+    info = rsunet.get_model_info()
+    assert info["name"] == "rsunet" and _residual_blocks(rsunet) == 14
+    # PyTorch Connectomics' RSUNet at these widths: 2.65 M parameters
+    assert abs(info["parameters"] - 2_650_000) / 2_650_000 < 0.05
+    x = torch.randn(1, 1, 16, 16, 16)
+    assert two(x).shape == one(x).shape == (1, 2, 16, 16, 16)

@@ -2,7 +2,8 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from connectomics.losses import builtin  # noqa: F401  (fills the registry)
+from connectomics.losses import balanced, builtin  # noqa: F401  (fill the registry)
+from connectomics.losses.balanced import BalancedBCETerm, balanced_weights
 from connectomics.losses.plan import LossPlan, RoutedLoss, build_loss_plan, default_scale_weights
 from connectomics.losses.registry import (
     LOSS_REGISTRY,
@@ -19,6 +20,7 @@ except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
 
 __all__ = [
+    "BalancedBCETerm",
     "LOSS_REGISTRY",
     "LossPlan",
     "LossSpec",
@@ -27,6 +29,7 @@ __all__ = [
     "RegionTerm",
     "RoutedLoss",
     "WeightedTerm",
+    "balanced_weights",
     "build_loss_plan",
     "build_loss_term",
     "default_scale_weights",

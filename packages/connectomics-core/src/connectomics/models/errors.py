@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+from connectomics.config.errors import ConfigError
 
-def config_error(message: str) -> ValueError:
+
+def config_error(message: str) -> ConfigError:
     """A `connectomics.config.errors.ConfigError` (a ValueError) carrying `message`."""
-    try:
-        from connectomics.config.errors import ConfigError
-    except ImportError:  # the config package predates its errors module
-        return ValueError(message)
     return ConfigError(message)

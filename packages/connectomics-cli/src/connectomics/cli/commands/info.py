@@ -1,9 +1,11 @@
-"""`connectomics info`: versions, devices and registries."""
+"""`connectomics info`: versions, devices, registries and, with a config, the model's size."""
 
 from __future__ import annotations
 
 import argparse
 import importlib.metadata as md
+
+from connectomics.cli.common import add_config_arguments, load_cli_config
 
 DISTRIBUTIONS = [
     "connectomics-core",
@@ -15,6 +17,7 @@ DISTRIBUTIONS = [
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics info`."""
+    add_config_arguments(parser, required=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,4 +46,19 @@ def run(args: argparse.Namespace) -> int:
     }
     for name, entries in registries.items():
         print(f"{name + ':':15s} {', '.join(entries)}")
+    if args.config is not None:
+        _print_model(load_cli_config(args))
     return 0
+
+
+def _print_model(cfg: object) -> None:
+    """The configured network's size: architecture, parameters, channels, patch multiple."""
+    from connectomics.models import build_model
+
+    info = build_model(cfg).get_model_info()
+    print(f"{'model:':15s} {info['name']}")
+    print(
+        f"{'parameters:':15s} {info['parameters']:,} ({info['trainable_parameters']:,} trainable)"
+    )
+    print(f"{'channels:':15s} {cfg.model.in_channels} in, {cfg.model.out_channels} out")
+    print(f"{'patch multiple:':15s} {info['patch_multiple']}")
