@@ -1,4 +1,5 @@
-"""Shared fixtures: the real EM crops in tests/em_data and small generated volumes."""
+"""Shared fixtures: real EM crops (tests/em_data, and the samples that ship with
+connectomics-data) and small generated volumes."""
 
 from __future__ import annotations
 
@@ -26,15 +27,28 @@ def em_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def medulla_train(em_data: Path) -> Path:
-    """FIB-SEM medulla training crop (raw uint8, label uint32 neuron ids)."""
-    return em_data / "fibsem_medulla_train.h5"
+def medulla(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the two FIB-SEM medulla crops that ship with connectomics-data."""
+    import zipfile
+
+    from connectomics.data.samples import sample_archive
+
+    folder = tmp_path_factory.mktemp("fibsem_medulla")
+    with zipfile.ZipFile(sample_archive("fibsem_medulla")) as archive:
+        archive.extractall(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")
-def medulla_test(em_data: Path) -> Path:
-    """FIB-SEM medulla test crop."""
-    return em_data / "fibsem_medulla_test.h5"
+def medulla_train(medulla: Path) -> Path:
+    """FIB-SEM medulla training crop (raw uint8, label uint32 neuron ids), 50 x 100 x 200."""
+    return medulla / "train.h5"
+
+
+@pytest.fixture(scope="session")
+def medulla_test(medulla: Path) -> Path:
+    """FIB-SEM medulla test crop, 50 x 100 x 200."""
+    return medulla / "test.h5"
 
 
 @pytest.fixture(scope="session")

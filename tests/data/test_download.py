@@ -102,7 +102,7 @@ def test_registry_entries_have_required_fields():
     assert {"lucchi++", "snemi3d", "cremi_a", "cremi_b", "cremi_c"} <= set(DATASETS)
     for name, entry in DATASETS.items():
         assert entry.name == name and entry.description and entry.license
-        assert entry.url.startswith("https://") and entry.filename
+        assert entry.url.startswith(("https://", "file://")) and entry.filename
         assert entry.sha256 is None or len(entry.sha256) == 64
         assert len(entry.voxel_size_nm) == 3 and entry.shapes and entry.files
     assert DATASETS["lucchi++"].files == [
@@ -231,3 +231,12 @@ def test_safe_tar_extracts(tmp_path):
     files = safe_extract(archive, tmp_path / "out")
     assert (tmp_path / "out" / "sub" / "data.txt").read_bytes() == b"hello"
     assert files == [(tmp_path / "out" / "sub" / "data.txt").resolve()]
+
+
+def test_packaged_fibsem_medulla_downloads_offline_with_its_published_hash(tmp_path):
+    assert DATASETS["fibsem_medulla"].sha256 is not None
+    folder = download("fibsem_medulla", to=tmp_path)
+    for split, bodies in (("train", 87), ("test", 132)):
+        with h5py.File(folder / f"{split}.h5", "r") as f:
+            assert f["raw"].shape == f["label"].shape == (50, 100, 200)
+            assert f["raw"].dtype == np.uint8 and len(np.unique(f["label"][:])) - 1 == bodies

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from connectomics.data.samples import sample_archive
+
 # No publisher of these files posts a sha256. Entries therefore carry sha256=None and
 # download() trusts the first download: it prints the hash it computed and records it in
 # {to}/.checksums.json; every later download of the same dataset there must match it.
@@ -101,6 +103,19 @@ DATASETS: dict[str, DatasetEntry] = {
             ("train-labels.tif", "train_label.tif"),
             ("test-input.tif", "test_image.tif"),
         ),
+    ),
+    "fibsem_medulla": DatasetEntry(
+        name="fibsem_medulla",
+        description="Drosophila medulla FIB-SEM, two small crops with neuron ids (ships with "
+        "the package: no network needed)",
+        url=sample_archive("fibsem_medulla").as_uri(),
+        filename="fibsem_medulla.zip",
+        sha256="4b0720b9f834e364781c3a763ab983864a3dc2566c39fde9513dbc1fdfaa6e1d",
+        license="BSD-style HHMI licence (janelia-flyem/gala example data)",
+        voxel_size_nm=(10.0, 10.0, 10.0),
+        shapes={"train.h5": (50, 100, 200), "test.h5": (50, 100, 200)},
+        folder="fibsem_medulla",
+        homepage="https://github.com/janelia-flyem/gala",
     ),
     "cremi_a": _cremi("A"),
     "cremi_b": _cremi("B"),
