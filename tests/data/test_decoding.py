@@ -155,6 +155,32 @@ def test_build_decoder_reads_config(medulla_crop):
     assert error(medulla_crop, build_decoder(cfg)(prediction)) < 1e-3
 
 
+@pytest.mark.parametrize("name", AFFINITY_DECODERS)
+def test_build_decoder_takes_offsets_and_channels_from_the_affinity_target(name, medulla_crop):
+    # a boundary channel first, then nearest-neighbour plus long-range affinities in an order
+    # that puts a long-range offset first: the decoder must find its channels from the targets
+    offsets = [[3, 0, 0], *NEAREST, [0, 9, 0], [0, 0, 9]]
+    prediction = np.concatenate(
+        [np.zeros((1, *medulla_crop.shape), np.float32), affinities(medulla_crop, offsets)]
+    )
+    cfg = OmegaConf.create(
+        {
+            "model": {"spatial_dims": 3},
+            "data": {
+                "targets": [
+                    {"name": "boundary", "kwargs": {}},
+                    {"name": "affinity", "kwargs": {"offsets": offsets}},
+                ]
+            },
+            "decoding": {"name": name, "kwargs": {}},
+        }
+    )
+    assert error(medulla_crop, build_decoder(cfg)(prediction)) < 1e-3
+    # without the targets the first three channels are taken for nearest-neighbour ones: wrong
+    blind = build_decoder(OmegaConf.create({"decoding": {"name": name, "kwargs": {}}}))
+    assert error(medulla_crop, blind(prediction)) > 0.3
+
+
 def test_bad_config_and_inputs_raise_clear_errors():
     from connectomics.config.errors import ConfigError
 

@@ -73,6 +73,7 @@ def build_decoder(cfg: Any) -> Callable[[Any], np.ndarray]:
         raise _config_error(f"decoding.kwargs must be a mapping, got {type(kwargs).__name__}")
     kwargs = dict(kwargs)
     _check_kwargs(str(name), fn, kwargs)
+    _default_affinity_layout(fn, kwargs, cfg)
 
     def decoder(prediction: Any) -> np.ndarray:
         return fn(prediction, **kwargs)
@@ -96,3 +97,37 @@ def _check_kwargs(name: str, fn: Decoder, kwargs: Mapping[str, Any]) -> None:
             f"decoding.kwargs {unknown} are not parameters of decoder {name!r}; "
             f"it accepts: {', '.join(accepted)}"
         )
+
+
+def _default_affinity_layout(fn: Decoder, kwargs: dict[str, Any], cfg: Any) -> None:
+    """Give an affinity decoder the affinity target's offsets and channels when unset.
+
+    With long-range offsets as auxiliary channels the decoder must know which channels hold
+    which offsets; the targets config says it, so the user need not repeat it.
+    """
+    import inspect
+
+    from connectomics.config.target_channels import (
+        DEFAULT_AFFINITY_OFFSETS_2D,
+        DEFAULT_AFFINITY_OFFSETS_3D,
+        target_channels,
+    )
+
+    params = inspect.signature(fn).parameters
+    if not {"offsets", "channels"} <= set(params) or "offsets" in kwargs or "channels" in kwargs:
+        return
+    data = getattr(cfg, "data", None)
+    targets = _plain(getattr(data, "targets", None)) if data is not None else None
+    if not targets:
+        return
+    dims = int(cfg.model.spatial_dims)
+    start = 0
+    for target in targets:
+        options = dict(target.get("kwargs") or {})
+        count = target_channels(target["name"], options, dims)
+        if target["name"] == "affinity":
+            default = DEFAULT_AFFINITY_OFFSETS_3D if dims == 3 else DEFAULT_AFFINITY_OFFSETS_2D
+            kwargs["offsets"] = [list(o) for o in options.get("offsets") or default]
+            kwargs["channels"] = list(range(start, start + count))
+            return
+        start += count
