@@ -143,7 +143,7 @@ def test_hash_is_stable_across_key_order_and_changes_with_values(tmp_path):
 
 
 def test_packaged_tutorials_are_listed_and_load_by_name_or_file_name():
-    assert {"lucchi", "snemi", "demo"} <= set(list_tutorials())
+    assert {"lucchi", "snemi", "demo", "neurons_cpu"} <= set(list_tutorials())
     assert config_hash(load_config("lucchi")) == config_hash(load_config("lucchi.yaml"))
 
 
@@ -213,7 +213,7 @@ def test_output_activations_follow_the_targets():
     ]
 
 
-@pytest.mark.parametrize("name", ["lucchi", "snemi", "demo"])
+@pytest.mark.parametrize("name", ["lucchi", "snemi", "demo", "neurons_cpu"])
 def test_tutorial_builds_its_loss_plan_and_the_demo_model_runs(name):
     import torch
 
@@ -222,7 +222,7 @@ def test_tutorial_builds_its_loss_plan_and_the_demo_model_runs(name):
 
     cfg = load_config(name)
     plan = losses.build_loss_plan(cfg)
-    if name != "demo":  # the GPU tutorials' networks are only built in the e2e tests
+    if name not in ("demo", "neurons_cpu"):  # GPU tutorials' networks are built in e2e tests
         return
     model = models.build_model(cfg).eval()
     with torch.no_grad():

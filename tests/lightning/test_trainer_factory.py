@@ -115,3 +115,23 @@ def test_new_run_refuses_a_folder_with_checkpoints(tiny_cfg):
         trainer.fit(ConnectomicsModule(tiny_cfg), datamodule=ConnectomicsDataModule(tiny_cfg))
     assert isinstance(info.value, RunExistsError) and str(folder) in str(info.value)
     assert (folder / "last.ckpt").read_bytes() == b"earlier run"
+
+
+def test_max_time_stops_a_run_that_epochs_would_not_stop(tiny_cfg):
+    import time
+
+    from connectomics.config import validate_config
+    from connectomics.config.errors import ConfigError
+    from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule
+
+    _set(tiny_cfg, **{"training.max_epochs": 10_000, "training.max_time": "00:00:00:02"})
+    validate_config(tiny_cfg)
+    trainer = create_trainer(tiny_cfg, logger=False, enable_checkpointing=False)
+    start = time.monotonic()
+    trainer.fit(ConnectomicsModule(tiny_cfg), datamodule=ConnectomicsDataModule(tiny_cfg))
+    assert time.monotonic() - start < 120  # stopped by time long before 10,000 epochs
+    assert 0 < trainer.current_epoch < 10_000 and trainer.global_step > 0
+    for bad in ("15 minutes", "00:00:00:00"):
+        _set(tiny_cfg, **{"training.max_time": bad})
+        with pytest.raises(ConfigError, match="training.max_time"):
+            validate_config(tiny_cfg)

@@ -174,6 +174,7 @@ def create_trainer(cfg: Any, resume: bool = False, **overrides: Any) -> Trainer:
         "precision": resolve_precision(cfg, accelerator),
         "max_epochs": training.max_epochs,
         "max_steps": training.max_steps,
+        "max_time": training.max_time,
         "accumulate_grad_batches": training.accumulate_grad_batches,
         "gradient_clip_val": training.gradient_clip_val,
         "gradient_clip_algorithm": training.gradient_clip_algorithm,

@@ -54,6 +54,7 @@ def check_training(cfg: Any) -> None:
     training.precision = precision
     check_range("training.max_epochs", training.max_epochs, -1)
     check_range("training.max_steps", training.max_steps, -1)
+    check_max_time(training.max_time)
     check_range("training.accumulate_grad_batches", training.accumulate_grad_batches, 1)
     check_range("training.gradient_clip_val", training.gradient_clip_val, 0)
     check_choice(
@@ -96,3 +97,21 @@ def check_training(cfg: Any) -> None:
         )
     check_range("scheduler.step_size", scheduler.step_size, 1)
     check_range("scheduler.gamma", scheduler.gamma, 0, 1)
+
+
+def check_max_time(value: Any) -> None:
+    """`training.max_time` is None or "DD:HH:MM:SS" with a positive total."""
+    if value is None:
+        return
+    parts = str(value).split(":")
+    if len(parts) != 4 or not all(p.strip().isdigit() for p in parts):
+        raise fail(
+            "training.max_time",
+            f"{value!r} is not a duration",
+            'write days:hours:minutes:seconds, e.g. "00:00:15:00" for 15 minutes',
+        )
+    days, hours, minutes, seconds = (int(p) for p in parts)
+    if days * 86400 + hours * 3600 + minutes * 60 + seconds <= 0:
+        raise fail(
+            "training.max_time", f"{value!r} is zero", 'give a positive budget, e.g. "00:00:15:00"'
+        )

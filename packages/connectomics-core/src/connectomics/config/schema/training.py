@@ -10,6 +10,9 @@ class TrainingConfig:
     max_epochs: int = 10
     # -1 means no step limit.
     max_steps: int = -1
+    # Wall-clock budget "DD:HH:MM:SS" (e.g. "00:00:15:00"); training stops at whichever of
+    # max_epochs, max_steps and max_time comes first, with a checkpoint. None: no time limit.
+    max_time: str | None = None
     # "32", "16-mixed", "bf16-mixed" (falls back to 32 on the CPU for 16-mixed).
     precision: str = "32"
     accumulate_grad_batches: int = 1
