@@ -115,3 +115,12 @@ def test_new_run_refuses_a_folder_with_checkpoints(tiny_cfg):
         trainer.fit(ConnectomicsModule(tiny_cfg), datamodule=ConnectomicsDataModule(tiny_cfg))
     assert isinstance(info.value, RunExistsError) and str(folder) in str(info.value)
     assert (folder / "last.ckpt").read_bytes() == b"earlier run"
+
+
+def test_num_nodes_reaches_the_trainer(tiny_cfg):
+    _set(tiny_cfg, **{"system.num_nodes": 2})
+    trainer = create_trainer(tiny_cfg)
+    assert trainer.num_nodes == 2
+    assert trainer.strategy.num_nodes == 2
+    _set(tiny_cfg, **{"system.num_nodes": 1})
+    assert create_trainer(tiny_cfg).num_nodes == 1

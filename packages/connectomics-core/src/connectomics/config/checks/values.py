@@ -22,6 +22,7 @@ def _check_system(system: Any) -> None:
     check_range("system.num_gpus", system.num_gpus, 0)
     check_range("system.devices", system.devices, 1)
     check_range("system.num_threads", system.num_threads, 1)
+    check_range("system.num_nodes", system.num_nodes, 1)
 
 
 def _check_data(data: Any) -> None:
