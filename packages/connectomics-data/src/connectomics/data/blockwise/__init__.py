@@ -1,0 +1,19 @@
+"""Blockwise decoding and evaluation of volumes larger than memory, on Dask.
+
+Blocks are processed by Dask's local threaded scheduler or, given a scheduler address, by a
+dask.distributed cluster (:class:`Engine`); results go to chunked Zarr stores that record
+finished blocks, so an interrupted run resumes where it stopped.
+"""
+
+from connectomics.data.blockwise.connected import BlockwiseReport
+from connectomics.data.blockwise.decode import BLOCKWISE_DECODERS, decode_blockwise
+from connectomics.data.blockwise.engine import Engine
+from connectomics.data.blockwise.grid import BlockGrid
+
+__all__ = [
+    "BLOCKWISE_DECODERS",
+    "BlockGrid",
+    "BlockwiseReport",
+    "Engine",
+    "decode_blockwise",
+]
