@@ -8,6 +8,7 @@ finished blocks, so an interrupted run resumes where it stopped.
 from connectomics.data.blockwise.connected import BlockwiseReport
 from connectomics.data.blockwise.decode import BLOCKWISE_DECODERS, decode_blockwise
 from connectomics.data.blockwise.engine import Engine
+from connectomics.data.blockwise.evaluate import blockwise_contingency, evaluate_blockwise
 from connectomics.data.blockwise.grid import BlockGrid
 
 __all__ = [
@@ -15,5 +16,7 @@ __all__ = [
     "BlockGrid",
     "BlockwiseReport",
     "Engine",
+    "blockwise_contingency",
     "decode_blockwise",
+    "evaluate_blockwise",
 ]
