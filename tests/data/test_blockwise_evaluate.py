@@ -35,7 +35,10 @@ def test_real_labels_against_a_perturbed_copy(tmp_path, medulla_test, block_size
     write_volume(tmp_path / "gt.h5", gt, key="label")
     in_memory = evaluate_instances(seg, gt, METRICS)
     blockwise = evaluate_blockwise(
-        str(tmp_path / "seg.zarr"), str(tmp_path / "gt.h5") + ":label", METRICS, block_size,
+        str(tmp_path / "seg.zarr"),
+        str(tmp_path / "gt.h5") + ":label",
+        METRICS,
+        block_size,
         Engine(num_workers=2),
     )
     assert 0.05 < in_memory["adapted_rand"] < 0.95

@@ -100,3 +100,6 @@ def check_values(cfg: Any) -> None:
             "name a wandb project",
         )
     check_range("evaluation.threshold", cfg.evaluation.threshold, 0, 1)
+    check_range("decoding.memory_budget", cfg.decoding.memory_budget, 0)
+    for size in cfg.decoding.block_size or []:
+        check_range("decoding.block_size", size, 1)

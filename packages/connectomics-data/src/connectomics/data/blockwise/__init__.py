@@ -10,13 +10,17 @@ from connectomics.data.blockwise.decode import BLOCKWISE_DECODERS, decode_blockw
 from connectomics.data.blockwise.engine import Engine
 from connectomics.data.blockwise.evaluate import blockwise_contingency, evaluate_blockwise
 from connectomics.data.blockwise.grid import BlockGrid
+from connectomics.data.blockwise.plan import blockwise_block_size, engine_from_config, is_chunked
 
 __all__ = [
     "BLOCKWISE_DECODERS",
     "BlockGrid",
     "BlockwiseReport",
     "Engine",
+    "blockwise_block_size",
     "blockwise_contingency",
     "decode_blockwise",
+    "engine_from_config",
+    "is_chunked",
     "evaluate_blockwise",
 ]
