@@ -8,7 +8,6 @@ finished blocks, so an interrupted run resumes where it stopped.
 from connectomics.data.blockwise.connected import BlockwiseReport
 from connectomics.data.blockwise.decode import BLOCKWISE_DECODERS, decode_blockwise
 from connectomics.data.blockwise.engine import Engine
-from connectomics.data.blockwise.evaluate import blockwise_contingency, evaluate_blockwise
 from connectomics.data.blockwise.grid import BlockGrid
 from connectomics.data.blockwise.plan import blockwise_block_size, engine_from_config, is_chunked
 
@@ -24,3 +23,13 @@ __all__ = [
     "is_chunked",
     "evaluate_blockwise",
 ]
+
+
+def __getattr__(name: str):
+    """The evaluation functions, imported on first use (the metrics import torch; decoding
+    workers do not need it)."""
+    if name in ("blockwise_contingency", "evaluate_blockwise"):
+        from connectomics.data.blockwise import evaluate
+
+        return getattr(evaluate, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

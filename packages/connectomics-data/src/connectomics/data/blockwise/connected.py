@@ -17,11 +17,10 @@ import fastremap
 import numpy as np
 
 from connectomics.data.blockwise.engine import Engine
-from connectomics.data.blockwise.grid import BlockGrid, as_slices
+from connectomics.data.blockwise.grid import BlockGrid, Box, as_slices
 from connectomics.data.blockwise.labelling import LABELLERS
 from connectomics.data.blockwise.stitch import final_lookup, merge_pairs, offsets_of, unique_pairs
 from connectomics.data.blockwise.store import BlockStore, open_array
-from connectomics.data.inference.grid import Box
 from connectomics.data.io.volume import Volume
 
 HALO = 1

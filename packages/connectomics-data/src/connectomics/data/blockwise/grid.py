@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from functools import cached_property
 import numpy as np
 
 from connectomics.data.errors import DataError
-from connectomics.data.inference.grid import Box, chunk_boxes
+
+Box = tuple[tuple[int, int], ...]  # (start, stop) per spatial axis
 
 
 def as_slices(box: Box) -> tuple[slice, ...]:
@@ -46,7 +48,12 @@ class BlockGrid:
     @cached_property
     def boxes(self) -> list[Box]:
         """Every block's box in C order (the index is the block id)."""
-        return chunk_boxes(self.shape, self.block)
+        # not inference.grid.chunk_boxes: importing the inference package imports torch
+        ranges = [
+            [(start, min(start + b, s)) for start in range(0, s, b)]
+            for s, b in zip(self.shape, self.block)
+        ]
+        return [tuple(box) for box in itertools.product(*ranges)]
 
     def __len__(self) -> int:
         return len(self.boxes)
