@@ -35,7 +35,7 @@ def prepare(size: int, folder: Path) -> None:
 
 def measure(mode: str, folder: str, decoder: str, block: int, workers: int) -> None:
     """One measurement in this process; prints a JSON line."""
-    from connectomics.data.blockwise import Engine, decode_blockwise, evaluate_blockwise
+    from connectomics.data.blockwise import Engine, decode_blockwise
     from connectomics.data.decoding import decode
     from connectomics.data.io import read_volume, write_volume
 
@@ -62,6 +62,8 @@ def measure(mode: str, folder: str, decoder: str, block: int, workers: int) -> N
     if mode != "cluster":
         seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from connectomics.data.blockwise import evaluate_blockwise  # imports torch: after the peak
+
     error = evaluate_blockwise(seg, base / "label.zarr", ["adapted_rand"], 128)["adapted_rand"]
     print(
         json.dumps(
