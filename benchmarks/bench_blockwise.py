@@ -33,6 +33,18 @@ def prepare(size: int, folder: Path) -> None:
     write_volume(folder / "label.zarr", label, chunks=(64, 64, 64))
 
 
+def peak_mib() -> float:
+    """Peak resident memory of this process in MiB (VmHWM: unlike ru_maxrss, not inherited
+    from the parent across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure(mode: str, folder: str, decoder: str, block: int, workers: int) -> None:
     """One measurement in this process; prints a JSON line."""
     from connectomics.data.blockwise import Engine, decode_blockwise
@@ -40,7 +52,7 @@ def measure(mode: str, folder: str, decoder: str, block: int, workers: int) -> N
     from connectomics.data.io import read_volume, write_volume
 
     base = Path(folder)
-    imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    imported = peak_mib()
     start = time.perf_counter()
     output = base / f"{mode}-{decoder}-{workers}.zarr"
     if mode == "whole":
@@ -61,7 +73,7 @@ def measure(mode: str, folder: str, decoder: str, block: int, workers: int) -> N
         seg = f"{output}:segmentation"
     if mode != "cluster":
         seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mib()
     from connectomics.data.blockwise import evaluate_blockwise  # imports torch: after the peak
 
     error = evaluate_blockwise(seg, base / "label.zarr", ["adapted_rand"], 128)["adapted_rand"]
