@@ -135,3 +135,12 @@ def test_max_time_stops_a_run_that_epochs_would_not_stop(tiny_cfg):
         _set(tiny_cfg, **{"training.max_time": bad})
         with pytest.raises(ConfigError, match="training.max_time"):
             validate_config(tiny_cfg)
+
+
+def test_num_nodes_reaches_the_trainer(tiny_cfg):
+    _set(tiny_cfg, **{"system.num_nodes": 2})
+    trainer = create_trainer(tiny_cfg)
+    assert trainer.num_nodes == 2
+    assert trainer.strategy.num_nodes == 2
+    _set(tiny_cfg, **{"system.num_nodes": 1})
+    assert create_trainer(tiny_cfg).num_nodes == 1

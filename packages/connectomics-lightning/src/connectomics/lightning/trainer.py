@@ -170,6 +170,7 @@ def create_trainer(cfg: Any, resume: bool = False, **overrides: Any) -> Trainer:
     kwargs: dict[str, Any] = {
         "accelerator": accelerator,
         "devices": devices,
+        "num_nodes": cfg.system.num_nodes,
         "strategy": strategy,
         "precision": resolve_precision(cfg, accelerator),
         "max_epochs": training.max_epochs,

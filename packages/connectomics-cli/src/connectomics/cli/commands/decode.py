@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from connectomics.cli.blockwise_args import add_blockwise_arguments
 from connectomics.cli.common import existing_file
 
 
@@ -24,6 +25,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="config overrides, e.g. decoding.kwargs.threshold=0.6",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    parser.add_argument(
+        "--blockwise",
+        action="store_true",
+        help="decode block by block into a Zarr store (binary_cc, affinity_cc, affinity_waterz); "
+        "also chosen by --block-size, decoding.block_size or a prediction above "
+        "decoding.memory_budget",
+    )
+    add_blockwise_arguments(parser, "decode")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +54,43 @@ def run(args: argparse.Namespace) -> int:
         cfg.decoding.kwargs = {}
     if decoding:
         cfg.merge_with(OmegaConf.from_dotlist(decoding))
+    if _blockwise(args, cfg):
+        return 0
     segmentation = build_decoder(cfg)(read_volume(args.input))
     write_volume(args.output, segmentation, overwrite=args.overwrite)
     print(f"{int(segmentation.max())} instances written to {args.output}")
     return 0
+
+
+def _blockwise(args: argparse.Namespace, cfg: object) -> bool:
+    """Decode blockwise when asked or when the prediction exceeds decoding.memory_budget."""
+    from omegaconf import OmegaConf
+
+    from connectomics.data.blockwise import (
+        blockwise_block_size,
+        decode_blockwise,
+        engine_from_config,
+    )
+    from connectomics.data.io import open_volume
+
+    decoding = cfg.decoding
+    volume = open_volume(args.input)
+    block = blockwise_block_size(
+        volume, args.block_size or decoding.block_size, decoding.memory_budget, args.blockwise
+    )
+    if block is None:
+        return False
+    report = decode_blockwise(
+        volume,
+        args.output,
+        decoding.name,
+        block,
+        engine_from_config(cfg, args.scheduler),
+        overwrite=args.overwrite,
+        **(OmegaConf.to_container(decoding.kwargs, resolve=True) or {}),
+    )
+    print(
+        f"{report.n_objects} instances written to {report.path}:{report.key} "
+        f"({report.n_blocks} blocks, {len(report.skipped)} already done)"
+    )
+    return True

@@ -22,6 +22,7 @@ def _check_system(system: Any) -> None:
     check_range("system.num_gpus", system.num_gpus, 0)
     check_range("system.devices", system.devices, 1)
     check_range("system.num_threads", system.num_threads, 1)
+    check_range("system.num_nodes", system.num_nodes, 1)
 
 
 def _check_data(data: Any) -> None:
@@ -99,3 +100,6 @@ def check_values(cfg: Any) -> None:
             "name a wandb project",
         )
     check_range("evaluation.threshold", cfg.evaluation.threshold, 0, 1)
+    check_range("decoding.memory_budget", cfg.decoding.memory_budget, 0)
+    for size in cfg.decoding.block_size or []:
+        check_range("decoding.block_size", size, 1)

@@ -47,6 +47,17 @@ class DecodingConfig:
     # affinity_mws) or "none".
     name: str = "binary_cc"
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # Blocks (z, y, x) of blockwise decoding into a Zarr store, for binary_cc, affinity_cc
+    # (exact) and affinity_waterz (fragments per block, agglomerated on a global region graph);
+    # None decodes in memory unless the prediction is larger than memory_budget.
+    block_size: list[int] | None = None
+    # GiB: a prediction larger than this is decoded blockwise (in 128-voxel blocks when
+    # block_size is None), and so is the evaluation of its segmentation.
+    memory_budget: float = 8.0
+    # Dask scheduler of blockwise decoding and evaluation: None uses local threads
+    # (system.num_threads of them), an address such as "tcp://host:8786" a dask.distributed
+    # cluster (e.g. started by dask-jobqueue on SLURM).
+    scheduler: str | None = None
 
 
 @dataclass

@@ -16,5 +16,9 @@ class SystemConfig:
     devices: int | None = None
     # Lightning strategy: "auto" picks DDP when more than one device is used.
     strategy: str = "auto"
-    # torch intra-op threads for CPU work (None leaves torch's default).
+    # Machines (nodes) of a DDP run, each with `devices` processes; under SLURM, one srun task
+    # per device on each of the num_nodes nodes (passed to Lightning's Trainer).
+    num_nodes: int = 1
+    # torch intra-op threads for CPU work (None leaves torch's default); also the threads of
+    # blockwise decoding and evaluation on Dask's local scheduler.
     num_threads: int | None = None

@@ -11,6 +11,7 @@ from connectomics.data.errors import DataError
 from connectomics.data.evaluation.metric_names import INSTANCE_METRICS, check_metric_names
 from connectomics.data.evaluation.shapes import check_shapes, squeeze_channel
 from connectomics.metrics import (
+    ContingencyTable,
     adapted_rand_error,
     average_precision,
     contingency_table,
@@ -46,8 +47,16 @@ def evaluate_instances(
             "`connectomics decode`) or ask only for semantic metrics"
         )
     check_shapes(segmentation, truth, "the segmentation")
-    ignore = tuple(int(label) for label in ignore_labels)
     table = contingency_table(segmentation, truth)
+    return instance_scores(table, names, ignore_labels)
+
+
+def instance_scores(
+    table: ContingencyTable, metrics: Iterable[str], ignore_labels: Iterable[int] = (0,)
+) -> dict[str, float]:
+    """The instance metrics of `evaluate_instances` from a contingency table (seg vs gt)."""
+    names = check_metric_names(metrics, INSTANCE_METRICS)
+    ignore = tuple(int(label) for label in ignore_labels)
     results: dict[str, float] = {}
     if "adapted_rand" in names:
         rand = adapted_rand_error(table=table, ignore_labels=ignore)

@@ -1,0 +1,84 @@
+"""Where blockwise tasks run: Dask's local threads, or a dask.distributed cluster."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from connectomics.data.errors import DataError
+
+
+@dataclass(frozen=True)
+class Engine:
+    """How to run blockwise tasks.
+
+    `scheduler` None or "threads" uses Dask's local threaded scheduler with `num_workers`
+    threads (None: one per core); "synchronous" runs tasks one by one in this thread (for
+    debugging); anything else is the address of a dask.distributed scheduler
+    ("tcp://host:8786", reached within `timeout` seconds). `progress` None shows a progress bar only when stderr is a terminal.
+    """
+
+    scheduler: str | None = None
+    num_workers: int | None = None
+    progress: bool | None = None
+    # seconds to wait for the distributed scheduler to answer
+    timeout: float = 20.0
+
+    @property
+    def distributed(self) -> bool:
+        """True when the tasks go to a dask.distributed cluster."""
+        return self.scheduler not in (None, "", "threads", "synchronous")
+
+    def show_progress(self) -> bool:
+        """Whether to draw a progress bar."""
+        return sys.stderr.isatty() if self.progress is None else bool(self.progress)
+
+    def map(
+        self, fn: Callable[..., Any], items: Sequence[Any], shared: dict[str, Any] | None = None
+    ) -> list[Any]:
+        """`[fn(item, **shared) for item in items]`, computed in parallel; order is kept."""
+        items = list(items)
+        if not items:
+            return []
+        if self.distributed:
+            return self._map_distributed(fn, items, shared or {})
+        import dask
+        from dask.diagnostics import ProgressBar
+
+        task = partial(fn, **(shared or {}))
+        tasks = [dask.delayed(task, pure=False)(item) for item in items]
+        options: dict[str, Any] = {"scheduler": self.scheduler or "threads"}
+        if options["scheduler"] == "threads" and self.num_workers:
+            options["num_workers"] = int(self.num_workers)
+        if self.show_progress():
+            with ProgressBar(out=sys.stderr):
+                return list(dask.compute(*tasks, **options))
+        return list(dask.compute(*tasks, **options))
+
+    def _map_distributed(
+        self, fn: Callable[..., Any], items: list[Any], shared: dict[str, Any]
+    ) -> list[Any]:
+        """The same map on the dask.distributed cluster at `self.scheduler`."""
+        try:
+            from distributed import Client, progress
+        except ImportError:  # pragma: no cover - distributed is a dependency of connectomics-data
+            raise DataError(
+                "a scheduler address needs the 'distributed' package: pip install distributed"
+            ) from None
+        try:
+            client = Client(self.scheduler, timeout=f"{self.timeout}s", set_as_default=False)
+        except OSError as error:
+            raise DataError(
+                f"cannot reach the Dask scheduler {self.scheduler!r} ({error}); start one "
+                "(dask scheduler / dask-jobqueue) and pass its address, e.g. tcp://host:8786, "
+                "or leave decoding.scheduler empty to use local threads"
+            ) from None
+        with client:
+            scattered = {k: client.scatter(v, broadcast=True) for k, v in shared.items()}
+            futures = client.map(fn, items, pure=False, **scattered)
+            if self.show_progress():
+                progress(futures)
+            return client.gather(futures)

@@ -1,0 +1,109 @@
+"""The Zarr group of a blockwise job: its arrays, per-block done flags and run record.
+
+Layout of `<path>`: the result array (`<key>`, chunked like the blocks) with `<key>_done`
+(one uint8 per block), intermediate arrays of the job, and the attribute "connectomics_blockwise"
+holding the job's parameters: a store of another job is never mixed with a new run.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import zarr
+
+from connectomics.data.errors import DataError
+
+RUN_ATTR = "connectomics_blockwise"
+DEFAULT_KEY = "segmentation"
+
+
+def split_output(output: str | Path) -> tuple[Path, str]:
+    """ "seg.zarr" or "seg.zarr:key" as (group path, result key); only Zarr is accepted."""
+    text, key = str(output), DEFAULT_KEY
+    head, sep, tail = text.rpartition(":")
+    if sep and head.endswith(".zarr") and "/" not in tail:
+        text, key = head, tail
+    path = Path(text)
+    if path.suffix.lower() != ".zarr":
+        raise DataError(
+            f"blockwise output {output!r} must be a Zarr store (blocks are written in parallel "
+            "and recorded for resuming); use e.g. segmentation.zarr"
+        )
+    return path, key
+
+
+class BlockStore:
+    """A Zarr group whose arrays are written block by block, with per-block done flags."""
+
+    def __init__(self, path: str | Path, run: dict[str, Any], overwrite: bool = False) -> None:
+        self.path = Path(path)
+        if overwrite and self.path.exists():
+            shutil.rmtree(self.path)
+        self.group = zarr.open_group(str(self.path), mode="a")
+        self.group.require_group("halo")
+        found = self.group.attrs.get(RUN_ATTR)
+        if found is None:
+            self.group.attrs[RUN_ATTR] = run
+        elif found != _jsonable(run):
+            raise DataError(
+                f"{self.path} holds the blocks of another blockwise run ({found}); "
+                "pass overwrite=True (--overwrite) to replace it, or choose another output"
+            )
+
+    @classmethod
+    def reopen(cls, path: str | Path) -> BlockStore:
+        """The existing store at `path`, opened for writing (in a worker)."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        store.group = zarr.open_group(str(store.path), mode="r+")
+        return store
+
+    def _create(self, group: Any, key: str, shape: tuple, chunks: tuple, dtype: Any) -> Any:
+        # zarr 3 names it create_array, zarr 2 create_dataset
+        create = getattr(group, "create_array", None) or group.create_dataset
+        return create(key, shape=shape, chunks=chunks, dtype=dtype, fill_value=0, overwrite=True)
+
+    def put_halo(self, block_id: int, values: np.ndarray) -> None:
+        """Store a block's labels of its halo voxels (one array per block)."""
+        group = zarr.open_group(str(self.path / "halo"), mode="a")
+        shape = (len(values),)
+        array = self._create(group, str(block_id), shape, (max(len(values), 1),), values.dtype)
+        if len(values):
+            array[:] = values
+
+    def get_halo(self, block_id: int) -> np.ndarray:
+        """A block's labels of its halo voxels, as stored by `put_halo`."""
+        return np.asarray(zarr.open_group(str(self.path / "halo"), mode="r")[str(block_id)][:])
+
+    def array(
+        self, key: str, shape: tuple[int, ...], chunks: tuple[int, ...], dtype: Any
+    ) -> zarr.Array:
+        """The array `key`, created (zero-filled) when missing."""
+        if key in self.group:
+            return self.group[key]
+        return self._create(self.group, key, shape, chunks, dtype)
+
+    def flags(self, key: str, n_blocks: int) -> zarr.Array:
+        """The done flags of `key`: one uint8 per block, each in its own chunk."""
+        return self.array(f"{key}_done", (n_blocks,), (1,), np.uint8)
+
+    def done(self, key: str, n_blocks: int) -> np.ndarray:
+        """Boolean flag per block: `key` is written for that block."""
+        return np.asarray(self.flags(key, n_blocks)[:]).astype(bool)
+
+
+def _jsonable(value: Any) -> Any:
+    """`value` as it reads back from Zarr attributes (tuples become lists)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def open_array(path: str | Path, key: str) -> zarr.Array:
+    """The array `key` of the group at `path`, opened for writing (in a worker)."""
+    return zarr.open_group(str(path), mode="r+")[key]
