@@ -22,6 +22,8 @@ LAYER_EXCLUSIVE = {
     "lightning": ["pytorch-lightning", "lightning", "tensorboard", "wandb"],
     "cli": [],
 }
+# Optional extras (connectomics-lightning[wandb], [export]): no plain install may bring them.
+OPTIONAL_EXTRAS = ["wandb", "onnx", "onnxruntime", "bioimageio.spec", "bioimageio.core"]
 PYTEST_NO_TESTS = 5
 
 
@@ -96,6 +98,7 @@ def layers(session: nox.Session) -> None:
         )
         forbidden = [d for higher in PACKAGES[i + 1 :] for d in LAYER_EXCLUSIVE[higher]]
         forbidden += [f"connectomics-{higher}" for higher in PACKAGES[i + 1 :]]
+        forbidden += [d for d in OPTIONAL_EXTRAS if d not in forbidden]
         session.run(
             py,
             str(check),

@@ -43,6 +43,10 @@ def load_module(checkpoint: str, cfg: Any | None = None) -> Any:
     from connectomics.lightning import ConnectomicsModule
 
     existing_file(checkpoint, "checkpoint")
+    if str(checkpoint).endswith(".zip"):  # a bioimage.io package exported by connectomics
+        from connectomics.lightning.export import from_bioimageio
+
+        return from_bioimageio(checkpoint, cfg)
     if cfg is None:
         return ConnectomicsModule.load_from_checkpoint(checkpoint)
     return ConnectomicsModule.load_from_checkpoint(checkpoint, cfg=cfg)

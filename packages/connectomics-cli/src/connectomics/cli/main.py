@@ -10,6 +10,7 @@ COMMANDS = {
     "train": "Train a model from a config.",
     "test": "Predict, decode and evaluate the test volumes with a checkpoint.",
     "predict": "Predict a volume with a checkpoint (out of core).",
+    "export": "Export a checkpoint to TorchScript, ONNX or a BioImage Model Zoo package.",
     "decode": "Turn a prediction volume into instances.",
     "evaluate": "Score a segmentation against ground truth.",
     "download": "Download a public dataset.",

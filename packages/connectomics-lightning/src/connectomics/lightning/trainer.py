@@ -20,6 +20,7 @@ from pytorch_lightning.loggers import Logger, TensorBoardLogger
 
 from connectomics.lightning.callbacks import ImageLogger, sanitize_filename_template
 from connectomics.lightning.errors import RunExistsError
+from connectomics.lightning.finetune import finetune_callbacks
 from connectomics.lightning.writers import VolumePredictionWriter
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ def build_callbacks(cfg: Any) -> list[Callback]:
         callbacks.append(ImageLogger())
     output = cfg.inference.output_path or str(Path(cfg.logging.save_dir) / "predictions")
     callbacks.append(VolumePredictionWriter(output, cfg.inference.output_format))
+    callbacks += finetune_callbacks(cfg)  # model.init_from, model.freeze_encoder_epochs
     return callbacks
 
 

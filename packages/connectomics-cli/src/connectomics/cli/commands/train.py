@@ -11,10 +11,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics train`."""
     add_config_arguments(parser)
     parser.add_argument("--resume", metavar="CKPT", help="continue from this checkpoint")
+    parser.add_argument(
+        "--init-from",
+        metavar="CKPT",
+        help="fine-tune: start from these weights (path or URL#sha256=...), fresh optimizer; "
+        "same as model.init_from=CKPT",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Train; the resolved config is saved in the run folder and in every checkpoint."""
+    if args.init_from:
+        args.overrides = [*args.overrides, f"model.init_from={args.init_from}"]
     cfg = load_cli_config(args)
     if args.resume:
         existing_file(args.resume, "checkpoint to resume")

@@ -23,6 +23,13 @@ class ModelConfig:
     # Normalisation layer: "batch", "instance" or "group".
     norm: str = "batch"
     dropout: float = 0.0
+    # Fine-tuning: initialise the network from this checkpoint (a path, or an https URL ending in
+    # "#sha256=<hex>", downloaded once into the weights cache). Tensors whose name and shape match
+    # load; the others (e.g. a new output head) stay freshly initialised and are listed in a
+    # table. The optimizer and schedule start fresh (unlike --resume, which wins when given).
+    init_from: str | None = None
+    # Freeze the encoder (down-sampling path) for the first N epochs of fine-tuning; 0 = never.
+    freeze_encoder_epochs: int = 0
     # Extra keyword arguments passed to the network constructor (e.g. MONAI options).
     kwargs: dict[str, Any] = field(default_factory=dict)
     # Deep supervision: losses at every decoder scale.

@@ -1,0 +1,67 @@
+"""What an exporter starts from: a network in eval mode, its config and an example input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+
+@dataclass
+class ExportSource:
+    """The eval-mode network (logits), its config and an example input tensor."""
+
+    network: nn.Module
+    cfg: Any
+
+    def window(self) -> list[int]:
+        """The inference window (tile) size: inference.window_size, else data.patch_size."""
+        inf = self.cfg.inference
+        window = inf.window_size if inf.window_size is not None else self.cfg.data.patch_size
+        return [int(w) for w in window]
+
+    def example(self, image: np.ndarray | None = None) -> torch.Tensor:
+        """A (1, C, *window) float32 input: `image` normalised as in training, else random."""
+        channels = int(self.cfg.model.in_channels)
+        if image is None:
+            generator = torch.Generator().manual_seed(0)
+            return torch.rand(1, channels, *self.window(), generator=generator)
+        return torch.from_numpy(normalized(image, self.cfg)).reshape(
+            1, channels, *image.shape[-len(self.window()) :]
+        )
+
+    def activations(self) -> list[str]:
+        """One activation name per output channel (inference.activation, resolved)."""
+        from connectomics.data.inference import options_from_config
+
+        names = options_from_config(self.cfg)["activation"]
+        names = [names] if isinstance(names, str) else list(names)
+        channels = int(self.cfg.model.out_channels)
+        return names * channels if len(names) == 1 else names
+
+
+def normalized(image: np.ndarray, cfg: Any) -> np.ndarray:
+    """float32 copy of `image` normalised by data.normalize (as inference does it)."""
+    from connectomics.data.inference.normalize import normalize_block, volume_mean_std
+
+    mode = str(cfg.data.normalize)
+    stats = volume_mean_std(image) if mode == "zscore" else None
+    return np.ascontiguousarray(normalize_block(np.asarray(image), mode, stats))
+
+
+def load_export_source(model: Any) -> ExportSource:
+    """An ExportSource from a checkpoint path, a ConnectomicsModule or an ExportSource."""
+    if isinstance(model, ExportSource):
+        return model
+    from connectomics.lightning.module import ConnectomicsModule
+
+    if isinstance(model, str | Path):
+        model = ConnectomicsModule.load_from_checkpoint(model, map_location="cpu")
+    if not isinstance(model, ConnectomicsModule):
+        raise TypeError(f"expected a checkpoint path or a ConnectomicsModule, got {type(model)}")
+    network = model.model.to("cpu").float().eval()
+    return ExportSource(network=network, cfg=model.cfg)

@@ -1,0 +1,141 @@
+"""Export to TorchScript, ONNX and the BioImage Model Zoo reproduces the network on real EM."""
+
+from __future__ import annotations
+
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+import torch
+from omegaconf import OmegaConf
+from pytorch_lightning import seed_everything
+
+from connectomics.cli.main import main
+from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
+from connectomics.lightning.export import (
+    export_bioimageio,
+    export_onnx,
+    export_torchscript,
+    from_bioimageio,
+    load_export_source,
+)
+from connectomics.lightning.export.source import normalized
+
+TOLERANCE = 1e-4
+
+
+@pytest.fixture
+def checkpoint(tiny_cfg, tmp_path):
+    """A checkpoint of a tiny network trained one short epoch (its BatchNorm stats are real)."""
+    OmegaConf.update(tiny_cfg, "checkpoint.dirpath", str(tmp_path / "ckpt"))
+    seed_everything(0)
+    module = ConnectomicsModule(tiny_cfg)
+    trainer = create_trainer(tiny_cfg, logger=False)
+    trainer.fit(module, datamodule=ConnectomicsDataModule(tiny_cfg))
+    return tmp_path / "ckpt" / "last.ckpt"
+
+
+@pytest.fixture
+def em_crop(medulla_train):
+    """A real FIB-SEM crop larger than the export window (exports keep dynamic sizes)."""
+    with h5py.File(medulla_train) as f:
+        return f["raw"][:16, :48, :64]
+
+
+def _reference(checkpoint, raw: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    source = load_export_source(checkpoint)
+    x = torch.from_numpy(normalized(raw, source.cfg))[None, None]
+    with torch.no_grad():
+        return x, source.network(x)
+
+
+def test_torchscript_and_onnx_reproduce_pytorch_on_real_em(checkpoint, em_crop, tmp_path):
+    import onnxruntime
+
+    x, expected = _reference(checkpoint, em_crop)
+    assert expected.abs().max() > 0.1  # a real output, not all zeros
+
+    scripted = torch.jit.load(str(export_torchscript(checkpoint, tmp_path / "m.pt")))
+    with torch.no_grad():
+        assert (scripted(x) - expected).abs().max().item() <= TOLERANCE
+
+    session = onnxruntime.InferenceSession(
+        str(export_onnx(checkpoint, tmp_path / "m.onnx")), providers=["CPUExecutionProvider"]
+    )
+    (out,) = session.run(None, {"raw": x.numpy()})
+    assert np.abs(out - expected.numpy()).max() <= TOLERANCE
+
+
+def test_bioimageio_package_validates_and_round_trips(checkpoint, em_crop, tmp_path):
+    from bioimageio.spec import load_description
+
+    package = export_bioimageio(
+        checkpoint, tmp_path / "model.zip", test_image=em_crop, authors=["A. Tester"]
+    )
+    descr = load_description(str(package), perform_io_checks=True)
+    assert type(descr).__name__ == "ModelDescr", descr.validation_summary
+    (inp,), (out,) = descr.inputs, descr.outputs
+    assert [str(a.id) for a in inp.axes] == ["batch", "channel", "z", "y", "x"]
+    assert [p.id for p in inp.preprocessing] == ["ensure_dtype", "scale_linear", "ensure_dtype"]
+    assert inp.preprocessing[1].kwargs.gain == pytest.approx(1 / 255)
+    assert [p.id for p in out.postprocessing][:1] == ["sigmoid"]
+    assert [a.size.min for a in inp.axes[2:]] == [8, 16, 16]  # the inference window
+    assert [a.halo for a in out.axes[2:]] == [2, 4, 4]  # half the 0.5 overlap
+    assert {"pytorch_state_dict", "torchscript", "onnx"} <= {
+        k for k, v in descr.weights if v is not None
+    }
+    with zipfile.ZipFile(package) as archive:
+        assert {"cover.png", "test_input.npy", "connectomics_config.yaml"} <= set(
+            archive.namelist()
+        )
+        test_input = np.load(archive.open("test_input.npy"))
+    np.testing.assert_array_equal(test_input[0, 0], em_crop[:8, :16, :16])  # real EM
+
+    module = from_bioimageio(package)
+    x, expected = _reference(checkpoint, em_crop)
+    with torch.no_grad():
+        assert (module.model(x) - expected).abs().max().item() <= TOLERANCE
+
+
+@pytest.mark.slow
+def test_bioimageio_core_runs_the_package(checkpoint, em_crop, tmp_path):
+    from bioimageio.core import test_model
+
+    package = export_bioimageio(checkpoint, tmp_path / "model.zip", test_image=em_crop)
+    summary = test_model(str(package))
+    failed = [d.name for d in summary.details if d.status != "passed"]
+    assert summary.status == "passed", failed
+
+
+def test_cli_export_and_predict_from_package(checkpoint, em_crop, tmp_path, capsys):
+    output = tmp_path / "m.onnx"
+    args = ["export", "--checkpoint", str(checkpoint), "--format", "onnx", "--output", str(output)]
+    assert main(args) == 0 and output.stat().st_size > 0
+    assert main(args) == 2  # exists, no --overwrite
+    assert "--overwrite" in capsys.readouterr().err
+    missing = ["export", "--checkpoint", str(tmp_path / "no.ckpt"), "--format", "onnx"]
+    assert main([*missing, "--output", str(tmp_path / "x.onnx")]) == 2
+
+    volume = tmp_path / "em.h5"
+    with h5py.File(volume, "w") as f:
+        f["raw"] = em_crop
+    package = tmp_path / "model.zip"
+    export = ["export", "--checkpoint", str(checkpoint), "--format", "bioimageio"]
+    assert main([*export, "--output", str(package), "--test-input", str(volume)]) == 0
+
+    cfg = load_export_source(checkpoint).cfg
+    OmegaConf.update(cfg, "inference.chunk_size", [16, 48, 64])
+    config = tmp_path / "cfg.yaml"
+    config.write_text(OmegaConf.to_yaml(cfg))
+    from_zip, from_ckpt = tmp_path / "zip.zarr", tmp_path / "ckpt.zarr"
+    for ckpt, out in ((package, from_zip), (checkpoint, from_ckpt)):
+        predict = ["predict", "--config", str(config), "--checkpoint", str(ckpt)]
+        assert main([*predict, "--input", str(volume), "--output", str(out)]) == 0
+    from connectomics.data.io import open_volume
+
+    a, b = (
+        np.asarray(open_volume(f"{from_zip}:prediction")[:]),
+        np.asarray(open_volume(f"{from_ckpt}:prediction")[:]),
+    )
+    assert a.shape[1:] == em_crop.shape and np.abs(a - b).max() <= TOLERANCE
