@@ -144,3 +144,18 @@ def docs(session: nox.Session) -> None:
         "docs/_build/doctest",
         external=True,
     )
+
+
+@nox.session(venv_backend="none")
+def bench(session: nox.Session) -> None:
+    """Neuron benchmark (speed ratios, accuracy in fixed time) as JSON; `-- --mode full` for all."""
+    session.run("uv", "sync", "--frozen", external=True)
+    session.run(
+        "uv",
+        "run",
+        "--frozen",
+        "python",
+        "benchmarks/bench_neurons.py",
+        *session.posargs,
+        external=True,
+    )
