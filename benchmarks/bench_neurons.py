@@ -236,7 +236,7 @@ def accuracy(mode: dict, workdir: Path) -> dict:
     )
     scores = {
         name: float(value)
-        for name, value in re.findall(r"(test/[\w/]+)\s+([-\d.]+(?:e-?\d+)?)", result.stdout)
+        for name, value in re.findall(r"(test/[\w/]+)[\s│|]+([-+\d.eE]+)", result.stdout)
     }
     return {"train_s": train_s, "budget": mode["train_time"], "scores": scores}
 
