@@ -207,3 +207,21 @@ def test_register_decoder_adds_a_name():
         assert decode("_test_threshold", np.ones((1, 2, 2))).sum() == 4
     finally:
         DECODER_REGISTRY.pop("_test_threshold")
+
+
+def test_tuning_picks_the_threshold_that_fits_how_confident_the_network_is(medulla_crop):
+    from connectomics.data.decoding import tune_decoder
+
+    clean = affinities(medulla_crop, NEAREST)
+    cfg = OmegaConf.create({"decoding": {"name": "affinity_cc", "kwargs": {}}})
+    values = [0.2, 0.4, 0.6, 0.8]
+    confident = tune_decoder(cfg, [(noisy(clean * 0.8 + 0.1, 0.05), medulla_crop)], values=values)
+    # a timid network: "connected" pairs only reach about 0.3; a high threshold splits them
+    timid = tune_decoder(cfg, [(noisy(clean * 0.25 + 0.05, 0.02), medulla_crop)], values=values)
+    assert confident.parameter == timid.parameter == "threshold"
+    assert [v for v, _ in timid.table] == values
+    assert timid.value == 0.2 and timid.error == min(e for _, e in timid.table)
+    assert max(e for _, e in timid.table) > timid.error + 0.3  # the grid matters
+    assert confident.value >= 0.4 and confident.error < 0.05
+    record = timid.as_dict()
+    assert record["decoder"] == "affinity_cc" and len(record["tried"]) == 4

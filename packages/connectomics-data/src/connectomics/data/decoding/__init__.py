@@ -14,12 +14,16 @@ from connectomics.data.decoding.registry import (
     decode,
     register_decoder,
 )
+from connectomics.data.decoding.tuning import TUNED_PARAMETER, TuningResult, tune_decoder
 
 __all__ = [
     "DECODER_REGISTRY",
+    "TUNED_PARAMETER",
+    "TuningResult",
     "build_decoder",
     "decode",
     "finalize_labels",
     "register_decoder",
     "remove_small_objects",
+    "tune_decoder",
 ]
