@@ -29,6 +29,7 @@ TOLERANCE = 1e-4
 def checkpoint(tiny_cfg, tmp_path):
     """A checkpoint of a tiny network trained one short epoch (its BatchNorm stats are real)."""
     OmegaConf.update(tiny_cfg, "checkpoint.dirpath", str(tmp_path / "ckpt"))
+    OmegaConf.update(tiny_cfg, "inference.chunk_size", [16, 48, 64])  # `predict` streams chunks
     seed_everything(0)
     module = ConnectomicsModule(tiny_cfg)
     trainer = create_trainer(tiny_cfg, logger=False)
@@ -125,14 +126,20 @@ def test_cli_export_and_predict_from_package(checkpoint, em_crop, tmp_path, caps
     assert main([*export, "--output", str(package), "--test-input", str(volume)]) == 0
 
     cfg = load_export_source(checkpoint).cfg
-    OmegaConf.update(cfg, "inference.chunk_size", [16, 48, 64])
     config = tmp_path / "cfg.yaml"
     config.write_text(OmegaConf.to_yaml(cfg))
     from_zip, from_ckpt = tmp_path / "zip.zarr", tmp_path / "ckpt.zarr"
     for ckpt, out in ((package, from_zip), (checkpoint, from_ckpt)):
         predict = ["predict", "--config", str(config), "--checkpoint", str(ckpt)]
         assert main([*predict, "--input", str(volume), "--output", str(out)]) == 0
+    # without --config the package's own config is used
+    plain = tmp_path / "plain.zarr"
+    predict = ["predict", "--checkpoint", str(package), "--input", str(volume)]
+    assert main([*predict, "--output", str(plain)]) == 0
     from connectomics.data.io import open_volume
+
+    c = np.asarray(open_volume(f"{plain}:prediction")[:])
+    assert np.abs(c - np.asarray(open_volume(f"{from_ckpt}:prediction")[:])).max() <= TOLERANCE
 
     a, b = (
         np.asarray(open_volume(f"{from_zip}:prediction")[:]),
