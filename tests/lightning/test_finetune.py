@@ -227,3 +227,26 @@ def test_freeze_unknown_encoder_and_negative_epochs_are_config_errors():
         finetune_callbacks(_tiny_cfg(architecture="unet", freeze_encoder_epochs=2))
     with pytest.raises(ConfigError, match="model.freeze_encoder_epochs"):
         finetune_callbacks(_tiny_cfg(freeze_encoder_epochs=-1))
+
+
+def test_cli_train_init_from(tiny_cfg, tmp_path, capsys):
+    from connectomics.cli.main import main
+
+    config = tmp_path / "run.yaml"
+    config.write_text(OmegaConf.to_yaml(tiny_cfg))
+    first = tmp_path / "first"
+    assert main(["train", "--config", str(config), *_run_dir(first)]) == 0
+    checkpoint = next(first.rglob("*.ckpt"))
+
+    fine = ["train", "--config", str(config), "--init-from", str(checkpoint)]
+    assert main([*fine, *_run_dir(tmp_path / "fine")]) == 0
+    assert any((tmp_path / "fine").rglob("*.ckpt"))
+
+    missing = ["train", "--config", str(config), "--init-from", str(tmp_path / "none.ckpt")]
+    capsys.readouterr()
+    assert main([*missing, *_run_dir(tmp_path / "bad")]) == 2
+    assert capsys.readouterr().err.startswith("error: model.init_from: checkpoint not found")
+
+
+def _run_dir(folder: Path) -> list[str]:
+    return [f"logging.save_dir={folder}", f"checkpoint.dirpath={folder}"]
