@@ -12,7 +12,12 @@ from omegaconf import OmegaConf
 from pytorch_lightning import seed_everything
 
 from connectomics.cli.main import main
-from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
+from connectomics.lightning import (
+    CheckpointError,
+    ConnectomicsDataModule,
+    ConnectomicsModule,
+    create_trainer,
+)
 from connectomics.lightning.export import (
     export_bioimageio,
     export_onnx,
@@ -97,6 +102,22 @@ def test_bioimageio_package_validates_and_round_trips(checkpoint, em_crop, tmp_p
     x, expected = _reference(checkpoint, em_crop)
     with torch.no_grad():
         assert (module.model(x) - expected).abs().max().item() <= TOLERANCE
+
+    # without the config attachment the architecture's kwargs in rdf.yaml rebuild it
+    bare, foreign = tmp_path / "bare.zip", tmp_path / "foreign.zip"
+    with zipfile.ZipFile(package) as src, zipfile.ZipFile(bare, "w") as a:
+        with zipfile.ZipFile(foreign, "w") as b:
+            for item in src.namelist():
+                data = src.read(item)
+                if item != "connectomics_config.yaml":
+                    a.writestr(item, data)
+                if item == "rdf.yaml":
+                    data = data.replace(b"callable: ExportedNetwork", b"callable: UNet2d")
+                b.writestr(item, data)
+    with torch.no_grad():
+        assert (from_bioimageio(bare).model(x) - expected).abs().max().item() <= TOLERANCE
+    with pytest.raises(CheckpointError, match="UNet2d"):
+        from_bioimageio(foreign)
 
 
 @pytest.mark.slow
