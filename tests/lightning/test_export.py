@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -167,3 +168,30 @@ def test_cli_export_and_predict_from_package(checkpoint, em_crop, tmp_path, caps
         np.asarray(open_volume(f"{from_ckpt}:prediction")[:]),
     )
     assert a.shape[1:] == em_crop.shape and np.abs(a - b).max() <= TOLERANCE
+
+
+def test_activations_inside_an_exported_network_survive_onnx(tmp_path):
+    import onnxruntime
+
+    from connectomics.config import load_config
+    from connectomics.data.inference.activation import ActivationPlan
+    from connectomics.lightning.export import ExportedNetwork
+    from connectomics.lightning.export.architecture import architecture_kwargs
+    from connectomics.lightning.export.onnx import write_onnx
+
+    overrides = ["model.filters=[4,8]", "data.patch_size=[8,16,16]", "model.out_channels=3"]
+    overrides.append("data.targets=[{name: binary_contour_distance}]")  # sigmoid x2, tanh
+    lucchi = Path(__file__).resolve().parents[2] / "tutorials" / "lucchi.yaml"
+    cfg = load_config(str(lucchi), overrides=overrides)
+    torch.manual_seed(0)
+    names = ["sigmoid", "sigmoid", "tanh"]
+    network = ExportedNetwork(architecture_kwargs(cfg), activation=names)
+    x = torch.randn(1, 1, 8, 16, 16) * 3
+    with torch.no_grad():
+        expected = ActivationPlan.build(names, 3).apply_(network.network(x))
+    session = onnxruntime.InferenceSession(
+        str(write_onnx(network, x, tmp_path / "a.onnx")), providers=["CPUExecutionProvider"]
+    )
+    (out,) = session.run(None, {"raw": x.numpy()})
+    assert out[:, 2].min() < -0.1  # tanh channel, not a sigmoid
+    assert np.abs(out - expected.numpy()).max() <= TOLERANCE
