@@ -250,3 +250,23 @@ def test_cli_train_init_from(tiny_cfg, tmp_path, capsys):
 
 def _run_dir(folder: Path) -> list[str]:
     return [f"logging.save_dir={folder}", f"checkpoint.dirpath={folder}"]
+
+
+def test_resume_wins_over_init_from(tiny_cfg, tmp_path):
+    OmegaConf.update(tiny_cfg, "checkpoint.dirpath", str(tmp_path / "ckpt"))
+    seed_everything(0)
+    module = ConnectomicsModule(tiny_cfg)
+    create_trainer(tiny_cfg, logger=False).fit(module, datamodule=ConnectomicsDataModule(tiny_cfg))
+    last = tmp_path / "ckpt" / "last.ckpt"
+
+    # a resumed run keeps its own weights: init_from (here unreadable) is not even opened
+    OmegaConf.update(tiny_cfg, "model.init_from", str(tmp_path / "absent.ckpt"))
+    OmegaConf.update(tiny_cfg, "training.max_epochs", 2)
+    resumed = ConnectomicsModule(tiny_cfg)
+    trainer = create_trainer(tiny_cfg, resume=True, logger=False)
+    trainer.fit(resumed, datamodule=ConnectomicsDataModule(tiny_cfg), ckpt_path=str(last))
+    assert trainer.current_epoch == 2
+    with pytest.raises(FileNotFoundError, match="model.init_from"):
+        create_trainer(tiny_cfg, logger=False, enable_checkpointing=False).fit(
+            ConnectomicsModule(tiny_cfg), datamodule=ConnectomicsDataModule(tiny_cfg)
+        )

@@ -172,9 +172,13 @@ class InitFromCheckpoint(Callback):
         self.source = source
         self.report: InitReport | None = None
 
-    def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
-        """Before the optimizer exists, so it and the schedule start fresh on the new weights."""
-        if stage != "fit" or trainer.ckpt_path is not None:
+    def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        """After a resumed run restored its checkpoint (which then wins), before the first step.
+
+        The weights are copied into the existing parameters, so the optimizer built for them
+        trains the loaded values with fresh state and a fresh schedule.
+        """
+        if trainer.ckpt_path is not None:
             return
         if "://" in self.source and trainer.world_size > 1:
             if trainer.global_rank == 0:  # one rank downloads into the shared cache
