@@ -270,3 +270,28 @@ def test_resume_wins_over_init_from(tiny_cfg, tmp_path):
         create_trainer(tiny_cfg, logger=False, enable_checkpointing=False).fit(
             ConnectomicsModule(tiny_cfg), datamodule=ConnectomicsDataModule(tiny_cfg)
         )
+
+
+def test_init_from_a_bioimageio_package(tmp_path):
+    import zipfile
+
+    source = build_model(_tiny_cfg())
+    package = tmp_path / "model.zip"
+    weights = tmp_path / "weights.pt"
+    torch.save({f"network.{k}": v for k, v in source.state_dict().items()}, weights)
+    rdf = (
+        "weights:\n  pytorch_state_dict:\n    source: weights.pt\n    architecture:\n"
+        "      callable: ExportedNetwork\n"
+        "      import_from: connectomics.lightning.export.architecture\n"
+    )
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("rdf.yaml", rdf)
+        archive.write(weights, "weights.pt")
+    target = build_model(_tiny_cfg(out_channels=3))
+    report = init_from_checkpoint(target, str(package))
+    assert [s[0] for s in report.skipped] == [
+        "net.heads.0.conv.conv.weight",
+        "net.heads.0.conv.conv.bias",
+    ]
+    name = "net.encoders.0.conv1.conv.weight"
+    torch.testing.assert_close(target.state_dict()[name], source.state_dict()[name])

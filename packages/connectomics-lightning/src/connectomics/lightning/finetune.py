@@ -89,7 +89,14 @@ def resolve_source(source: str) -> Path:
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
-    """Network weights of a Lightning checkpoint or a plain state dict (read weights_only)."""
+    """Network weights of a Lightning checkpoint, a plain state dict or a bioimage.io package
+    exported by connectomics (all read weights_only)."""
+    import zipfile
+
+    if zipfile.is_zipfile(path) and "rdf.yaml" in zipfile.ZipFile(path).namelist():
+        from connectomics.lightning.export.importing import read_package_weights
+
+        return read_package_weights(path)
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt/untrusted files

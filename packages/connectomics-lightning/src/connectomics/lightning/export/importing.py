@@ -58,6 +58,16 @@ def from_bioimageio(path: str | Path, cfg: Any | None = None) -> Any:
     return module.eval()
 
 
+def read_package_weights(path: str | Path) -> dict[str, torch.Tensor]:
+    """The network's state dict from a package's pytorch_state_dict weights (weights_only)."""
+    path = Path(path)
+    with zipfile.ZipFile(path) as archive:
+        weights = _state_dict_entry(OmegaConf.create(archive.read("rdf.yaml").decode()), path)
+        with archive.open(str(weights["source"])) as f:
+            state = torch.load(f, map_location="cpu", weights_only=True)
+    return {k[len("network.") :]: v for k, v in state.items() if k.startswith("network.")}
+
+
 def _state_dict_entry(rdf: Any, path: Path) -> Any:
     """The rdf's pytorch_state_dict weights, or CheckpointError unless their architecture is ours."""
     entry = (rdf.get("weights") or {}).get("pytorch_state_dict")
