@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -12,7 +13,12 @@ from omegaconf import OmegaConf
 from pytorch_lightning import seed_everything
 
 from connectomics.cli.main import main
-from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
+from connectomics.lightning import (
+    CheckpointError,
+    ConnectomicsDataModule,
+    ConnectomicsModule,
+    create_trainer,
+)
 from connectomics.lightning.export import (
     export_bioimageio,
     export_onnx,
@@ -29,6 +35,7 @@ TOLERANCE = 1e-4
 def checkpoint(tiny_cfg, tmp_path):
     """A checkpoint of a tiny network trained one short epoch (its BatchNorm stats are real)."""
     OmegaConf.update(tiny_cfg, "checkpoint.dirpath", str(tmp_path / "ckpt"))
+    OmegaConf.update(tiny_cfg, "inference.chunk_size", [16, 48, 64])  # `predict` streams chunks
     seed_everything(0)
     module = ConnectomicsModule(tiny_cfg)
     trainer = create_trainer(tiny_cfg, logger=False)
@@ -97,6 +104,22 @@ def test_bioimageio_package_validates_and_round_trips(checkpoint, em_crop, tmp_p
     with torch.no_grad():
         assert (module.model(x) - expected).abs().max().item() <= TOLERANCE
 
+    # without the config attachment the architecture's kwargs in rdf.yaml rebuild it
+    bare, foreign = tmp_path / "bare.zip", tmp_path / "foreign.zip"
+    with zipfile.ZipFile(package) as src, zipfile.ZipFile(bare, "w") as a:
+        with zipfile.ZipFile(foreign, "w") as b:
+            for item in src.namelist():
+                data = src.read(item)
+                if item != "connectomics_config.yaml":
+                    a.writestr(item, data)
+                if item == "rdf.yaml":
+                    data = data.replace(b"callable: ExportedNetwork", b"callable: UNet2d")
+                b.writestr(item, data)
+    with torch.no_grad():
+        assert (from_bioimageio(bare).model(x) - expected).abs().max().item() <= TOLERANCE
+    with pytest.raises(CheckpointError, match="UNet2d"):
+        from_bioimageio(foreign)
+
 
 @pytest.mark.slow
 def test_bioimageio_core_runs_the_package(checkpoint, em_crop, tmp_path):
@@ -125,17 +148,50 @@ def test_cli_export_and_predict_from_package(checkpoint, em_crop, tmp_path, caps
     assert main([*export, "--output", str(package), "--test-input", str(volume)]) == 0
 
     cfg = load_export_source(checkpoint).cfg
-    OmegaConf.update(cfg, "inference.chunk_size", [16, 48, 64])
     config = tmp_path / "cfg.yaml"
     config.write_text(OmegaConf.to_yaml(cfg))
     from_zip, from_ckpt = tmp_path / "zip.zarr", tmp_path / "ckpt.zarr"
     for ckpt, out in ((package, from_zip), (checkpoint, from_ckpt)):
         predict = ["predict", "--config", str(config), "--checkpoint", str(ckpt)]
         assert main([*predict, "--input", str(volume), "--output", str(out)]) == 0
+    # without --config the package's own config is used
+    plain = tmp_path / "plain.zarr"
+    predict = ["predict", "--checkpoint", str(package), "--input", str(volume)]
+    assert main([*predict, "--output", str(plain)]) == 0
     from connectomics.data.io import open_volume
+
+    c = np.asarray(open_volume(f"{plain}:prediction")[:])
+    assert np.abs(c - np.asarray(open_volume(f"{from_ckpt}:prediction")[:])).max() <= TOLERANCE
 
     a, b = (
         np.asarray(open_volume(f"{from_zip}:prediction")[:]),
         np.asarray(open_volume(f"{from_ckpt}:prediction")[:]),
     )
     assert a.shape[1:] == em_crop.shape and np.abs(a - b).max() <= TOLERANCE
+
+
+def test_activations_inside_an_exported_network_survive_onnx(tmp_path):
+    import onnxruntime
+
+    from connectomics.config import load_config
+    from connectomics.data.inference.activation import ActivationPlan
+    from connectomics.lightning.export import ExportedNetwork
+    from connectomics.lightning.export.architecture import architecture_kwargs
+    from connectomics.lightning.export.onnx import write_onnx
+
+    overrides = ["model.filters=[4,8]", "data.patch_size=[8,16,16]", "model.out_channels=3"]
+    overrides.append("data.targets=[{name: binary_contour_distance}]")  # sigmoid x2, tanh
+    lucchi = Path(__file__).resolve().parents[2] / "tutorials" / "lucchi.yaml"
+    cfg = load_config(str(lucchi), overrides=overrides)
+    torch.manual_seed(0)
+    names = ["sigmoid", "sigmoid", "tanh"]
+    network = ExportedNetwork(architecture_kwargs(cfg), activation=names)
+    x = torch.randn(1, 1, 8, 16, 16) * 3
+    with torch.no_grad():
+        expected = ActivationPlan.build(names, 3).apply_(network.network(x))
+    session = onnxruntime.InferenceSession(
+        str(write_onnx(network, x, tmp_path / "a.onnx")), providers=["CPUExecutionProvider"]
+    )
+    (out,) = session.run(None, {"raw": x.numpy()})
+    assert out[:, 2].min() < -0.1  # tanh channel, not a sigmoid
+    assert np.abs(out - expected.numpy()).max() <= TOLERANCE

@@ -227,3 +227,71 @@ def test_freeze_unknown_encoder_and_negative_epochs_are_config_errors():
         finetune_callbacks(_tiny_cfg(architecture="unet", freeze_encoder_epochs=2))
     with pytest.raises(ConfigError, match="model.freeze_encoder_epochs"):
         finetune_callbacks(_tiny_cfg(freeze_encoder_epochs=-1))
+
+
+def test_cli_train_init_from(tiny_cfg, tmp_path, capsys):
+    from connectomics.cli.main import main
+
+    config = tmp_path / "run.yaml"
+    config.write_text(OmegaConf.to_yaml(tiny_cfg))
+    first = tmp_path / "first"
+    assert main(["train", "--config", str(config), *_run_dir(first)]) == 0
+    checkpoint = next(first.rglob("*.ckpt"))
+
+    fine = ["train", "--config", str(config), "--init-from", str(checkpoint)]
+    assert main([*fine, *_run_dir(tmp_path / "fine")]) == 0
+    assert any((tmp_path / "fine").rglob("*.ckpt"))
+
+    missing = ["train", "--config", str(config), "--init-from", str(tmp_path / "none.ckpt")]
+    capsys.readouterr()
+    assert main([*missing, *_run_dir(tmp_path / "bad")]) == 2
+    assert capsys.readouterr().err.startswith("error: model.init_from: checkpoint not found")
+
+
+def _run_dir(folder: Path) -> list[str]:
+    return [f"logging.save_dir={folder}", f"checkpoint.dirpath={folder}"]
+
+
+def test_resume_wins_over_init_from(tiny_cfg, tmp_path):
+    OmegaConf.update(tiny_cfg, "checkpoint.dirpath", str(tmp_path / "ckpt"))
+    seed_everything(0)
+    module = ConnectomicsModule(tiny_cfg)
+    create_trainer(tiny_cfg, logger=False).fit(module, datamodule=ConnectomicsDataModule(tiny_cfg))
+    last = tmp_path / "ckpt" / "last.ckpt"
+
+    # a resumed run keeps its own weights: init_from (here unreadable) is not even opened
+    OmegaConf.update(tiny_cfg, "model.init_from", str(tmp_path / "absent.ckpt"))
+    OmegaConf.update(tiny_cfg, "training.max_epochs", 2)
+    resumed = ConnectomicsModule(tiny_cfg)
+    trainer = create_trainer(tiny_cfg, resume=True, logger=False)
+    trainer.fit(resumed, datamodule=ConnectomicsDataModule(tiny_cfg), ckpt_path=str(last))
+    assert trainer.current_epoch == 2
+    with pytest.raises(FileNotFoundError, match="model.init_from"):
+        create_trainer(tiny_cfg, logger=False, enable_checkpointing=False).fit(
+            ConnectomicsModule(tiny_cfg), datamodule=ConnectomicsDataModule(tiny_cfg)
+        )
+
+
+def test_init_from_a_bioimageio_package(tmp_path):
+    import zipfile
+
+    source = build_model(_tiny_cfg())
+    package = tmp_path / "model.zip"
+    weights = tmp_path / "weights.pt"
+    torch.save({f"network.{k}": v for k, v in source.state_dict().items()}, weights)
+    rdf = (
+        "weights:\n  pytorch_state_dict:\n    source: weights.pt\n    architecture:\n"
+        "      callable: ExportedNetwork\n"
+        "      import_from: connectomics.lightning.export.architecture\n"
+    )
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("rdf.yaml", rdf)
+        archive.write(weights, "weights.pt")
+    target = build_model(_tiny_cfg(out_channels=3))
+    report = init_from_checkpoint(target, str(package))
+    assert [s[0] for s in report.skipped] == [
+        "net.heads.0.conv.conv.weight",
+        "net.heads.0.conv.conv.bias",
+    ]
+    name = "net.encoders.0.conv1.conv.weight"
+    torch.testing.assert_close(target.state_dict()[name], source.state_dict()[name])

@@ -89,7 +89,14 @@ def resolve_source(source: str) -> Path:
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
-    """Network weights of a Lightning checkpoint or a plain state dict (read weights_only)."""
+    """Network weights of a Lightning checkpoint, a plain state dict or a bioimage.io package
+    exported by connectomics (all read weights_only)."""
+    import zipfile
+
+    if zipfile.is_zipfile(path) and "rdf.yaml" in zipfile.ZipFile(path).namelist():
+        from connectomics.lightning.export.importing import read_package_weights
+
+        return read_package_weights(path)
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt/untrusted files
@@ -172,9 +179,13 @@ class InitFromCheckpoint(Callback):
         self.source = source
         self.report: InitReport | None = None
 
-    def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
-        """Before the optimizer exists, so it and the schedule start fresh on the new weights."""
-        if stage != "fit" or trainer.ckpt_path is not None:
+    def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        """After a resumed run restored its checkpoint (which then wins), before the first step.
+
+        The weights are copied into the existing parameters, so the optimizer built for them
+        trains the loaded values with fresh state and a fresh schedule.
+        """
+        if trainer.ckpt_path is not None:
             return
         if "://" in self.source and trainer.world_size > 1:
             if trainer.global_rank == 0:  # one rank downloads into the shared cache

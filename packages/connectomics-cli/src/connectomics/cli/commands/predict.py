@@ -15,8 +15,13 @@ from connectomics.cli.common import (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics predict`."""
-    add_config_arguments(parser)
-    parser.add_argument("--checkpoint", required=True, metavar="CKPT", help="trained checkpoint")
+    add_config_arguments(parser, required=False)  # default: the checkpoint's own config
+    parser.add_argument(
+        "--checkpoint",
+        required=True,
+        metavar="CKPT",
+        help="trained checkpoint, or a bioimage.io package (.zip) exported by connectomics",
+    )
     parser.add_argument(
         "--input", metavar="VOLUME", help="volume to predict (default: data.test_image)"
     )
@@ -26,7 +31,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Predict one volume chunk by chunk; an interrupted run resumes where it stopped."""
-    cfg = load_cli_config(args)
+    if args.config is None:  # the config embedded in the checkpoint or package
+        if args.overrides:
+            from connectomics.config.errors import ConfigError
+
+            raise ConfigError("key=value overrides need --config (e.g. --config run.yaml)")
+        module = load_module(args.checkpoint)
+        cfg = module.cfg
+    else:
+        cfg = load_cli_config(args)
+        module = None
     from connectomics.data.inference import options_from_config, predict_to_store
     from connectomics.data.io import open_volume
 
@@ -36,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     existing_file(
         str(source).split(":")[0] if not Path(str(source)).exists() else str(source), "input volume"
     )
-    module = load_module(args.checkpoint, cfg)
+    if module is None:
+        module = load_module(args.checkpoint, cfg)
     module.eval()
     output = args.output or str(
         Path(cfg.inference.output_path or Path(cfg.logging.save_dir) / "predictions")

@@ -32,10 +32,25 @@ class ExportedNetwork(nn.Module):
         if isinstance(y, list | tuple):
             y = y[0]
         if self.activation is not None:
-            from connectomics.data.inference.activation import ActivationPlan
-
-            y = ActivationPlan.build(self.activation, y.shape[1]).apply_(y.clone())
+            y = activate(y, self.activation)
         return y
+
+
+def activate(logits: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
+    """Per-channel activations without in-place writes (which tracing and ONNX would lose)."""
+    from connectomics.data.inference.activation import ActivationPlan
+
+    parts = []
+    for name, start, stop in ActivationPlan.build(names, logits.shape[1]).runs:
+        part, base = logits[:, start:stop], name.split(":", 1)[0]
+        if base == "sigmoid":
+            part = torch.sigmoid(part)
+        elif base == "tanh":
+            part = torch.tanh(part)
+        elif base == "softmax":
+            part = torch.softmax(part, dim=1)
+        parts.append(part)
+    return torch.cat(parts, dim=1)
 
 
 def architecture_kwargs(cfg: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""`from_bioimageio`: a ConnectomicsModule from a package exported by `export_bioimageio`."""
+"""`from_bioimageio`: a ConnectomicsModule from a bioimage.io package of a known architecture."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from omegaconf import OmegaConf
 from connectomics.lightning.errors import CheckpointError
 from connectomics.lightning.export.bioimageio import CONFIG_ATTACHMENT
 
+ARCHITECTURE = ("connectomics.lightning.export.architecture", "ExportedNetwork")
+
 
 def from_bioimageio(path: str | Path, cfg: Any | None = None) -> Any:
     """Rebuild the module of a bioimage.io package (.zip) whose architecture is ours.
 
-    The package's connectomics config (an attachment) rebuilds the network unless `cfg` is
-    given; the PyTorch state-dict weights are read with weights_only.
+    The network is rebuilt from `cfg`, else the package's connectomics config (an attachment
+    that also carries the inference settings), else the architecture keyword arguments of its
+    PyTorch state-dict weights; those weights are read with weights_only.
     """
     from connectomics.lightning.config_io import ensure_config
     from connectomics.lightning.module import ConnectomicsModule
@@ -28,17 +31,22 @@ def from_bioimageio(path: str | Path, cfg: Any | None = None) -> Any:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-            if CONFIG_ATTACHMENT not in names or "weights.pt" not in names:
-                raise CheckpointError(
-                    f"{path} is not a connectomics bioimage.io package (no {CONFIG_ATTACHMENT} "
-                    "or weights.pt); only packages of architectures this package knows load"
+            if "rdf.yaml" not in names:
+                raise CheckpointError(f"{path} holds no rdf.yaml: not a bioimage.io package")
+            weights = _state_dict_entry(OmegaConf.create(archive.read("rdf.yaml").decode()), path)
+            if cfg is None:
+                cfg = (
+                    OmegaConf.create(archive.read(CONFIG_ATTACHMENT).decode())
+                    if CONFIG_ATTACHMENT in names
+                    else OmegaConf.create(weights["architecture"]["kwargs"]["config"])
                 )
-            text = archive.read(CONFIG_ATTACHMENT).decode()
-            with archive.open("weights.pt") as f:
+            with archive.open(str(weights["source"])) as f:
                 state = torch.load(f, map_location="cpu", weights_only=True)
     except zipfile.BadZipFile as exc:
         raise CheckpointError(f"{path} is not a zip file (a bioimage.io package)") from exc
-    config = ensure_config(cfg if cfg is not None else OmegaConf.create(text))
+    except KeyError as exc:
+        raise CheckpointError(f"{path} lacks {exc} that its rdf.yaml names") from exc
+    config = ensure_config(cfg)
     module = ConnectomicsModule(config)
     network = {k[len("network.") :]: v for k, v in state.items() if k.startswith("network.")}
     try:
@@ -48,3 +56,27 @@ def from_bioimageio(path: str | Path, cfg: Any | None = None) -> Any:
             f"{path} does not fit model {config.model.architecture}: {str(exc).splitlines()[0]}"
         ) from exc
     return module.eval()
+
+
+def read_package_weights(path: str | Path) -> dict[str, torch.Tensor]:
+    """The network's state dict from a package's pytorch_state_dict weights (weights_only)."""
+    path = Path(path)
+    with zipfile.ZipFile(path) as archive:
+        weights = _state_dict_entry(OmegaConf.create(archive.read("rdf.yaml").decode()), path)
+        with archive.open(str(weights["source"])) as f:
+            state = torch.load(f, map_location="cpu", weights_only=True)
+    return {k[len("network.") :]: v for k, v in state.items() if k.startswith("network.")}
+
+
+def _state_dict_entry(rdf: Any, path: Path) -> Any:
+    """The rdf's pytorch_state_dict weights, or CheckpointError unless their architecture is ours."""
+    entry = (rdf.get("weights") or {}).get("pytorch_state_dict")
+    architecture = (entry or {}).get("architecture") or {}
+    found = (architecture.get("import_from"), architecture.get("callable"))
+    if entry is None or found != ARCHITECTURE:
+        raise CheckpointError(
+            f"{path}: only packages whose pytorch_state_dict architecture is "
+            f"{'.'.join(ARCHITECTURE)} (exported by connectomics) load; this one has "
+            f"{'.'.join(str(f) for f in found) if entry is not None else 'no pytorch_state_dict weights'}"
+        )
+    return entry
