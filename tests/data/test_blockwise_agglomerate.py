@@ -10,6 +10,7 @@ from scipy import ndimage
 from connectomics.data.blockwise import Engine, decode_blockwise
 from connectomics.data.blockwise.graph import agglomerate_mean_affinity, merge_edges
 from connectomics.data.decoding import decode
+from connectomics.data.errors import DataError
 from connectomics.data.evaluation import evaluate_instances
 from connectomics.data.io import open_volume, write_volume
 
@@ -105,3 +106,18 @@ def test_one_voxel_boundaries_of_synthetic_neurons(tmp_path):
         labels = open_volume(f"{tmp_path}/s.zarr:segmentation").read()
         assert evaluate_instances(labels, label, ["adapted_rand"])["adapted_rand"] < 0.01
         assert abs(int(labels.max()) - int(label.max())) <= 0.05 * label.max()
+
+
+def test_in_memory_waterz_kwargs_work_blockwise(tmp_path):
+    affs = np.random.default_rng(2).random((3, 8, 16, 16)).astype(np.float32)
+    write_volume(tmp_path / "a.zarr", affs)
+    options = {"threshold": 0.3, "aff_threshold_low": 0.01, "aff_threshold_high": 0.99}
+    decode_blockwise(tmp_path / "a.zarr", tmp_path / "s.zarr", "affinity_waterz", 8, **options)
+    with pytest.raises(DataError, match="scoring_function"):
+        decode_blockwise(
+            tmp_path / "a.zarr",
+            tmp_path / "t.zarr",
+            "affinity_waterz",
+            8,
+            scoring_function="OneMinus<MaxAffinity<RegionGraphType, ScoreValue>>",
+        )

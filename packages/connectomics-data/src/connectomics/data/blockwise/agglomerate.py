@@ -29,12 +29,14 @@ from connectomics.data.blockwise.grid import BlockGrid, as_slices
 from connectomics.data.blockwise.stitch import final_lookup, offsets_of
 from connectomics.data.blockwise.store import BlockStore, open_array
 from connectomics.data.decoding.affinity_cc import nearest_neighbour_channels
+from connectomics.data.decoding.affinity_waterz import MEAN_AFFINITY
 from connectomics.data.decoding.prediction import (
     as_probabilities,
     check_offsets,
     nearest_neighbour_offsets,
     take_channels,
 )
+from connectomics.data.errors import DataError
 from connectomics.data.io.volume import Volume
 
 
@@ -48,7 +50,7 @@ class AgglomerationJob:
     key: str
     offsets: list[list[int]] | None
     channels: list[int] | None
-    seed_threshold: float
+    aff_threshold_high: float
     aff_threshold_low: float
     halo: int
 
@@ -65,13 +67,13 @@ def nearest_affinities(job: AgglomerationJob, box: tuple) -> np.ndarray:
     return nearest_neighbour_channels(affs, offsets, "affinity_waterz")
 
 
-def fragments_of(affs: np.ndarray, seed_threshold: float, foreground_threshold: float):
+def fragments_of(affs: np.ndarray, high: float, low: float) -> np.ndarray:
     """Watershed fragments of nearest-neighbour affinities (ndim, *spatial), by waterz's
     edge-based watershed (every voxel joins the region along its strongest edge, so fragment
     borders follow low-affinity edges, however thin the boundary).
 
-    Edges above `seed_threshold` join voxels at once (waterz's aff_threshold_high); voxels
-    without an edge above `foreground_threshold` (aff_threshold_low) stay background.
+    Edges above `high` join voxels at once (waterz's aff_threshold_high); voxels
+    without an edge above `low` (aff_threshold_low) stay background.
     """
     import waterz
 
@@ -81,8 +83,8 @@ def fragments_of(affs: np.ndarray, seed_threshold: float, foreground_threshold: 
         waterz.agglomerate(
             np.ascontiguousarray(volume, dtype=np.float32),
             thresholds=[0.0],
-            aff_threshold_low=float(foreground_threshold),
-            aff_threshold_high=float(seed_threshold),
+            aff_threshold_low=float(low),
+            aff_threshold_high=float(high),
         )
     )
     fragments = np.asarray(fragments[0] if isinstance(fragments, tuple) else fragments)
@@ -94,7 +96,7 @@ def fragment_block(block_id: int, job: AgglomerationJob) -> int:
     box = job.grid.boxes[block_id]
     outer = job.grid.grown(box, job.halo)
     fragments = fragments_of(
-        nearest_affinities(job, outer), job.seed_threshold, job.aff_threshold_low
+        nearest_affinities(job, outer), job.aff_threshold_high, job.aff_threshold_low
     )
     core = tuple(slice(s - o, e - o) for (s, e), (o, _) in zip(box, outer))
     fragments, _ = fastremap.renumber(np.ascontiguousarray(fragments[core]), preserve_zero=True)
@@ -136,20 +138,27 @@ def agglomerate_blockwise(
     key: str,
     engine: Engine,
     threshold: float = 0.5,
-    seed_threshold: float = 0.9999,
+    aff_threshold_high: float = 0.9999,
     aff_threshold_low: float = 0.0001,
     halo: int = 8,
     min_size: int = 0,
     offsets: Sequence[Sequence[int]] | None = None,
     channels: Sequence[int] | None = None,
+    scoring_function: str = MEAN_AFFINITY,
 ) -> BlockwiseReport:
     """Fragments per block, a global region graph, mean-affinity agglomeration to `threshold`.
 
     `threshold` is waterz's: regions merge while 1 - mean boundary affinity is below it.
     Fragments are waterz's watershed regions, computed with `halo` voxels of context beyond
-    each block: edges above `seed_threshold` (waterz's aff_threshold_high) join voxels at once,
-    voxels without an edge above `aff_threshold_low` stay background.
+    each block: edges above `aff_threshold_high` join voxels at once, voxels without an edge
+    above `aff_threshold_low` stay background. The arguments are those of the in-memory
+    decoder; only its default scoring function (mean affinity) has a blockwise form.
     """
+    if scoring_function != MEAN_AFFINITY:
+        raise DataError(
+            f"blockwise affinity_waterz scores merges by mean affinity only; got "
+            f"decoding.kwargs.scoring_function={scoring_function!r}: remove it or decode in memory"
+        )
     n = len(grid)
     done_result = store.done(key, n)
     if done_result.all() and "n_objects" in store.group.attrs:
@@ -169,7 +178,7 @@ def agglomerate_blockwise(
         key,
         None if offsets is None else [[int(o) for o in off] for off in offsets],
         None if channels is None else [int(c) for c in channels],
-        float(seed_threshold),
+        float(aff_threshold_high),
         float(aff_threshold_low),
         int(halo),
     )
