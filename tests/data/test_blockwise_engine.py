@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -10,6 +15,8 @@ from connectomics.data.decoding import decode
 from connectomics.data.errors import DataError
 from connectomics.data.io import ArrayVolume, open_volume, write_volume
 from tests.data.blockwise_helpers import same_partition
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 class DiesAfter(ArrayVolume):
@@ -48,6 +55,21 @@ def test_a_killed_run_resumes_with_the_unfinished_blocks(tmp_path):
         DiesAfter(prediction, 0), output, "affinity_cc", 8, engine, threshold=0.7
     )
     assert again.computed == [] and again.n_objects == whole.max()
+
+
+def test_a_sigkilled_process_resumes(tmp_path):
+    prediction = np.random.default_rng(7).random((3, 10, 24, 24)).astype(np.float32)
+    write_volume(tmp_path / "p.zarr", prediction)
+    output = tmp_path / "seg.zarr"
+    code = f"from tests.data.blockwise_helpers import killed_run; killed_run({str(tmp_path / 'p.zarr')!r}, {str(output)!r}, 5)"
+    process = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True)
+    assert process.returncode == -signal.SIGKILL
+    report = decode_blockwise(
+        tmp_path / "p.zarr", output, "affinity_cc", 8, Engine(progress=False), threshold=0.7
+    )
+    assert len(report.skipped) == 5 and len(report.computed) == 13
+    labels = open_volume(f"{output}:segmentation").read()
+    assert same_partition(labels, decode("affinity_cc", prediction, threshold=0.7))
 
 
 @pytest.mark.slow

@@ -38,7 +38,10 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
         str(volume_path(cfg, name, "prediction")), prediction, key="prediction", overwrite=True
     )
     segmentation = None
-    if cfg.decoding.name not in (None, "none"):
+    blockwise = bool(cfg.decoding.block_size) and cfg.inference.output_format == "zarr"
+    if cfg.decoding.name not in (None, "none") and blockwise:
+        segmentation = _decode_blockwise(cfg, name)
+    elif cfg.decoding.name not in (None, "none"):
         from connectomics.data.decoding import build_decoder
 
         segmentation = build_decoder(cfg)(prediction)
@@ -67,9 +70,38 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
                 "decoding.name is none; set a decoder (e.g. decoding.name=binary_cc) or keep "
                 "only semantic metrics"
             )
-        scores.update(evaluate(segmentation, truth, _with_metrics(section, instance)))
+        if blockwise:
+            from connectomics.data.blockwise import engine_from_config, evaluate_blockwise
+
+            engine = engine_from_config(cfg)
+            block = list(cfg.decoding.block_size)
+            ignore = list(section.ignore_labels or ())
+            scores.update(evaluate_blockwise(segmentation, truth, instance, block, engine, ignore))
+        else:
+            scores.update(evaluate(segmentation, truth, _with_metrics(section, instance)))
     write_report(scores, output_dir(cfg) / f"{name}_scores.json")
     return scores
+
+
+def _decode_blockwise(cfg: Any, name: str) -> Any:
+    """Decode the written prediction store block by block (decoding.block_size); the lazy
+    segmentation volume."""
+    from omegaconf import OmegaConf
+
+    from connectomics.data.blockwise import decode_blockwise, engine_from_config
+    from connectomics.data.io import open_volume
+
+    target = f"{volume_path(cfg, name, 'segmentation')}:segmentation"
+    decode_blockwise(
+        f"{volume_path(cfg, name, 'prediction')}:prediction",
+        target,
+        cfg.decoding.name,
+        list(cfg.decoding.block_size),
+        engine_from_config(cfg),
+        overwrite=True,
+        **(OmegaConf.to_container(cfg.decoding.kwargs, resolve=True) or {}),
+    )
+    return open_volume(target)
 
 
 def _with_metrics(section: Any, metrics: list[str]) -> Any:

@@ -49,7 +49,8 @@ class DecodingConfig:
     kwargs: dict[str, Any] = field(default_factory=dict)
     # Blocks (z, y, x) of blockwise decoding into a Zarr store, for binary_cc, affinity_cc
     # (exact) and affinity_waterz (fragments per block, agglomerated on a global region graph);
-    # None decodes in memory unless the prediction is larger than memory_budget.
+    # None decodes in memory unless the prediction is larger than memory_budget. `connectomics
+    # test` with output_format zarr also decodes and scores its predictions blockwise with it.
     block_size: list[int] | None = None
     # GiB: a prediction larger than this is decoded blockwise (in 128-voxel blocks when
     # block_size is None), and so is the evaluation of its segmentation.

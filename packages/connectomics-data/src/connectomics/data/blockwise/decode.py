@@ -75,7 +75,8 @@ def decode_blockwise(
         "kwargs": kwargs,
         "block_size": list(grid.block),
         "shape": list(volume.shape),
-        "input": repr(volume),
+        "input": f"{volume.path}:{volume.key}" if volume.path else type(volume).__name__,
+        "dtype": str(volume.dtype),
         "key": key,
     }
     store = BlockStore(path, run, overwrite=overwrite)

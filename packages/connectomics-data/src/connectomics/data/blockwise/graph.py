@@ -17,11 +17,12 @@ def merge_edges(
     v = np.concatenate([p[1] for p in parts]).astype(np.int64)
     if not len(u):
         return u, v, np.zeros(0), np.zeros(0, np.int64)
-    pairs, where = np.unique(np.stack([u, v], axis=1), axis=0, return_inverse=True)
+    width = int(max(u.max(), v.max())) + 1
+    keys, where = np.unique(u * width + v, return_inverse=True)
     where = where.ravel()
-    sums = np.bincount(where, weights=np.concatenate([p[2] for p in parts]), minlength=len(pairs))
-    counts = np.bincount(where, weights=np.concatenate([p[3] for p in parts]), minlength=len(pairs))
-    return pairs[:, 0], pairs[:, 1], sums, counts.astype(np.int64)
+    sums = np.bincount(where, weights=np.concatenate([p[2] for p in parts]), minlength=len(keys))
+    counts = np.bincount(where, weights=np.concatenate([p[3] for p in parts]), minlength=len(keys))
+    return keys // width, keys % width, sums, counts.astype(np.int64)
 
 
 def agglomerate_mean_affinity(
@@ -45,12 +46,13 @@ def agglomerate_mean_affinity(
         stats = [s, c]
         adjacency.setdefault(a, {})[b] = stats
         adjacency.setdefault(b, {})[a] = stats
-        heap.append((1.0 - s / c, a, b))
+        if 1.0 - s / c < threshold:
+            heap.append((1.0 - s / c, a, b))
     heapq.heapify(heap)
+    # Only pairs that may merge are queued: a pair's score changes only when one of its
+    # regions merges, and then it is queued again if it fell below the threshold.
     while heap:
         score, a, b = heapq.heappop(heap)
-        if score >= threshold:
-            break
         stats = adjacency.get(a, {}).get(b)
         if stats is None or 1.0 - stats[0] / stats[1] != score:
             continue  # stale: a region merged away or the pair's statistics changed
@@ -68,7 +70,9 @@ def agglomerate_mean_affinity(
             else:
                 current[0] += other[0]
                 current[1] += other[1]
-            heapq.heappush(heap, (1.0 - current[0] / current[1], min(a, w), max(a, w)))
+            score = 1.0 - current[0] / current[1]
+            if score < threshold:
+                heapq.heappush(heap, (score, min(a, w), max(a, w)))
     while True:
         grand = parent[parent]
         if np.array_equal(grand, parent):

@@ -1,0 +1,35 @@
+"""`connectomics test`'s scoring goes blockwise with decoding.block_size, with the same scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+
+from connectomics.config import load_config
+from connectomics.data.io import open_volume
+from connectomics.lightning.testing import score_and_write, volume_path
+from tests.data.blockwise_helpers import same_partition
+
+
+def test_blockwise_decoding_and_scores_equal_in_memory(tmp_path):
+    rng = np.random.default_rng(0)
+    prediction = rng.random((1, 12, 30, 30)).astype(np.float32)
+    label = rng.integers(0, 6, (12, 30, 30)).astype(np.uint32)
+    overrides = [
+        f"logging.save_dir={tmp_path}",
+        "decoding.name=binary_cc",
+        "evaluation.metrics=[adapted_rand,voi,cremi]",
+        "inference.output_format=zarr",
+    ]
+    cfg = load_config("demo", overrides=overrides)
+    cfg.decoding.kwargs = {"threshold": 0.6}
+    in_memory = score_and_write(cfg, "whole", prediction, label)
+    OmegaConf.update(cfg, "decoding.block_size", [5, 8, 13])
+    blockwise = score_and_write(cfg, "blocks", prediction, label)
+    assert in_memory["adapted_rand"] > 0.5
+    assert blockwise == pytest.approx(in_memory, abs=1e-9, rel=0)
+    whole = open_volume(f"{volume_path(cfg, 'whole', 'segmentation')}:segmentation").read()
+    blocks = open_volume(f"{volume_path(cfg, 'blocks', 'segmentation')}:segmentation").read()
+    assert same_partition(blocks, whole)
+    assert (tmp_path / "predictions" / "blocks_segmentation.zarr" / "fragments").exists()
