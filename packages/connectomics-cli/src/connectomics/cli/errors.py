@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -25,12 +26,31 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     except ImportError:
         pass
     try:
-        from connectomics.lightning.errors import CheckpointError
+        from connectomics.lightning.errors import CheckpointError, NonFiniteError
 
-        types.append(CheckpointError)
+        types += [CheckpointError, NonFiniteError]
     except ImportError:
         pass
     return tuple(types)
+
+
+# Environment faults a user fixes (free space, pick a writable folder), not bugs.
+_DISK_ERRORS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+}
+
+
+def disk_error_message(exc: OSError) -> str | None:
+    """One line for a full or read-only disk (naming the file when known), else None."""
+    reason = _DISK_ERRORS.get(exc.errno or -1)
+    if reason is None:
+        return None
+    text = " ".join(str(exc).split())
+    if exc.filename and str(exc.filename) not in text:
+        text = f"{text} ({exc.filename})"
+    return f"{reason}: {text}; free space or write to another folder (e.g. logging.save_dir=...)"
 
 
 def run_guarded(fn: Callable[[Any], int | None], args: Any) -> int:
@@ -43,5 +63,11 @@ def run_guarded(fn: Callable[[Any], int | None], args: Any) -> int:
     except user_error_types() as exc:
         msg = " ".join(str(exc).split()) or type(exc).__name__
         print(f"error: {msg}", file=sys.stderr)
+        return USER_ERROR_EXIT
+    except OSError as exc:
+        message = disk_error_message(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
         return USER_ERROR_EXIT
     return int(code or 0)

@@ -19,7 +19,10 @@ from pytorch_lightning.callbacks import (
 from pytorch_lightning.loggers import Logger, TensorBoardLogger
 
 from connectomics.lightning.callbacks import ImageLogger, sanitize_filename_template
+from connectomics.lightning.checkpoint_io import AtomicCheckpointIO
+from connectomics.lightning.checkpointing import SafeModelCheckpoint
 from connectomics.lightning.errors import RunExistsError
+from connectomics.lightning.finite import NonFiniteGuard
 from connectomics.lightning.writers import VolumePredictionWriter
 
 log = logging.getLogger(__name__)
@@ -98,7 +101,7 @@ def build_callbacks(cfg: Any) -> list[Callback]:
     """Checkpointing, early stopping, LR monitor, progress bar and image logging."""
     ckpt = cfg.checkpoint
     callbacks: list[Callback] = [
-        ModelCheckpoint(
+        SafeModelCheckpoint(
             dirpath=str(checkpoint_dir(cfg)),
             filename=sanitize_filename_template(ckpt.filename),
             monitor=ckpt.monitor,
@@ -110,6 +113,8 @@ def build_callbacks(cfg: Any) -> list[Callback]:
         ),
         LearningRateMonitor(logging_interval="step"),
     ]
+    if cfg.training.check_finite:
+        callbacks.append(NonFiniteGuard())
     es = cfg.early_stopping
     if es.enabled:
         # A validation metric is checked after validation only, so a run without
@@ -180,6 +185,8 @@ def create_trainer(cfg: Any, resume: bool = False, **overrides: Any) -> Trainer:
         "val_check_interval": _val_check_interval(training.val_check_interval),
         "check_val_every_n_epoch": training.check_val_every_n_epoch,
         "deterministic": training.deterministic,
+        "detect_anomaly": training.detect_anomaly,
+        "plugins": [AtomicCheckpointIO()],
         "log_every_n_steps": cfg.logging.log_every_n_steps,
         "default_root_dir": cfg.logging.save_dir,
         "enable_progress_bar": cfg.logging.progress_bar,

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     datamodule = ConnectomicsDataModule(cfg)
     module = ConnectomicsModule(cfg)
     trainer = create_trainer(cfg, resume=bool(args.resume))
-    trainer.fit(module, datamodule=datamodule, ckpt_path=args.resume)
+    trainer.fit(module, datamodule=datamodule, ckpt_path=args.resume, weights_only=True)
     best = getattr(trainer.checkpoint_callback, "best_model_path", "")
     if best:
         print(f"best checkpoint: {best}")

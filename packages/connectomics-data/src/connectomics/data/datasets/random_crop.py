@@ -93,6 +93,12 @@ class RandomCropDataset(Dataset):
         image = self.sampler.read(source.image, source, region)
         if image.ndim == len(region):
             image = image[None]
+        if image.dtype.kind in "fc" and not np.isfinite(image).all():
+            raise DataError(
+                f"{source.name}: the crop at {choice.origin} holds "
+                f"{int(np.count_nonzero(~np.isfinite(image)))} NaN/inf voxel(s); clean the "
+                "image volume first (e.g. numpy.nan_to_num) or mask those regions"
+            )
         sample: dict[str, Any] = {"image": normalize_image(image, self.normalize)}
         if source.label is not None:
             label = choice.label
