@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from connectomics.cli.common import existing_file
+from connectomics.cli.safety import refuse_output_on_input
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from connectomics.data.io import read_volume, write_volume
 
     existing_file(args.input.split(":")[0], "prediction")
+    refuse_output_on_input(args.output, args.input)
     from omegaconf import OmegaConf
 
     decoding = [o for o in args.overrides if o.startswith("decoding.")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from connectomics.cli.common import existing_file
+from connectomics.cli.safety import refuse_clobber, refuse_output_on_input
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--threshold", type=float, default=0.5, help="foreground threshold for semantic metrics"
     )
     parser.add_argument("--json", help="also write the scores as JSON here")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
 
     existing_file(args.prediction.split(":")[0], "prediction")
     existing_file(args.label.split(":")[0], "label")
+    if args.json:
+        refuse_output_on_input(args.json, args.prediction, args.label)
+        refuse_clobber(args.json, args.overwrite, "--json file")
     prediction = read_volume(args.prediction)
     label = read_volume(args.label)
     semantic = [m for m in args.metrics if m in SEMANTIC_METRICS]

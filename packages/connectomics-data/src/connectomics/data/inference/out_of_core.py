@@ -117,6 +117,18 @@ def _wait_for_store(target: StoreTarget, digest: str, timeout: float) -> Predict
         time.sleep(0.2)
 
 
+def _refuse_input_as_output(image: Any, target: StoreTarget) -> None:
+    """An input volume is never a prediction store, even with overwrite=True."""
+    source = getattr(image, "path", None)
+    if source is None or not Path(str(source)).exists() or not target.path.exists():
+        return
+    if Path(str(source)).resolve().samefile(target.path.resolve()):
+        raise DataError(
+            f"output {target} is in the input file {source}; an input is never overwritten, "
+            "choose another output path"
+        )
+
+
 def predict_to_store(
     model: Model,
     image: Any,
@@ -146,6 +158,7 @@ def predict_to_store(
     if not 0 <= rank < world_size:
         raise OptionError(f"rank={rank} must lie in [0, world_size={world_size})")
     target = parse_output_path(output_path, output_format)
+    _refuse_input_as_output(image, target)
     if target.format == "h5" and world_size > 1:
         raise DataError(
             f"HDF5 output {target.path} cannot be written by {world_size} processes (HDF5 has "
