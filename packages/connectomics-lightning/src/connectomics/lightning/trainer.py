@@ -23,6 +23,7 @@ from connectomics.lightning.checkpoint_io import AtomicCheckpointIO
 from connectomics.lightning.checkpointing import SafeModelCheckpoint
 from connectomics.lightning.errors import RunExistsError
 from connectomics.lightning.finite import NonFiniteGuard
+from connectomics.lightning.run_lock import RunFolderLock
 from connectomics.lightning.writers import VolumePredictionWriter
 
 log = logging.getLogger(__name__)
@@ -199,8 +200,10 @@ def create_trainer(cfg: Any, resume: bool = False, **overrides: Any) -> Trainer:
         kwargs["callbacks"] = [
             c for c in kwargs["callbacks"] if not isinstance(c, (LearningRateMonitor, ImageLogger))
         ]
-    if not resume and overrides.get("enable_checkpointing", True) is not False:
-        kwargs["callbacks"].append(ExistingRunGuard(checkpoint_dir(cfg)))
+    if overrides.get("enable_checkpointing", True) is not False:
+        kwargs["callbacks"].append(RunFolderLock(checkpoint_dir(cfg)))
+        if not resume:
+            kwargs["callbacks"].append(ExistingRunGuard(checkpoint_dir(cfg)))
     extra = overrides.pop("callbacks", None) or []
     kwargs["callbacks"] += list(extra) if isinstance(extra, list | tuple) else [extra]
     kwargs.update(overrides)
