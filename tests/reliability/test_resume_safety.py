@@ -52,14 +52,17 @@ def test_checkpoint_of_another_architecture(cli, overrides, trained):
     assert "does not fit the configured model" in err and "shape" in err
 
 
-@pytest.mark.parametrize("kind", ["hdf5", "tensor"])
-def test_file_that_is_not_a_checkpoint(cli, overrides, tiny_data, tmp_path, kind):
+@pytest.mark.parametrize("kind", ["hdf5", "tensor", "weights"])
+def test_file_that_is_not_a_checkpoint(cli, overrides, tiny_data, trained, tmp_path, kind):
     path = Path(tiny_data["train_image"])
     if kind == "tensor":
         path = tmp_path / "tensor.pt"
         torch.save(torch.ones(3), path)
+    if kind == "weights":  # a bare state_dict, as torch.save(model.state_dict()) writes
+        path = tmp_path / "weights.pt"
+        torch.save(torch.load(trained, weights_only=True)["state_dict"], path)
     err = _resume(cli, overrides, path)
-    assert str(path) in err and ("not a Lightning checkpoint" in err or "corrupt" in err)
+    assert str(path) in err and ("not a Lightning training checkpoint" in err or "corrupt" in err)
 
 
 def test_malicious_checkpoint_never_runs_even_when_torch_is_told_to_trust(

@@ -97,9 +97,20 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         if not Path(path).is_file():
             raise FileNotFoundError(f"checkpoint not found: {path}")
         checkpoint = safe_torch_load(path, map_location=map_location or "cpu")
-        if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
-            raise CheckpointError(
-                f"{path} is not a Lightning checkpoint (no state_dict); give a .ckpt written "
-                "by connectomics train"
-            )
+        if not isinstance(checkpoint, dict):
+            raise CheckpointError(f"{path} holds a {type(checkpoint).__name__}, not a checkpoint")
         return checkpoint
+
+
+def check_resume_checkpoint(path: str | os.PathLike[str]) -> None:
+    """CheckpointError unless `path` is a readable Lightning training checkpoint."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"checkpoint to resume not found: {path}")
+    checkpoint = safe_torch_load(path)
+    needed = ("state_dict", "loops", "optimizer_states", "pytorch-lightning_version")
+    missing = [k for k in needed if not isinstance(checkpoint, dict) or k not in checkpoint]
+    if missing:
+        raise CheckpointError(
+            f"{path} is not a Lightning training checkpoint (no {missing[0]}); resume from a "
+            ".ckpt written by connectomics train, e.g. last.ckpt of the run"
+        )

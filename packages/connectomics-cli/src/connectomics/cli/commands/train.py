@@ -18,6 +18,9 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_cli_config(args)
     if args.resume:
         existing_file(args.resume, "checkpoint to resume")
+        from connectomics.lightning.checkpoint_io import check_resume_checkpoint
+
+        check_resume_checkpoint(args.resume)
     from pytorch_lightning import seed_everything
 
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer

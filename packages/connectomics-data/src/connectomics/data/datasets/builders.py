@@ -67,9 +67,15 @@ def _maybe_cache(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
     return [source.cached() for source in sources] if data.cache else sources
 
 
-def build_train_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset:
+def build_train_dataset(
+    cfg: Any, transform: Any = "default", stream_seed: int | None = None
+) -> RandomCropDataset:
     """Random training crops (`data.iterations_per_epoch` per epoch) with augmentations and
-    targets; ``transform`` replaces that pipeline when given (None: raw crops)."""
+    targets; ``transform`` replaces that pipeline when given (None: raw crops).
+
+    With ``stream_seed`` the crop and augmentation of index k depend on (stream_seed, k)
+    only: pair it with an EpochStreamSampler for a reproducible, exactly resumable stream.
+    """
     data = cfg.data
     if transform == "default":
         transform = build_pipeline(cfg, train=True)
@@ -82,6 +88,8 @@ def build_train_dataset(cfg: Any, transform: Any = "default") -> RandomCropDatas
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,
+        deterministic=stream_seed is not None,
+        seed=int(stream_seed or 0),
     )
 
 
