@@ -53,10 +53,26 @@ def disk_error_message(exc: OSError) -> str | None:
     return f"{reason}: {text}; free space or write to another folder (e.g. logging.save_dir=...)"
 
 
+def _one_line_warnings(original: Callable[..., None]) -> Callable[..., None]:
+    """showwarning that prints the project's data warnings as one `warning: ...` line."""
+
+    def show(message: Any, category: type, filename: str, lineno: int, *rest: Any) -> None:
+        if category.__module__.startswith("connectomics."):
+            print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+        else:
+            original(message, category, filename, lineno, *rest)
+
+    return show
+
+
 def run_guarded(fn: Callable[[Any], int | None], args: Any) -> int:
     """Run a command; a user error prints `error: ...` on one line and returns 2."""
+    import warnings
+
     try:
-        code = fn(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warnings(warnings.showwarning)
+            code = fn(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,11 @@ from connectomics.metrics import (
     voi,
 )
 from connectomics.metrics.arrays import as_numpy
+
+
+class EmptyGroundTruthWarning(UserWarning):
+    """The ground truth has no labelled voxel, so instance scores are undefined (NaN)."""
+
 
 # AP is reported at 0.5 and 0.75 and averaged over 0.50:0.05:0.95 (as COCO averages).
 AP_THRESHOLDS = tuple(round(0.5 + 0.05 * k, 2) for k in range(10))
@@ -48,6 +54,14 @@ def evaluate_instances(
     check_shapes(segmentation, truth, "the segmentation")
     ignore = tuple(int(label) for label in ignore_labels)
     table = contingency_table(segmentation, truth)
+    empty = not np.isin(table.gt_ids, ignore, invert=True).any()
+    if empty:
+        warnings.warn(
+            f"the ground truth holds no labelled voxel (only {sorted(set(ignore))}); adapted "
+            "Rand, VOI, CREMI and AP are undefined and reported as NaN: check the label path/key",
+            EmptyGroundTruthWarning,
+            stacklevel=2,
+        )
     results: dict[str, float] = {}
     if "adapted_rand" in names:
         rand = adapted_rand_error(table=table, ignore_labels=ignore)
@@ -63,6 +77,8 @@ def evaluate_instances(
         results["cremi"] = cremi_score(table=table, ignore_labels=ignore).cremi
     if "ap" in names:
         ap = average_precision(table=table, thresholds=AP_THRESHOLDS)
+        if empty:
+            ap = dict.fromkeys(ap, float("nan"))
         results["ap50"] = ap[0.5]
         results["ap75"] = ap[0.75]
         results["ap"] = float(np.mean(list(ap.values())))
