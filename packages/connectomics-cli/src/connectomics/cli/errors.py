@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +41,30 @@ _DISK_ERRORS = {
     errno.EDQUOT: "disk quota exceeded",
     errno.EROFS: "read-only file system",
 }
+
+
+_CHANNELS = re.compile(r"expected input\[[^\]]*\] to have (\d+) channels, but got (\d+)")
+_MEMORY = ("out of memory", "can't allocate memory", "cannot allocate memory")
+
+
+def runtime_error_message(exc: BaseException) -> str | None:
+    """One line for a channel mismatch or an out-of-memory error a user can fix, else None."""
+    text = str(exc)
+    match = _CHANNELS.search(text)
+    if match:
+        want, got = match.groups()
+        return (
+            f"the input volume has {got} channel(s) but the model takes {want} "
+            f"(model.in_channels={want}); give a {want}-channel volume or a checkpoint "
+            f"trained with model.in_channels={got}"
+        )
+    if isinstance(exc, MemoryError) or any(m in text.lower() for m in _MEMORY):
+        first = text.splitlines()[0][:200] if text else type(exc).__name__
+        return (
+            f"out of memory ({first}); lower inference.batch_size / inference.window_size "
+            "(prediction) or data.batch_size / data.patch_size (training)"
+        )
+    return None
 
 
 def disk_error_message(exc: OSError) -> str | None:
@@ -82,6 +107,12 @@ def run_guarded(fn: Callable[[Any], int | None], args: Any) -> int:
         return USER_ERROR_EXIT
     except OSError as exc:
         message = disk_error_message(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return USER_ERROR_EXIT
+    except (RuntimeError, MemoryError) as exc:
+        message = runtime_error_message(exc)
         if message is None:
             raise
         print(f"error: {message}", file=sys.stderr)
