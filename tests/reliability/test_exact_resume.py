@@ -41,11 +41,21 @@ def _configure(cfg, save_dir: Path, workers: int):
     return cfg
 
 
-def _fit(cfg, ckpt_path=None, callbacks=()):
+def _dropout_net(cfg) -> torch.nn.Module:
+    """A tiny network whose dropout draws from torch's global generator."""
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Conv3d(1, 4, 3, padding=1),
+        torch.nn.Dropout(0.5),
+        torch.nn.Conv3d(4, int(cfg.model.out_channels), 1),
+    )
+
+
+def _fit(cfg, ckpt_path=None, callbacks=(), dropout=False):
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 
     seed_everything(int(cfg.system.seed))
-    module = ConnectomicsModule(cfg)
+    module = ConnectomicsModule(cfg, model=_dropout_net(cfg) if dropout else None)
     record = _RecordCrops()
     trainer = create_trainer(
         cfg, resume=ckpt_path is not None, logger=False, callbacks=[record, *callbacks]
@@ -59,16 +69,17 @@ def _assert_identical(a: torch.nn.Module, b: torch.nn.Module) -> None:
         assert torch.equal(x, y), f"{name} differs by {float((x - y).abs().max())}"
 
 
-@pytest.mark.parametrize("workers", [0, 2])
-def test_interrupted_and_resumed_run_is_bit_identical(tiny_cfg, tmp_path, workers):
+@pytest.mark.parametrize("workers, dropout", [(0, False), (2, False), (0, True)])
+def test_interrupted_and_resumed_run_is_bit_identical(tiny_cfg, tmp_path, workers, dropout):
     straight, straight_trainer, straight_batches = _fit(
-        _configure(tiny_cfg, tmp_path / "straight", workers)
+        _configure(tiny_cfg, tmp_path / "straight", workers), dropout=dropout
     )
     cfg = _configure(tiny_cfg, tmp_path / "interrupted", workers)
-    _, first, first_batches = _fit(cfg, callbacks=[_StopAfterFirstEpoch()])
+    _, first, first_batches = _fit(cfg, callbacks=[_StopAfterFirstEpoch()], dropout=dropout)
     assert first.current_epoch == 1
+    torch.rand(5)  # a new process would start from another global generator state
     resumed, resumed_trainer, resumed_batches = _fit(
-        cfg, ckpt_path=str(tmp_path / "interrupted" / "last.ckpt")
+        cfg, ckpt_path=str(tmp_path / "interrupted" / "last.ckpt"), dropout=dropout
     )
     assert resumed_trainer.global_step == straight_trainer.global_step
     # the resumed run draws epoch 1's crops, not epoch 0's again

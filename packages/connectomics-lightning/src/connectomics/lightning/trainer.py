@@ -23,6 +23,7 @@ from connectomics.lightning.checkpoint_io import AtomicCheckpointIO
 from connectomics.lightning.checkpointing import SafeModelCheckpoint
 from connectomics.lightning.errors import RunExistsError
 from connectomics.lightning.finite import NonFiniteGuard
+from connectomics.lightning.rng_state import RngStateCheckpoint
 from connectomics.lightning.run_lock import RunFolderLock
 from connectomics.lightning.writers import VolumePredictionWriter
 
@@ -113,6 +114,7 @@ def build_callbacks(cfg: Any) -> list[Callback]:
             auto_insert_metric_name=False,
         ),
         LearningRateMonitor(logging_interval="step"),
+        RngStateCheckpoint(),
     ]
     if cfg.training.check_finite:
         callbacks.append(NonFiniteGuard())
