@@ -112,3 +112,41 @@ def test_non_finite_monitor_is_never_best_and_non_finite_weights_never_written(t
     with pytest.raises(NonFiniteError, match="refusing to write"):
         callback._save_checkpoint(trainer, str(tmp_path / "x.ckpt"))
     assert not (tmp_path / "x.ckpt").exists()
+
+
+def test_finite_check_and_anomaly_detection_follow_the_config(tiny_cfg):
+    from omegaconf import OmegaConf
+
+    from connectomics.lightning import create_trainer
+    from connectomics.lightning.finite import NonFiniteGuard
+
+    trainer = create_trainer(tiny_cfg, logger=False)
+    assert any(isinstance(c, NonFiniteGuard) for c in trainer.callbacks)
+    assert trainer._detect_anomaly is False
+    OmegaConf.update(tiny_cfg, "training.check_finite", False)
+    OmegaConf.update(tiny_cfg, "training.detect_anomaly", True)
+    trainer = create_trainer(tiny_cfg, logger=False)
+    assert not any(isinstance(c, NonFiniteGuard) for c in trainer.callbacks)
+    assert trainer._detect_anomaly is True
+
+
+def test_nan_raw_read_by_dataloader_workers_is_one_clean_error_line(cli, overrides, tmp_path):
+    from connectomics.data.io import write_volume
+
+    image = np.random.default_rng(0).random((16, 32, 32), dtype=np.float32)
+    image[4] = np.inf  # a whole slice: every 16-deep crop holds it
+    raw = tmp_path / "nan_raw.h5"
+    write_volume(str(raw), image, key="raw")
+    code, _, err = cli(
+        "train",
+        "--config",
+        LUCCHI,
+        *overrides,
+        f"data.train_image={raw}",
+        "data.num_workers=2",
+        "data.patch_size=[16,16,16]",
+        "data.val_split=null",
+    )
+    assert code == 2, err
+    assert err.startswith("error: nan_raw: the crop at") and "NaN/inf voxel" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -90,6 +90,17 @@ def _one_line_warnings(original: Callable[..., None]) -> Callable[..., None]:
     return show
 
 
+def user_message(exc: BaseException) -> str:
+    """The error's message on one line; an error re-raised from a DataLoader worker keeps only
+    its original message, not the worker's traceback."""
+    text = str(exc)
+    if "Original Traceback" in text:
+        last = [line for line in text.strip().splitlines() if line.strip()][-1]
+        prefix = f"{type(exc).__name__}: "
+        text = last.split(prefix, 1)[1] if prefix in last else last
+    return " ".join(text.split()) or type(exc).__name__
+
+
 def run_guarded(fn: Callable[[Any], int | None], args: Any) -> int:
     """Run a command; a user error prints `error: ...` on one line and returns 2."""
     import warnings
@@ -102,7 +113,7 @@ def run_guarded(fn: Callable[[Any], int | None], args: Any) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except user_error_types() as exc:
-        msg = " ".join(str(exc).split()) or type(exc).__name__
+        msg = user_message(exc)
         print(f"error: {msg}", file=sys.stderr)
         return USER_ERROR_EXIT
     except OSError as exc:

@@ -48,6 +48,14 @@ def _likely_cause(trainer: Trainer, module: LightningModule, batch: Any) -> str:
     return " ".join(hints)
 
 
+def _all_ranks(trainer: Trainer, ok: bool) -> bool:
+    """True only when `ok` holds on every process, so all DDP ranks stop together."""
+    strategy = getattr(trainer, "strategy", None)
+    if strategy is None or getattr(trainer, "world_size", 1) <= 1:
+        return ok
+    return bool(strategy.reduce_boolean_decision(ok, all=True))
+
+
 class NonFiniteGuard(Callback):
     """Raise NonFiniteError on a NaN/inf training loss (before backward) or weights (after the
     optimizer step), so no non-finite model is ever validated or checkpointed."""
@@ -65,8 +73,8 @@ class NonFiniteGuard(Callback):
     def on_before_backward(
         self, trainer: Trainer, pl_module: LightningModule, loss: torch.Tensor
     ) -> None:
-        """Check the loss before its gradients can reach the weights."""
-        if bool(torch.isfinite(loss.detach()).all()):
+        """Check the loss before its gradients can reach the weights (all DDP ranks agree)."""
+        if _all_ranks(trainer, bool(torch.isfinite(loss.detach()).all())):
             return
         batch, self._batch = self._batch, None
         raise NonFiniteError(
