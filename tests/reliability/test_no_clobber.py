@@ -159,3 +159,24 @@ def test_predict_to_store_refuses_its_input_file_as_output(volumes):
             overwrite=True,
         )
     np.testing.assert_array_equal(read_volume(raw), before)
+
+
+def test_test_outputs_never_replace_an_input_volume(tmp_path):
+    from omegaconf import OmegaConf
+
+    from connectomics.config import load_config
+    from connectomics.data.errors import DataError
+    from connectomics.lightning.testing import score_and_write
+    from tests.lightning.conftest import LUCCHI
+
+    # a test volume whose name collides with the output naming scheme, in the output folder
+    gt = tmp_path / "vol_prediction.h5"
+    write_volume(str(gt), np.ones((4, 8, 8), np.uint8), key="raw")
+    cfg = load_config(str(LUCCHI))
+    OmegaConf.update(cfg, "data.test_image", f"{gt}:raw")
+    OmegaConf.update(cfg, "inference.output_path", str(tmp_path))
+    OmegaConf.update(cfg, "inference.output_format", "h5")
+    before = gt.read_bytes()
+    with pytest.raises(DataError, match="an input is never overwritten"):
+        score_and_write(cfg, "vol", np.zeros((2, 4, 8, 8), np.float32), None)
+    assert gt.read_bytes() == before

@@ -136,7 +136,7 @@ def build_callbacks(cfg: Any) -> list[Callback]:
     if cfg.logging.log_images:
         callbacks.append(ImageLogger())
     output = cfg.inference.output_path or str(Path(cfg.logging.save_dir) / "predictions")
-    callbacks.append(VolumePredictionWriter(output, cfg.inference.output_format))
+    callbacks.append(VolumePredictionWriter(output, cfg.inference.output_format, cfg=cfg))
     return callbacks
 
 
