@@ -104,6 +104,10 @@ def test_seeded_stream_gives_each_epoch_new_augmented_crops_reproducibly(tiny_cf
     from connectomics.data.datasets.stream import EpochStreamSampler
 
     OmegaConf.update(tiny_cfg, "data.augmentation.enabled", True)
+    for name, value in tiny_cfg.data.augmentation.items():  # every augmentation, always on
+        if OmegaConf.is_dict(value) and "enabled" in value:
+            OmegaConf.update(tiny_cfg, f"data.augmentation.{name}.enabled", True)
+            OmegaConf.update(tiny_cfg, f"data.augmentation.{name}.prob", 1.0)
 
     def epoch_images(epoch: int, workers: int) -> np.ndarray:
         dataset = build_train_dataset(tiny_cfg, stream_seed=7)
