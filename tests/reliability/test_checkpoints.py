@@ -90,6 +90,9 @@ def test_sigkill_during_a_save_leaves_the_previous_checkpoint_intact(tmp_path):
     assert proc.returncode == -9
     loaded = safe_torch_load(target)
     torch.testing.assert_close(loaded["state_dict"]["w"], torch.arange(10.0))
+    assert len(list(tmp_path.glob(".last.ckpt.*.tmp"))) == 1  # the killed save's temp file
+    atomic_torch_save({"state_dict": {"w": torch.ones(3)}}, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt"]  # cleaned up
 
 
 @pytest.mark.parametrize(

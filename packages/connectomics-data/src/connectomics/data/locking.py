@@ -61,7 +61,8 @@ class WriterLock:
                         f"{self.what} is already being written by this process (lock {self.path})"
                     ) from None
                 if self._stale(holder, me["host"]):
-                    self.path.unlink(missing_ok=True)
+                    if self.holder() == holder:  # not taken over by another process meanwhile
+                        self.path.unlink(missing_ok=True)
                     continue
                 raise LockedError(self._busy_message(holder)) from None
             with os.fdopen(fd, "w") as handle:

@@ -47,6 +47,8 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike[str]) -> None:
             ) from exc
         raise
     _fsync_folder(target.parent)
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):  # from saves killed earlier
+        leftover.unlink(missing_ok=True)
 
 
 def _fsync_folder(folder: Path) -> None:
