@@ -180,3 +180,25 @@ def test_test_outputs_never_replace_an_input_volume(tmp_path):
     with pytest.raises(DataError, match="an input is never overwritten"):
         score_and_write(cfg, "vol", np.zeros((2, 4, 8, 8), np.float32), None)
     assert gt.read_bytes() == before
+
+
+def test_hdf5_dataset_overwrite_is_all_or_nothing(tmp_path, monkeypatch):
+    import h5py
+
+    from connectomics.data.io.writing import WritableVolume
+
+    target = f"{tmp_path / 'seg.h5'}:seg"
+    write_volume(target, np.arange(24, dtype=np.uint32).reshape(2, 3, 4))
+
+    def full_disk(self, index, value):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(WritableVolume, "__setitem__", full_disk)
+    with pytest.raises(OSError):
+        write_volume(target, np.zeros((2, 3, 4), np.uint32), overwrite=True)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(read_volume(target), np.arange(24).reshape(2, 3, 4))
+    with h5py.File(tmp_path / "seg.h5", "r") as h5:
+        assert list(h5) == ["seg"]
+    write_volume(target, np.ones((2, 3, 4), np.uint32), overwrite=True)
+    np.testing.assert_array_equal(read_volume(target), np.ones((2, 3, 4)))

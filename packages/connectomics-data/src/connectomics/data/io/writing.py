@@ -245,6 +245,9 @@ def write_volume(
     check_dtype(array.dtype, "array to write")
     file, key = split_key(path, key)
     kind = detect_format(file, must_exist=False)
+    if kind == "hdf5" and overwrite and Path(file).exists():
+        _replace_hdf5_dataset(file, key or DEFAULT_KEY, array, chunks, voxel_size)
+        return
     if kind in ("hdf5", "zarr"):
         with create_volume(
             file,
@@ -277,6 +280,30 @@ def _write_whole(target: Path, kind: str, array: np.ndarray, voxel_size: Any) ->
         from connectomics.data.io.png import write_png_stack
 
         write_png_stack(str(target), array)
+
+
+def _replace_hdf5_dataset(
+    file: str, key: str, array: np.ndarray, chunks: Any, voxel_size: Any
+) -> None:
+    """Write `array` under a temporary key of an existing HDF5 file, then swap it in for `key`:
+    a failed write leaves the old dataset as it was."""
+    from connectomics.data.io.hdf5 import open_h5_file
+
+    tmp = f"{key}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        with create_volume(
+            file, array.shape, array.dtype, chunks=chunks, key=tmp, voxel_size=voxel_size
+        ) as volume:
+            volume[...] = array
+    except BaseException:
+        with open_h5_file(file, "a") as h5:
+            if tmp in h5:
+                del h5[tmp]
+        raise
+    with open_h5_file(file, "a") as h5:
+        if key in h5:
+            del h5[key]
+        h5.move(tmp, key)
 
 
 def replace_path(target: Path, write: Any) -> None:
