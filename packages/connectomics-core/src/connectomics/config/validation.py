@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectomics.config.checks.finite import check_finite
 from connectomics.config.checks.geometry import check_geometry
 from connectomics.config.checks.losses import check_losses
 from connectomics.config.checks.monitors import check_monitors
@@ -17,6 +18,7 @@ def validate_config(cfg: Any) -> Any:
 
     Raises ConfigError naming the dotted key and the fix for the first problem found.
     """
+    check_finite(cfg)
     check_outputs(cfg)
     check_losses(cfg)
     check_geometry(cfg)

@@ -34,8 +34,8 @@ def voi(
     counts_table = resolve_table(seg, gt, table).without_gt(ignore_labels)
     counts = counts_table.counts.astype(np.float64)
     total = counts.sum()
-    if total == 0:
-        return VOIScores(0.0, 0.0)
+    if total == 0:  # no ground-truth voxel left to score: undefined, not perfect
+        return VOIScores(float("nan"), float("nan"))
     joint = counts / total
     gt_p = counts_table.gt_sizes()[counts_table.rows] / total
     seg_p = counts_table.seg_sizes()[counts_table.cols] / total

@@ -33,7 +33,8 @@ def adapted_rand_error(
 ) -> RandScores:
     """SNEMI3D adapted Rand error of `seg` against `gt`, as skimage's `adapted_rand_error(gt, seg)`.
 
-    Voxels whose ground truth is in `ignore_labels` are not counted. With pair counts
+    Voxels whose ground truth is in `ignore_labels` are not counted; when that leaves none
+    (an empty ground truth) every score is NaN. With pair counts
     t = sum n_ij^2 - N, s = sum_j b_j^2 - N (seg), g = sum_i a_i^2 - N (gt):
     precision = t / s, recall = t / g, error = 1 - t / (alpha * s + (1 - alpha) * g) as in the
     SNEMI3D paper (Arganda-Carreras et al. 2015). skimage computes the same error at alpha=0.5 but
@@ -43,6 +44,8 @@ def adapted_rand_error(
     counts_table = resolve_table(seg, gt, table).without_gt(ignore_labels)
     counts = counts_table.counts.astype(np.float64)
     total = counts.sum()
+    if total == 0:  # no ground-truth voxel left to score: undefined, not perfect
+        return RandScores(float("nan"), float("nan"), float("nan"))
     pairs_both = float(counts @ counts - total)
     gt_sizes, seg_sizes = counts_table.gt_sizes(), counts_table.seg_sizes()
     pairs_gt = float(gt_sizes @ gt_sizes - total)

@@ -49,21 +49,27 @@ class ConnectomicsDataModule(pl.LightningDataModule):
         )
 
         if stage in (None, "fit"):
-            self.train_dataset = build_train_dataset(self.cfg)
+            # seeded stream: epoch e's crops and augmentations are fixed by (seed, e), so a
+            # resumed run and any number of workers see exactly the uninterrupted run's data
+            self.train_dataset = build_train_dataset(
+                self.cfg, stream_seed=int(self.cfg.system.seed)
+            )
         if stage in (None, "fit", "validate"):
             self.val_dataset = build_val_dataset(self.cfg)
         if stage in (None, "test", "predict"):
             self.test_volumes = build_test_volumes(self.cfg)
 
-    def _loader(self, dataset: Dataset, shuffle: bool = False) -> DataLoader:
+    def _loader(
+        self, dataset: Dataset, sampler: Any = None, loader_class: type = DataLoader
+    ) -> DataLoader:
         from connectomics.data.datasets import collate_batch
 
         data = self.cfg.data
         workers = int(data.num_workers)
-        return DataLoader(
+        return loader_class(
             dataset,
             batch_size=int(data.batch_size),
-            shuffle=shuffle,
+            sampler=sampler,
             num_workers=workers,
             persistent_workers=bool(data.persistent_workers) and workers > 0,
             pin_memory=torch.cuda.is_available(),
@@ -72,10 +78,13 @@ class ConnectomicsDataModule(pl.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader:
-        """Random crops; every index draws a fresh crop, so no shuffling is needed."""
+        """Random crops, a fresh set every epoch (indices carry the epoch); no shuffling."""
+        from connectomics.data.datasets.stream import EpochStreamSampler, LazyDataLoader
+
         if self.train_dataset is None:
             self.setup("fit")
-        return self._loader(self.train_dataset)
+        sampler = EpochStreamSampler(len(self.train_dataset))
+        return self._loader(self.train_dataset, sampler, loader_class=LazyDataLoader)
 
     def val_dataloader(self) -> DataLoader | list:
         """Seeded validation crops, or no loader when no validation data is configured."""

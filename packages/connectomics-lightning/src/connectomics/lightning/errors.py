@@ -7,3 +7,11 @@ class CheckpointError(ValueError):
 
 class RunExistsError(FileExistsError):
     """A new run would write into a folder that already holds checkpoints."""
+
+
+class NonFiniteError(RuntimeError):
+    """Training produced a NaN/inf loss or NaN/inf weights; the run was stopped."""
+
+
+class CheckpointWriteError(OSError):
+    """A checkpoint could not be written (disk full, read-only file system, ...)."""

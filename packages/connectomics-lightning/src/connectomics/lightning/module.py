@@ -11,6 +11,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
+from connectomics.lightning.checkpoint_io import safe_torch_load
 from connectomics.lightning.config_io import (
     config_from_checkpoint,
     config_to_checkpoint,
@@ -172,6 +173,19 @@ class ConnectomicsModule(pl.LightningModule):
         """Embed the resolved config (plain YAML text) so a checkpoint alone rebuilds the model."""
         checkpoint[CONFIG_KEY] = config_to_checkpoint(self.cfg)
 
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Refuse (CheckpointError) a resume checkpoint whose weights do not fit this model."""
+        state = checkpoint.get("state_dict")
+        if not isinstance(state, dict):
+            raise CheckpointError("not a Lightning checkpoint (no state_dict)")
+        problem = state_dict_mismatch(self.state_dict(), state)
+        if problem:
+            raise CheckpointError(
+                f"the checkpoint does not fit the configured model "
+                f"{self.cfg.model.architecture}: {problem}; resume with the config it was "
+                "trained with"
+            )
+
     @classmethod
     def load_from_checkpoint(  # type: ignore[override]
         cls,
@@ -190,13 +204,7 @@ class ConnectomicsModule(pl.LightningModule):
         path = Path(checkpoint_path)
         if not path.is_file():
             raise CheckpointError(f"checkpoint not found: {path}")
-        try:
-            checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-        except Exception as exc:  # torch raises many types for corrupt/untrusted files
-            raise CheckpointError(
-                f"cannot read checkpoint {path}: corrupt, truncated or holding untrusted pickled "
-                f"objects ({type(exc).__name__})"
-            ) from exc
+        checkpoint = safe_torch_load(path, map_location=map_location)
         if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
             raise CheckpointError(f"{path} is not a Lightning checkpoint (no state_dict)")
         if cfg is None:
@@ -210,6 +218,21 @@ class ConnectomicsModule(pl.LightningModule):
                 f"{str(exc).splitlines()[0]}"
             ) from exc
         return module
+
+
+def state_dict_mismatch(expected: dict[str, Any], given: dict[str, Any]) -> str:
+    """'' when `given` has the keys and shapes of `expected`, else the first difference."""
+    missing = [k for k in expected if k not in given]
+    extra = [k for k in given if k not in expected]
+    if missing or extra:
+        return f"{len(missing)} missing and {len(extra)} unexpected weights " + (
+            f"(e.g. missing {missing[0]})" if missing else f"(e.g. unexpected {extra[0]})"
+        )
+    for key, tensor in expected.items():
+        other = given[key]
+        if hasattr(other, "shape") and tuple(other.shape) != tuple(tensor.shape):
+            return f"{key} has shape {tuple(other.shape)}, the model needs {tuple(tensor.shape)}"
+    return ""
 
 
 def _field(batch: Any, name: str) -> torch.Tensor | None:

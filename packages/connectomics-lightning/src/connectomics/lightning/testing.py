@@ -18,6 +18,30 @@ def volume_path(cfg: Any, name: str, kind: str) -> Path:
     return output_dir(cfg) / f"{name}_{kind}.{cfg.inference.output_format}"
 
 
+def refuse_input_overwrite(cfg: Any, path: Path) -> None:
+    """DataError when an output volume would replace one of the configured input volumes."""
+    from connectomics.data.datasets.sources import expand_paths
+    from connectomics.data.errors import DataError
+    from connectomics.data.io.paths import split_key
+
+    if not path.exists():
+        return
+    for stage in ("train", "val", "test"):
+        for kind in ("image", "label", "mask"):
+            option = f"data.{stage}_{kind}"
+            try:
+                inputs = expand_paths(cfg.data.get(f"{stage}_{kind}"), option)
+            except DataError:
+                continue
+            for item in inputs:
+                source = Path(split_key(item)[0])
+                if source.exists() and source.resolve().samefile(path.resolve()):
+                    raise DataError(
+                        f"output {path} is the input {option}={item}; an input is never "
+                        "overwritten: set inference.output_path to another folder"
+                    )
+
+
 def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> dict[str, float]:
     """Decode (unless decoding.name is none), write the volumes, and score against the label.
 
@@ -34,6 +58,8 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
     from connectomics.data.io import write_volume
 
     output_dir(cfg).mkdir(parents=True, exist_ok=True)
+    for kind in ("prediction", "segmentation"):
+        refuse_input_overwrite(cfg, volume_path(cfg, name, kind))
     write_volume(
         str(volume_path(cfg, name, "prediction")), prediction, key="prediction", overwrite=True
     )

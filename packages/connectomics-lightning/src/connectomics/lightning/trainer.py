@@ -19,8 +19,13 @@ from pytorch_lightning.callbacks import (
 from pytorch_lightning.loggers import Logger, TensorBoardLogger
 
 from connectomics.lightning.callbacks import ImageLogger, sanitize_filename_template
+from connectomics.lightning.checkpoint_io import AtomicCheckpointIO
+from connectomics.lightning.checkpointing import SafeModelCheckpoint
 from connectomics.lightning.errors import RunExistsError
 from connectomics.lightning.finetune import finetune_callbacks
+from connectomics.lightning.finite import NonFiniteGuard
+from connectomics.lightning.rng_state import RngStateCheckpoint
+from connectomics.lightning.run_lock import RunFolderLock
 from connectomics.lightning.writers import VolumePredictionWriter
 
 log = logging.getLogger(__name__)
@@ -99,7 +104,7 @@ def build_callbacks(cfg: Any) -> list[Callback]:
     """Checkpointing, early stopping, LR monitor, progress bar and image logging."""
     ckpt = cfg.checkpoint
     callbacks: list[Callback] = [
-        ModelCheckpoint(
+        SafeModelCheckpoint(
             dirpath=str(checkpoint_dir(cfg)),
             filename=sanitize_filename_template(ckpt.filename),
             monitor=ckpt.monitor,
@@ -110,7 +115,10 @@ def build_callbacks(cfg: Any) -> list[Callback]:
             auto_insert_metric_name=False,
         ),
         LearningRateMonitor(logging_interval="step"),
+        RngStateCheckpoint(),
     ]
+    if cfg.training.check_finite:
+        callbacks.append(NonFiniteGuard())
     es = cfg.early_stopping
     if es.enabled:
         # A validation metric is checked after validation only, so a run without
@@ -129,7 +137,7 @@ def build_callbacks(cfg: Any) -> list[Callback]:
     if cfg.logging.log_images:
         callbacks.append(ImageLogger())
     output = cfg.inference.output_path or str(Path(cfg.logging.save_dir) / "predictions")
-    callbacks.append(VolumePredictionWriter(output, cfg.inference.output_format))
+    callbacks.append(VolumePredictionWriter(output, cfg.inference.output_format, cfg=cfg))
     callbacks += finetune_callbacks(cfg)  # model.init_from, model.freeze_encoder_epochs
     return callbacks
 
@@ -184,6 +192,8 @@ def create_trainer(cfg: Any, resume: bool = False, **overrides: Any) -> Trainer:
         "val_check_interval": _val_check_interval(training.val_check_interval),
         "check_val_every_n_epoch": training.check_val_every_n_epoch,
         "deterministic": training.deterministic,
+        "detect_anomaly": training.detect_anomaly,
+        "plugins": [AtomicCheckpointIO()],
         "log_every_n_steps": cfg.logging.log_every_n_steps,
         "default_root_dir": cfg.logging.save_dir,
         "enable_progress_bar": cfg.logging.progress_bar,
@@ -196,8 +206,10 @@ def create_trainer(cfg: Any, resume: bool = False, **overrides: Any) -> Trainer:
         kwargs["callbacks"] = [
             c for c in kwargs["callbacks"] if not isinstance(c, (LearningRateMonitor, ImageLogger))
         ]
-    if not resume and overrides.get("enable_checkpointing", True) is not False:
-        kwargs["callbacks"].append(ExistingRunGuard(checkpoint_dir(cfg)))
+    if overrides.get("enable_checkpointing", True) is not False:
+        kwargs["callbacks"].append(RunFolderLock(checkpoint_dir(cfg)))
+        if not resume:
+            kwargs["callbacks"].append(ExistingRunGuard(checkpoint_dir(cfg)))
     extra = overrides.pop("callbacks", None) or []
     kwargs["callbacks"] += list(extra) if isinstance(extra, list | tuple) else [extra]
     kwargs.update(overrides)

@@ -15,8 +15,11 @@ class VolumePredictionWriter(BasePredictionWriter):
     by the module; this writer only records their path.
     """
 
-    def __init__(self, output_dir: str | Path, output_format: str = "zarr") -> None:
+    def __init__(
+        self, output_dir: str | Path, output_format: str = "zarr", cfg: Any | None = None
+    ) -> None:
         super().__init__(write_interval="batch")
+        self.cfg = cfg  # when given, its input volumes are never overwritten
         self.output_dir = Path(output_dir)
         self.output_format = output_format
         self.written: list[str] = []
@@ -38,5 +41,9 @@ class VolumePredictionWriter(BasePredictionWriter):
             self.written.append(prediction["path"])
             return
         path = self.output_dir / f"{prediction['name']}_prediction.{self.output_format}"
+        if self.cfg is not None:
+            from connectomics.lightning.testing import refuse_input_overwrite
+
+            refuse_input_overwrite(self.cfg, path)
         write_volume(str(path), prediction["prediction"], key="prediction", overwrite=True)
         self.written.append(str(path))

@@ -6,6 +6,7 @@ import argparse
 
 from connectomics.cli.blockwise_args import add_blockwise_arguments
 from connectomics.cli.common import existing_file
+from connectomics.cli.safety import refuse_output_on_input
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from connectomics.data.io import read_volume, write_volume
 
     existing_file(args.input.split(":")[0], "prediction")
+    refuse_output_on_input(args.output, args.input)
     from omegaconf import OmegaConf
 
     decoding = [o for o in args.overrides if o.startswith("decoding.")]

@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
         raise FileExistsError(f"{out} already holds a demo run; pass --overwrite or choose --out")
     import shutil
 
+    from connectomics.config import load_config
+
+    load_config("demo", overrides=list(args.overrides))  # a typo fails before anything is deleted
     if args.overwrite and out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ import argparse
 
 from connectomics.cli.blockwise_args import add_blockwise_arguments
 from connectomics.cli.common import existing_file
+from connectomics.cli.safety import refuse_clobber, refuse_output_on_input
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--threshold", type=float, default=0.5, help="foreground threshold for semantic metrics"
     )
     parser.add_argument("--json", help="also write the scores as JSON here")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     add_blockwise_arguments(
         parser, "instance metrics (the default for two chunked Zarr/HDF5 inputs, 128-voxel blocks):"
     )
@@ -40,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
 
     existing_file(args.prediction.split(":")[0], "prediction")
     existing_file(args.label.split(":")[0], "label")
+    if args.json:
+        refuse_output_on_input(args.json, args.prediction, args.label)
+        refuse_clobber(args.json, args.overwrite, "--json file")
     semantic = [m for m in args.metrics if m in SEMANTIC_METRICS]
     instance = [m for m in args.metrics if m not in SEMANTIC_METRICS]
     results = {}

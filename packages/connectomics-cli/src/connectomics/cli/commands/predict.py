@@ -11,6 +11,7 @@ from connectomics.cli.common import (
     load_cli_config,
     load_module,
 )
+from connectomics.cli.safety import refuse_output_on_input
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,13 +51,14 @@ def run(args: argparse.Namespace) -> int:
     existing_file(
         str(source).split(":")[0] if not Path(str(source)).exists() else str(source), "input volume"
     )
-    if module is None:
-        module = load_module(args.checkpoint, cfg)
-    module.eval()
     output = args.output or str(
         Path(cfg.inference.output_path or Path(cfg.logging.save_dir) / "predictions")
         / f"{Path(str(source).split(':')[0]).stem}_prediction.{cfg.inference.output_format}"
     )
+    refuse_output_on_input(output, source)
+    if module is None:
+        module = load_module(args.checkpoint, cfg)
+    module.eval()
     options = options_from_config(cfg)
     chunk = list(cfg.inference.chunk_size) if cfg.inference.chunk_size else None
     image = open_volume(str(source), key=cfg.data.image_key if ":" not in str(source) else None)

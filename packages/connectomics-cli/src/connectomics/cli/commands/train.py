@@ -26,6 +26,9 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_cli_config(args)
     if args.resume:
         existing_file(args.resume, "checkpoint to resume")
+        from connectomics.lightning.checkpoint_io import check_resume_checkpoint
+
+        check_resume_checkpoint(args.resume)
     from pytorch_lightning import seed_everything
 
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
@@ -34,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     datamodule = ConnectomicsDataModule(cfg)
     module = ConnectomicsModule(cfg)
     trainer = create_trainer(cfg, resume=bool(args.resume))
-    trainer.fit(module, datamodule=datamodule, ckpt_path=args.resume)
+    trainer.fit(module, datamodule=datamodule, ckpt_path=args.resume, weights_only=True)
     best = getattr(trainer.checkpoint_callback, "best_model_path", "")
     if best:
         print(f"best checkpoint: {best}")

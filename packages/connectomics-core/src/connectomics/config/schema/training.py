@@ -22,6 +22,10 @@ class TrainingConfig:
     val_check_interval: float = 1.0
     check_val_every_n_epoch: int = 1
     deterministic: bool = False
+    # Stop at the first NaN/inf loss or weight, naming the step and the likely cause.
+    check_finite: bool = True
+    # Lightning's autograd anomaly detection: finds the operation that made a NaN (slow).
+    detect_anomaly: bool = False
 
 
 @dataclass

@@ -44,6 +44,7 @@ def train_sources(cfg: Any) -> list[VolumeSource]:
         raise DataError("data.train_image is not set; point it at the training volume(s)")
     if any(source.label is None for source in sources):
         raise DataError("data.train_label is not set; training needs a label for every image")
+    check_channels(sources, cfg, "train")
     if data.val_split is not None and data.val_image is None:
         sources = [_split_source(s, data, 0) for s in sources]
     return _maybe_cache(sources, data)
@@ -53,12 +54,28 @@ def val_sources(cfg: Any) -> list[VolumeSource]:
     """Validation volumes: ``data.val_image`` or the ``val_split`` part of the training ones."""
     data = cfg.data
     if data.val_image is not None:
-        sources = open_sources(data, "val")
+        sources = check_channels(open_sources(data, "val"), cfg, "val")
     elif data.val_split is not None:
         sources = [_split_source(s, data, 1) for s in open_sources(data, "train")]
     else:
         return []
     return _maybe_cache(sources, data)
+
+
+def check_channels(sources: list[VolumeSource], cfg: Any, stage: str) -> list[VolumeSource]:
+    """DataError when an image's channel count differs from model.in_channels."""
+    expected = int(cfg.model.in_channels)
+    for source in sources:
+        image = source.image
+        channels = int(image.shape[0]) if image.ndim == 4 else 1
+        if channels != expected:
+            where = getattr(image, "path", None) or source.name
+            raise DataError(
+                f"data.{stage}_image {where} has {channels} channel(s) (shape "
+                f"{tuple(image.shape)}) but model.in_channels={expected}; set "
+                f"model.in_channels={channels} or give a {expected}-channel volume"
+            )
+    return sources
 
 
 def _maybe_cache(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
@@ -67,9 +84,15 @@ def _maybe_cache(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
     return [source.cached() for source in sources] if data.cache else sources
 
 
-def build_train_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset:
+def build_train_dataset(
+    cfg: Any, transform: Any = "default", stream_seed: int | None = None
+) -> RandomCropDataset:
     """Random training crops (`data.iterations_per_epoch` per epoch) with augmentations and
-    targets; ``transform`` replaces that pipeline when given (None: raw crops)."""
+    targets; ``transform`` replaces that pipeline when given (None: raw crops).
+
+    With ``stream_seed`` the crop and augmentation of index k depend on (stream_seed, k)
+    only: pair it with an EpochStreamSampler for a reproducible, exactly resumable stream.
+    """
     data = cfg.data
     if transform == "default":
         transform = build_pipeline(cfg, train=True)
@@ -82,6 +105,8 @@ def build_train_dataset(cfg: Any, transform: Any = "default") -> RandomCropDatas
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,
+        deterministic=stream_seed is not None,
+        seed=int(stream_seed or 0),
     )
 
 
@@ -115,4 +140,5 @@ def build_test_volumes(cfg: Any) -> list[tuple[str, Volume, Volume | None]]:
     sources = open_sources(cfg.data, "test")
     if not sources:
         raise DataError("data.test_image is not set; point it at the volume(s) to predict")
+    check_channels(sources, cfg, "test")
     return [(source.name, source.image, source.label) for source in sources]

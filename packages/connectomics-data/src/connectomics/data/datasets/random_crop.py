@@ -22,9 +22,11 @@ class RandomCropDataset(Dataset):
     Samples are dicts with ``image`` float32 (C, *spatial), ``label`` int64 (1, *spatial),
     optional ``mask`` float32 and ``meta``; ``transform`` (augmentations then targets) is
     applied last. A 2-element ``patch_size`` draws single z slices, giving (C, Y, X) crops.
-    With ``deterministic=True`` index i always gives the same crop (seeded by ``seed`` and
-    i), as validation needs; otherwise each process draws from its own generator seeded by
-    ``torch.initial_seed()``, which differs between DataLoader workers and runs.
+    With ``deterministic=True`` index i always gives the same crop and augmentation (seeded
+    by ``seed`` and i), as validation needs, and any index >= 0 is valid (an
+    EpochStreamSampler gives every epoch its own indices, so training is reproducible with
+    any number of workers and resumes exactly); otherwise each process draws from its own
+    generator seeded by ``torch.initial_seed()``, which differs between workers and runs.
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class RandomCropDataset(Dataset):
         self.seed = int(seed)
         self._rng: np.random.Generator | None = None
         self._rng_owner: tuple[int, int] | None = None
+        self._randomizables: list[Any] | None = None
 
     def __len__(self) -> int:
         return self.length
@@ -68,6 +71,7 @@ class RandomCropDataset(Dataset):
         state = self.__dict__.copy()
         state["_rng"] = None
         state["_rng_owner"] = None
+        state["_randomizables"] = None
         return state
 
     def rng_for(self, index: int) -> np.random.Generator:
@@ -84,8 +88,22 @@ class RandomCropDataset(Dataset):
             self._rng_owner = owner
         return self._rng
 
+    def reseed_augmentation(self, index: int) -> None:
+        """Give every random transform a state drawn from (seed, index)."""
+        if self._randomizables is None:
+            self._randomizables = _randomizables(self.transform)
+        if self._randomizables:
+            seeds = np.random.SeedSequence([self.seed, int(index), 1]).generate_state(
+                len(self._randomizables)
+            )
+            for transform, seed in zip(self._randomizables, seeds):
+                # reseed in place: set_random_state builds new generators (and a Compose
+                # rebuilds all of its children's), ~1000x slower per item
+                transform.R.seed(int(seed))
+
     def __getitem__(self, index: int) -> dict[str, Any]:
-        if not -self.length <= index < self.length:
+        low = 0 if self.deterministic else -self.length
+        if not low <= index < (2**62 if self.deterministic else self.length):
             raise IndexError(f"index {index} out of range for {self.length} crops")
         choice = self.sampler.sample(self.rng_for(index))
         source = self.sources[choice.volume]
@@ -93,6 +111,12 @@ class RandomCropDataset(Dataset):
         image = self.sampler.read(source.image, source, region)
         if image.ndim == len(region):
             image = image[None]
+        if image.dtype.kind in "fc" and not np.isfinite(image).all():
+            raise DataError(
+                f"{source.name}: the crop at {choice.origin} holds "
+                f"{int(np.count_nonzero(~np.isfinite(image)))} NaN/inf voxel(s); clean the "
+                "image volume first (e.g. numpy.nan_to_num) or mask those regions"
+            )
         sample: dict[str, Any] = {"image": normalize_image(image, self.normalize)}
         if source.label is not None:
             label = choice.label
@@ -119,6 +143,8 @@ class RandomCropDataset(Dataset):
             "accepted": choice.accepted,
         }
         if self.transform is not None:
+            if self.deterministic:
+                self.reseed_augmentation(index)
             sample = self.transform(sample)
         return sample
 
@@ -126,3 +152,27 @@ class RandomCropDataset(Dataset):
     def fallbacks(self) -> int:
         """Crops (in this process) taken as best-seen after reject_max_tries failed tries."""
         return self.sampler.fallbacks
+
+
+def _randomizables(transform: Any) -> list[Any]:
+    """Every MONAI randomizable transform reachable from `transform` (Compose lists, wrappers
+    and the array transforms that dictionary transforms keep as attributes), each once."""
+    from monai.transforms import Randomizable
+
+    found, stack, seen = [], [transform], set()
+    while stack:
+        item = stack.pop(0)
+        if item is None or id(item) in seen or isinstance(item, str | bytes | np.ndarray):
+            continue
+        seen.add(id(item))
+        if isinstance(item, Randomizable):
+            found.append(item)
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+        elif callable(item) and hasattr(item, "__dict__"):
+            stack.extend(
+                value
+                for value in vars(item).values()
+                if isinstance(value, list | tuple) or callable(value)
+            )
+    return found

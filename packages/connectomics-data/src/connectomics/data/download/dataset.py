@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from connectomics.data.download.arrange import arrange
-from connectomics.data.download.extract import is_archive, safe_extract
+from connectomics.data.download.extract import check_archive_complete, is_archive, safe_extract
 from connectomics.data.download.fetch import fetch, sha256_of
 from connectomics.data.download.registry import DATASETS, DatasetEntry
 from connectomics.data.errors import DataError
@@ -39,15 +39,24 @@ def _record_hash(entry: DatasetEntry, root: Path, digest: str) -> None:
     record.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n")
 
 
-def verify(path: Path, expected: str) -> None:
-    """DataError naming both hashes when the file's sha256 differs; the file is quarantined."""
+def verify(path: Path, expected: str, recorded: Path | None = None) -> None:
+    """DataError naming both hashes when the file's sha256 differs; the file is quarantined.
+
+    `recorded` is the record file when `expected` came from an earlier download there.
+    """
     actual = sha256_of(path)
     if actual != expected.lower():
         bad = path.with_name(path.name + ".bad")
         path.replace(bad)
+        hint = (
+            f"; the expected hash was recorded by an earlier download in {recorded}: if that "
+            "download was bad, remove its entry there"
+            if recorded is not None
+            else ""
+        )
         raise DataError(
             f"checksum mismatch for {path.name}: expected sha256 {expected}, got {actual}; "
-            f"the file was moved to {bad}: delete it and download again"
+            f"the file was moved to {bad}: delete it and download again{hint}"
         )
 
 
@@ -64,11 +73,17 @@ def download(name: str, to: str | Path = "datasets", force: bool = False) -> Pat
     if not force and all((root / f).exists() for f in entry.files):
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    file = fetch(entry.url, folder / entry.filename)
+    file = fetch(entry.url, folder / entry.filename)  # complete per Content-Length
     expected = _expected_hash(entry, root)
     if expected:
-        verify(file, expected)
+        verify(file, expected, None if entry.sha256 else root / CHECKSUM_RECORD)
     else:
+        # trust on first use only for a file that reads back whole: never record a bad hash
+        try:
+            check_archive_complete(file)
+        except DataError:
+            file.unlink()
+            raise
         digest = sha256_of(file)
         _record_hash(entry, root, digest)
         print(

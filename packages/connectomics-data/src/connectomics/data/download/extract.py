@@ -14,6 +14,34 @@ def is_archive(path: str | Path) -> bool:
     return zipfile.is_zipfile(path) or tarfile.is_tarfile(path)
 
 
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+
+
+def check_archive_complete(path: str | Path) -> None:
+    """DataError unless an archive (by name or content) reads back whole: zip CRCs, tar blocks."""
+    path = Path(path)
+    named = path.name.lower().endswith(ARCHIVE_SUFFIXES)
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                bad = zf.testzip()
+            if bad is not None:
+                raise DataError(f"{path} is damaged: member {bad!r} fails its CRC check")
+            return
+        if tarfile.is_tarfile(path):
+            with tarfile.open(path) as tf:
+                for member in tf:
+                    if member.isfile():
+                        handle = tf.extractfile(member)
+                        while handle is not None and handle.read(1 << 20):
+                            pass
+            return
+    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as err:
+        raise DataError(f"{path} is a truncated or damaged archive ({err})") from None
+    if named:
+        raise DataError(f"{path} is not a readable archive although its name says so (truncated?)")
+
+
 def _check_member(name: str, target: Path, archive: Path) -> Path:
     """The member's destination; DataError for absolute paths, '..' or escaping the target."""
     pure = PurePosixPath(name.replace("\\", "/"))

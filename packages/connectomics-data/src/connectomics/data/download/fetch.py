@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from connectomics.data.errors import DataError
 
@@ -45,8 +47,31 @@ def fetch(url: str, dest: str | Path, timeout: float = 60.0) -> Path:
             f"connection (a partial file stays at {part} and is resumed next time)"
         ) from None
     with response:
-        resumed = have and response.status == 206
-        with open(part, "ab" if resumed else "wb") as out:
-            shutil.copyfileobj(response, out, CHUNK)
+        resumed = bool(have) and response.status == 206
+        expected = _expected_size(response, have if resumed else 0)
+        try:
+            with open(part, "ab" if resumed else "wb") as out:
+                shutil.copyfileobj(response, out, CHUNK)
+        except (OSError, http.client.HTTPException) as err:
+            raise DataError(
+                f"download of {url} broke off ({err}); the partial file stays at {part} and "
+                "is resumed next time"
+            ) from None
+    size = part.stat().st_size
+    if expected is not None and size != expected:
+        raise DataError(
+            f"download of {url} is incomplete: {size} of {expected} bytes; the partial file "
+            f"stays at {part} and is resumed next time (run the download again)"
+        )
     part.replace(dest)
     return dest
+
+
+def _expected_size(response: Any, offset: int) -> int | None:
+    """Full file size announced by the server (Content-Range total or offset + Length)."""
+    content_range = response.headers.get("Content-Range") or ""
+    total = content_range.rpartition("/")[2]
+    if total.isdigit():
+        return int(total)
+    length = response.headers.get("Content-Length")
+    return offset + int(length) if length and length.isdigit() else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,11 @@ from connectomics.metrics import (
     voi,
 )
 from connectomics.metrics.arrays import as_numpy
+
+
+class EmptyGroundTruthWarning(UserWarning):
+    """The ground truth has no labelled voxel, so instance scores are undefined (NaN)."""
+
 
 # AP is reported at 0.5 and 0.75 and averaged over 0.50:0.05:0.95 (as COCO averages).
 AP_THRESHOLDS = tuple(round(0.5 + 0.05 * k, 2) for k in range(10))
@@ -57,6 +63,14 @@ def instance_scores(
     """The instance metrics of `evaluate_instances` from a contingency table (seg vs gt)."""
     names = check_metric_names(metrics, INSTANCE_METRICS)
     ignore = tuple(int(label) for label in ignore_labels)
+    empty = not np.isin(table.gt_ids, ignore, invert=True).any()
+    if empty:
+        warnings.warn(
+            f"the ground truth holds no labelled voxel (only {sorted(set(ignore))}); adapted "
+            "Rand, VOI, CREMI and AP are undefined and reported as NaN: check the label path/key",
+            EmptyGroundTruthWarning,
+            stacklevel=3,
+        )
     results: dict[str, float] = {}
     if "adapted_rand" in names:
         rand = adapted_rand_error(table=table, ignore_labels=ignore)
@@ -72,6 +86,8 @@ def instance_scores(
         results["cremi"] = cremi_score(table=table, ignore_labels=ignore).cremi
     if "ap" in names:
         ap = average_precision(table=table, thresholds=AP_THRESHOLDS)
+        if empty:
+            ap = dict.fromkeys(ap, float("nan"))
         results["ap50"] = ap[0.5]
         results["ap75"] = ap[0.75]
         results["ap"] = float(np.mean(list(ap.values())))

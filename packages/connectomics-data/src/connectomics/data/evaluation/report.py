@@ -25,6 +25,10 @@ def write_report(results: Mapping[str, float], path: str | Path) -> Path:
     """Write `results` as a JSON object of floats to `path` (parents created); return the path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    payload = {str(name): float(value) for name, value in results.items()}
+    # NaN (an undefined score) becomes null: strict JSON has no NaN
+    payload = {
+        str(name): float(value) if math.isfinite(float(value)) else None
+        for name, value in results.items()
+    }
     target.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n")
     return target

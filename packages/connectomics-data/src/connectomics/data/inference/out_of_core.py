@@ -16,6 +16,7 @@ import torch
 from connectomics.data.errors import DataError
 from connectomics.data.inference.engine import Model, SlidingWindowPredictor, output_scale
 from connectomics.data.inference.grid import chunk_boxes
+from connectomics.data.inference.identity import input_identity
 from connectomics.data.inference.options import OptionError, resolve_options
 from connectomics.data.inference.store import (
     STORE_CLASSES,
@@ -23,8 +24,9 @@ from connectomics.data.inference.store import (
     StoreTarget,
     parse_output_path,
 )
+from connectomics.data.locking import WriterLock, lock_path_for
 
-STORE_VERSION = 1
+STORE_VERSION = 2
 
 
 @dataclass
@@ -60,14 +62,37 @@ def run_hash(description: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _existing_problem(target: StoreTarget, meta: dict[str, Any] | None, digest: str) -> str:
+def _differences(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Which parts of two run descriptions differ, in words."""
+    names = {
+        "model": "model weights",
+        "options": "inference options",
+        "input": "input volume (path, key or content)",
+        "input_shape": "input shape",
+        "input_dtype": "input dtype",
+        "chunk_size": "chunk size",
+        "version": "store version",
+    }
+    new = json.loads(json.dumps(new, default=list))  # as stored: tuples become lists
+    changed = [names.get(k, k) for k in names if old.get(k) != new.get(k)]
+    return ", ".join(changed) or "run"
+
+
+def _existing_problem(
+    target: StoreTarget,
+    meta: dict[str, Any] | None,
+    digest: str,
+    description: dict[str, Any] | None = None,
+) -> str:
     if meta is None:
         return (
             f"output {target} exists and was not written by connectomics inference; "
             "pass overwrite=True (--overwrite) to replace it or choose another output path"
         )
+    what = _differences(meta.get("run") or {}, description or {})
     return (
-        f"output {target} holds a prediction of a different model or options (run hash "
+        f"output {target} holds a prediction of a different model or options or input "
+        f"(different {what}; run hash "
         f"{meta.get('hash')} != {digest}); refusing to mix them: pass overwrite=True "
         "(--overwrite) to replace it or choose another output path"
     )
@@ -76,6 +101,7 @@ def _existing_problem(target: StoreTarget, meta: dict[str, Any] | None, digest: 
 def _prepare_as_writer(
     target: StoreTarget,
     digest: str,
+    description: dict[str, Any],
     create: Callable[[], PredictionStore],
     resume: bool,
     overwrite: bool,
@@ -89,7 +115,7 @@ def _prepare_as_writer(
         return create()
     if meta is None or meta.get("hash") != digest:
         store.close()
-        raise DataError(_existing_problem(target, meta, digest))
+        raise DataError(_existing_problem(target, meta, digest, description))
     if not resume:
         store.close()
         raise DataError(
@@ -99,7 +125,9 @@ def _prepare_as_writer(
     return store
 
 
-def _wait_for_store(target: StoreTarget, digest: str, timeout: float) -> PredictionStore:
+def _wait_for_store(
+    target: StoreTarget, digest: str, description: dict[str, Any], timeout: float
+) -> PredictionStore:
     """Ranks > 0: wait until rank 0 has created (or validated) the store of this run."""
     deadline = time.monotonic() + timeout
     while True:
@@ -108,13 +136,25 @@ def _wait_for_store(target: StoreTarget, digest: str, timeout: float) -> Predict
         if meta is not None:
             if meta.get("hash") == digest:
                 return store  # type: ignore[return-value]
-            raise DataError(_existing_problem(target, meta, digest))
+            raise DataError(_existing_problem(target, meta, digest, description))
         if time.monotonic() > deadline:
             raise DataError(
                 f"timed out after {timeout:.0f}s waiting for rank 0 to create {target}; "
                 "check rank 0's error"
             )
         time.sleep(0.2)
+
+
+def _refuse_input_as_output(image: Any, target: StoreTarget) -> None:
+    """An input volume is never a prediction store, even with overwrite=True."""
+    source = getattr(image, "path", None)
+    if source is None or not Path(str(source)).exists() or not target.path.exists():
+        return
+    if Path(str(source)).resolve().samefile(target.path.resolve()):
+        raise DataError(
+            f"output {target} is in the input file {source}; an input is never overwritten, "
+            "choose another output path"
+        )
 
 
 def predict_to_store(
@@ -157,6 +197,7 @@ def predict_to_store(
             "barrier) so that no rank writes into the store before rank 0 has replaced it"
         )
     predictor = SlidingWindowPredictor(model, image, opts)
+    _refuse_input_as_output(predictor.image, target)
     chunk = tuple(int(c) for c in chunk_size) if chunk_size is not None else ()
     if len(chunk) != opts.ndim or min(chunk) < 1:
         raise OptionError(
@@ -171,6 +212,7 @@ def predict_to_store(
         "input_shape": list(predictor.image.shape),
         "input_dtype": str(np.dtype(predictor.image.dtype)),
         "chunk_size": list(chunk),
+        "input": input_identity(predictor.image),
     }
     digest = run_hash(description)
 
@@ -191,15 +233,34 @@ def predict_to_store(
             meta,
         )
 
+    # One writing run per store: rank 0 of this run holds the lock until its chunks are done.
+    lock = WriterLock(lock_path_for(target.path), f"prediction store {target.path}")
     if rank == 0:
-        store = _prepare_as_writer(target, digest, create, resume, overwrite)
-        if barrier is not None:
-            barrier()
-    else:
-        if barrier is not None:
-            barrier()
-        store = _wait_for_store(target, digest, wait_timeout)
+        lock.acquire()
+    try:
+        if rank == 0:
+            store = _prepare_as_writer(target, digest, description, create, resume, overwrite)
+            if barrier is not None:
+                barrier()
+        else:
+            if barrier is not None:
+                barrier()
+            store = _wait_for_store(target, digest, description, wait_timeout)
+        return _write_chunks(store, predictor, boxes, target, chunk, rank, world_size)
+    finally:
+        lock.release()
 
+
+def _write_chunks(
+    store: PredictionStore,
+    predictor: SlidingWindowPredictor,
+    boxes: list[Any],
+    target: StoreTarget,
+    chunk: tuple[int, ...],
+    rank: int,
+    world_size: int,
+) -> StoreReport:
+    """Predict and write this rank's unfinished chunks, marking each done after its data."""
     report = StoreReport(str(target.path), target.key, predictor.shape, chunk, len(boxes))
     try:
         done = store.done_flags()

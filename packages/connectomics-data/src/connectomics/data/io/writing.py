@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +245,9 @@ def write_volume(
     check_dtype(array.dtype, "array to write")
     file, key = split_key(path, key)
     kind = detect_format(file, must_exist=False)
+    if kind == "hdf5" and overwrite and Path(file).exists():
+        _replace_hdf5_dataset(file, key or DEFAULT_KEY, array, chunks, voxel_size)
+        return
     if kind in ("hdf5", "zarr"):
         with create_volume(
             file,
@@ -259,14 +264,12 @@ def write_volume(
     if key is not None:
         raise DataError(f"{kind} files hold one array; drop the key {key!r} for {file!r}")
     target = Path(file)
-    if target.exists():
-        if not overwrite:
-            raise _exists_error(f"{str(target)!r}")
-        if target.is_dir():
-            shutil.rmtree(target)
-        else:
-            target.unlink()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not overwrite:
+        raise _exists_error(f"{str(target)!r}")
+    replace_path(target, lambda tmp: _write_whole(tmp, kind, array, voxel_size))
+
+
+def _write_whole(target: Path, kind: str, array: np.ndarray, voxel_size: Any) -> None:
     if kind == "tiff":
         from connectomics.data.io.tiff import write_tiff
 
@@ -277,3 +280,55 @@ def write_volume(
         from connectomics.data.io.png import write_png_stack
 
         write_png_stack(str(target), array)
+
+
+def _replace_hdf5_dataset(
+    file: str, key: str, array: np.ndarray, chunks: Any, voxel_size: Any
+) -> None:
+    """Write `array` under a temporary key of an existing HDF5 file, then swap it in for `key`:
+    a failed write leaves the old dataset as it was."""
+    from connectomics.data.io.hdf5 import open_h5_file
+
+    tmp = f"{key}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        with create_volume(
+            file, array.shape, array.dtype, chunks=chunks, key=tmp, voxel_size=voxel_size
+        ) as volume:
+            volume[...] = array
+    except BaseException:
+        with open_h5_file(file, "a") as h5:
+            if tmp in h5:
+                del h5[tmp]
+        raise
+    with open_h5_file(file, "a") as h5:
+        if key in h5:
+            del h5[key]
+        h5.move(tmp, key)
+
+
+def replace_path(target: Path, write: Any) -> None:
+    """Call ``write(tmp)`` for a sibling temporary path, then swap it in place of ``target``.
+
+    An existing ``target`` (file or folder) is removed only after the new one is complete, so
+    a failed write (bad format, full disk) leaves it as it was.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = target.with_name(f".{target.stem}-partial-{tag}{target.suffix}")
+    old = target.with_name(f".{target.stem}-old-{tag}{target.suffix}")
+    try:
+        write(tmp)
+    except BaseException:
+        _remove(tmp)
+        raise
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    _remove(old)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
