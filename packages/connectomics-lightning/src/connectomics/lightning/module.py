@@ -106,19 +106,31 @@ class ConnectomicsModule(pl.LightningModule):
         return ActivationPlan.build(self._activation_names, logits.shape[1]).apply_(logits)
 
     # -------------------------------------------------------------- inference
-    def _predict(self, image: Any) -> np.ndarray:
-        from connectomics.data.inference import options_from_config, predict_volume
+    def inference_setup(self, image: Any, where: str = "the input") -> tuple[Any, dict[str, Any]]:
+        """The network and sliding-window options fitted to `image` (2D models go section by
+        section through z-stacks; a channel count other than model.in_channels is an error)."""
+        from connectomics.data.inference import options_from_config
+        from connectomics.data.inference.sections import fit_model_to_input
 
         options = options_from_config(self.cfg)
         options["device"] = str(self.device)
-        return predict_volume(self.model, image, **options)
+        shape = tuple(image.shape)
+        return fit_model_to_input(
+            self.model, shape, options, int(self.cfg.model.in_channels), where
+        )
+
+    def _predict(self, image: Any, name: str = "the input") -> np.ndarray:
+        from connectomics.data.inference import predict_volume
+
+        model, options = self.inference_setup(image, name)
+        return predict_volume(model, image, **options)
 
     def test_step(self, batch: Any, batch_idx: int) -> dict[str, float]:
         """Sliding-window prediction of one whole test volume, decoding, writing and scores."""
         from connectomics.lightning.testing import score_and_write
 
         name, image, label = batch
-        prediction = self._predict(image)
+        prediction = self._predict(image, str(name))
         scores = score_and_write(self.cfg, name, prediction, label)
         for key, value in scores.items():
             self.log(f"test/{key}", float(value), batch_size=1, sync_dist=False)
@@ -128,14 +140,13 @@ class ConnectomicsModule(pl.LightningModule):
         """Per-volume prediction: in memory, or streamed chunk by chunk when chunk_size is set."""
         name, image, _ = batch
         if self.cfg.inference.chunk_size:
-            from connectomics.data.inference import options_from_config, predict_to_store
+            from connectomics.data.inference import predict_to_store
             from connectomics.lightning.testing import volume_path
 
             output = volume_path(self.cfg, name, "prediction")
-            options = options_from_config(self.cfg)
-            options["device"] = str(self.device)
+            model, options = self.inference_setup(image, str(name))
             predict_to_store(
-                self.model,
+                model,
                 image,
                 str(output),
                 chunk_size=list(self.cfg.inference.chunk_size),
@@ -145,7 +156,7 @@ class ConnectomicsModule(pl.LightningModule):
                 **options,
             )
             return {"name": name, "path": str(output), "prediction": None}
-        return {"name": name, "path": None, "prediction": self._predict(image)}
+        return {"name": name, "path": None, "prediction": self._predict(image, str(name))}
 
     # -------------------------------------------------------------- optimizer
     def configure_optimizers(self) -> Any:

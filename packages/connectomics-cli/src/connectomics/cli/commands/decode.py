@@ -10,7 +10,10 @@ from connectomics.cli.common import existing_file
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics decode`."""
     parser.add_argument(
-        "--input", required=True, help="prediction volume (C, Z, Y, X), e.g. pred.zarr"
+        "--input",
+        required=True,
+        help="prediction volume (C, Z, Y, X), e.g. pred.zarr (a store written by predict "
+        "opens by its path alone)",
     )
     parser.add_argument(
         "--output", required=True, help="segmentation to write (.h5, .zarr, .tif, .npy)"
@@ -30,22 +33,39 @@ def run(args: argparse.Namespace) -> int:
     """Read the prediction, decode with the configured decoder, write uint32 labels."""
     from connectomics.config import load_config
     from connectomics.data.decoding import build_decoder
-    from connectomics.data.io import read_volume, write_volume
+    from connectomics.data.io import open_volume_auto, write_volume
 
     existing_file(args.input.split(":")[0], "prediction")
     from omegaconf import OmegaConf
 
     decoding = [o for o in args.overrides if o.startswith("decoding.")]
+    prediction = open_volume_auto(args.input, ["prediction"], option="--input").read()
+    decoder = args.decoder
+    if decoder is None and args.config is None:
+        decoder = _default_decoder(prediction.shape)
     cfg = load_config(
         args.config or "demo", overrides=[o for o in args.overrides if o not in decoding]
     )
-    if args.decoder and args.decoder != cfg.decoding.name:
+    if decoder and decoder != cfg.decoding.name:
         # another decoder: the config's kwargs belong to its own decoder
-        cfg.decoding.name = args.decoder
+        cfg.decoding.name = decoder
         cfg.decoding.kwargs = {}
     if decoding:
         cfg.merge_with(OmegaConf.from_dotlist(decoding))
-    segmentation = build_decoder(cfg)(read_volume(args.input))
+    segmentation = build_decoder(cfg)(prediction)
     write_volume(args.output, segmentation, overwrite=args.overwrite)
     print(f"{int(segmentation.max())} instances written to {args.output}")
     return 0
+
+
+def _default_decoder(shape: tuple[int, ...]) -> str:
+    """Without --config or --decoder: connected components of a one-channel prediction."""
+    if len(shape) == 3 or shape[0] == 1:
+        return "binary_cc"
+    from connectomics.data.errors import DataError
+
+    raise DataError(
+        f"the prediction has {shape[0]} channels: name the decoder with --decoder (e.g. "
+        "affinity_waterz for affinities, binary_contour_watershed for foreground + contour) "
+        "or pass the training --config"
+    )

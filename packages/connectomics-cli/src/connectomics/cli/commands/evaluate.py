@@ -14,8 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--metrics",
         nargs="+",
-        default=["adapted_rand", "voi"],
-        help="dice iou precision recall f1 adapted_rand voi cremi ap",
+        default=None,
+        help="dice iou precision recall f1 adapted_rand voi cremi ap (default: dice iou for "
+        "a probability map, adapted_rand voi for a segmentation)",
     )
     parser.add_argument(
         "--threshold", type=float, default=0.5, help="foreground threshold for semantic metrics"
@@ -32,14 +33,25 @@ def run(args: argparse.Namespace) -> int:
         format_report,
         write_report,
     )
-    from connectomics.data.io import read_volume
+    from connectomics.data.io import open_volume_auto
 
     existing_file(args.prediction.split(":")[0], "prediction")
     existing_file(args.label.split(":")[0], "label")
-    prediction = read_volume(args.prediction)
-    label = read_volume(args.label)
-    semantic = [m for m in args.metrics if m in SEMANTIC_METRICS]
-    instance = [m for m in args.metrics if m not in SEMANTIC_METRICS]
+    keys = ["segmentation", "prediction"]
+    prediction = open_volume_auto(args.prediction, keys, option="--prediction").read()
+    label = open_volume_auto(args.label, ["label"], option="--label").read()
+    probabilities = prediction.dtype.kind == "f"
+    metrics = args.metrics or (["dice", "iou"] if probabilities else ["adapted_rand", "voi"])
+    semantic = [m for m in metrics if m in SEMANTIC_METRICS]
+    instance = [m for m in metrics if m not in SEMANTIC_METRICS]
+    if instance and probabilities:
+        from connectomics.data.errors import DataError
+
+        raise DataError(
+            f"--metrics {' '.join(instance)} score instances but {args.prediction} holds "
+            f"probabilities ({prediction.dtype}); decode it first (connectomics decode --input "
+            f"{args.prediction} --output seg.h5) or use --metrics dice iou"
+        )
     results = {}
     if semantic:
         results.update(evaluate_semantic(prediction, label, semantic, threshold=args.threshold))

@@ -7,18 +7,21 @@ from pathlib import Path
 
 from connectomics.cli.common import (
     add_config_arguments,
-    existing_file,
     load_cli_config,
     load_module,
+    progress,
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics predict`."""
-    add_config_arguments(parser)
+    add_config_arguments(parser, required=False)
     parser.add_argument("--checkpoint", required=True, metavar="CKPT", help="trained checkpoint")
     parser.add_argument(
-        "--input", metavar="VOLUME", help="volume to predict (default: data.test_image)"
+        "--input",
+        metavar="VOLUME",
+        help="volume to predict: file.tif, file.h5[:key], store.zarr[:key] or a folder of PNG "
+        "slices (default: data.test_image)",
     )
     parser.add_argument("--output", metavar="PATH", help="output store (.zarr or .h5)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
@@ -26,16 +29,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Predict one volume chunk by chunk; an interrupted run resumes where it stopped."""
-    cfg = load_cli_config(args)
+    cfg = load_cli_config(args, checkpoint=args.checkpoint)
     from connectomics.data.inference import options_from_config, predict_to_store
-    from connectomics.data.io import open_volume
+    from connectomics.data.io import open_volume_auto
 
     source = args.input or _first(cfg.data.test_image)
     if source is None:
-        raise FileNotFoundError("no input volume: pass --input or set data.test_image")
-    existing_file(
-        str(source).split(":")[0] if not Path(str(source)).exists() else str(source), "input volume"
-    )
+        raise FileNotFoundError("no input volume: pass --input VOLUME or set data.test_image")
+    option = "--input" if args.input else "data.test_image"
+    image = open_volume_auto(str(source), [cfg.data.image_key], option=option)
     module = load_module(args.checkpoint, cfg)
     module.eval()
     output = args.output or str(
@@ -44,11 +46,27 @@ def run(args: argparse.Namespace) -> int:
     )
     options = options_from_config(cfg)
     chunk = list(cfg.inference.chunk_size) if cfg.inference.chunk_size else None
-    image = open_volume(str(source), key=cfg.data.image_key if ":" not in str(source) else None)
-    predict_to_store(
-        module.model, image, output, chunk_size=chunk, overwrite=args.overwrite, **options
+    from connectomics.data.inference.sections import fit_model_to_input
+
+    model, options = fit_model_to_input(
+        module.model, tuple(image.shape), options, int(cfg.model.in_channels), option
     )
-    print(f"prediction written to {output}")
+    with progress(0, "predict") as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = predict_to_store(
+            model,
+            image,
+            output,
+            chunk_size=chunk,
+            overwrite=args.overwrite,
+            on_chunk=advance,
+            **options,
+        )
+    print(f"prediction written to {output} ({report.n_chunks} chunks of {list(report.chunk_size)})")
     return 0
 
 
