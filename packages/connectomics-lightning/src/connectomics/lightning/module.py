@@ -68,6 +68,14 @@ class ConnectomicsModule(pl.LightningModule):
         return total
 
     # --------------------------------------------------------------- training
+    def on_fit_start(self) -> None:
+        """Adopt the dataset statistics the datamodule computed (data.normalize_stats), so the
+        checkpoint and inference normalize exactly as training does."""
+        datamodule = getattr(self.trainer, "datamodule", None)
+        stats = getattr(getattr(datamodule, "cfg", None), "data", {}).get("normalize_stats")
+        if stats is not None and self.cfg.data.normalize_stats is None:
+            self.cfg.data.normalize_stats = dict(stats)
+
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         """One optimizer step's loss, with masks and weights when the batch carries them."""
         images, labels = batch

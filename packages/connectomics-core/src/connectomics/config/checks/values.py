@@ -9,7 +9,7 @@ from omegaconf import OmegaConf
 from connectomics.config.checks.common import check_choice, check_range, fail
 
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
-NORMALIZATIONS = ("scale", "zscore", "none")
+NORMALIZATIONS = ("scale", "zscore", "percentile", "none")
 BLENDINGS = ("gaussian", "constant")
 PADDINGS = ("reflect", "constant", "replicate")
 ACTIVATIONS = ("sigmoid", "softmax", "tanh", "none")

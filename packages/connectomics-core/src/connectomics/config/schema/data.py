@@ -55,8 +55,14 @@ class DataConfig:
     min_foreground: float = 0.0
     min_instances: int = 0
     reject_max_tries: int = 50
-    # Image intensity normalisation: "scale" (dtype range to [0, 1]), "zscore" or "none".
+    # Image intensity normalisation, the same in training, validation and inference: "scale"
+    # (integer dtype range to [0, 1]), "zscore" (dataset mean/std), "percentile" (clip to the
+    # dataset's 0.5/99.5 percentiles, mapped to [0, 1]) or "none".
     normalize: str = "scale"
+    # Dataset statistics {mean, std, low, high} of the training volumes for "zscore" and
+    # "percentile"; null computes them once when training starts (sampled sections) and keeps
+    # them in the run's config.yaml and checkpoint, so inference normalizes as training did.
+    normalize_stats: dict[str, float] | None = None
     targets: list[TargetConfig] = field(default_factory=lambda: [TargetConfig()])
     # Class-balanced per-voxel loss weights from the first target's foreground fraction.
     class_balanced_weights: bool = False

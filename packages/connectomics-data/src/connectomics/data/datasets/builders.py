@@ -67,10 +67,24 @@ def _maybe_cache(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
     return [source.cached() for source in sources] if data.cache else sources
 
 
+def ensure_normalize_stats(cfg: Any) -> dict[str, float] | None:
+    """data.normalize_stats, computed once from the training images when the mode needs them
+    and none are set (written into cfg, so the checkpoint and config.yaml keep them)."""
+    from connectomics.data.datasets.normalize import STATISTIC_MODES, dataset_statistics
+
+    data = cfg.data
+    if data.normalize not in STATISTIC_MODES or data.get("normalize_stats") is not None:
+        return data.get("normalize_stats")
+    images = [source.image for source in train_sources(cfg)]
+    data.normalize_stats = dataset_statistics(images)
+    return dict(data.normalize_stats)
+
+
 def build_train_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset:
     """Random training crops (`data.iterations_per_epoch` per epoch) with augmentations and
     targets; ``transform`` replaces that pipeline when given (None: raw crops)."""
     data = cfg.data
+    ensure_normalize_stats(cfg)
     if transform == "default":
         transform = build_pipeline(cfg, train=True)
     return RandomCropDataset(
@@ -79,6 +93,7 @@ def build_train_dataset(cfg: Any, transform: Any = "default") -> RandomCropDatas
         length=data.iterations_per_epoch,
         transform=transform,
         normalize=data.normalize,
+        normalize_stats=data.get("normalize_stats"),
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,
@@ -102,6 +117,7 @@ def build_val_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset
         length=data.val_iterations,
         transform=transform,
         normalize=data.normalize,
+        normalize_stats=data.get("normalize_stats"),
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,

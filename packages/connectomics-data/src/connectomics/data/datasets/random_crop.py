@@ -39,6 +39,7 @@ class RandomCropDataset(Dataset):
         reject_max_tries: int = 50,
         deterministic: bool = False,
         seed: int = 0,
+        normalize_stats: Any = None,
     ) -> None:
         patch_size = tuple(int(p) for p in patch_size)
         if len(patch_size) not in (2, 3) or min(patch_size) < 1:
@@ -55,7 +56,8 @@ class RandomCropDataset(Dataset):
         self.length = int(length)
         self.transform = transform
         self.normalize = normalize
-        normalize_image(np.zeros(1, np.uint8), normalize)  # validate the mode early
+        self.normalize_stats = None if normalize_stats is None else dict(normalize_stats)
+        normalize_image(np.zeros(1, np.uint8), normalize, self.normalize_stats)  # check early
         self.deterministic = deterministic
         self.seed = int(seed)
         self._rng: np.random.Generator | None = None
@@ -93,7 +95,9 @@ class RandomCropDataset(Dataset):
         image = self.sampler.read(source.image, source, region)
         if image.ndim == len(region):
             image = image[None]
-        sample: dict[str, Any] = {"image": normalize_image(image, self.normalize)}
+        sample: dict[str, Any] = {
+            "image": normalize_image(image, self.normalize, self.normalize_stats)
+        }
         if source.label is not None:
             label = choice.label
             if label is None:

@@ -15,7 +15,7 @@ from monai.data.utils import compute_importance_map
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
-from connectomics.data.inference.normalize import normalize_block, volume_mean_std
+from connectomics.data.inference.normalize import normalize_block, volume_statistics
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
 from connectomics.data.inference.padded_read import read_padded
 from connectomics.data.inference.tta import build_augmentations
@@ -108,9 +108,9 @@ class SlidingWindowPredictor:
         self.augmentations = build_augmentations(
             options.ndim, options.window_size, options.tta_flip, options.tta_transpose
         )
-        self.stats = options.normalize_stats
-        if options.normalize == "zscore" and self.stats is None:
-            self.stats = volume_mean_std(self.image)
+        self.stats = options.stats()
+        if options.normalize in ("zscore", "percentile") and self.stats is None:
+            self.stats = volume_statistics(self.image)
         self.plan: ActivationPlan | None = None
         self._chunk: tuple[int, ...] | None = None
         self._cache_bytes = 0

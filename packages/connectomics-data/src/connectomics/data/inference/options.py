@@ -15,7 +15,7 @@ BLENDING_MODES = ("gaussian", "constant")
 PADDING_MODES = ("reflect", "constant", "replicate")
 ACTIVATIONS = ("sigmoid", "softmax", "tanh", "none")
 OUTPUT_DTYPES = ("float32", "float16", "uint8")
-NORMALIZATIONS = ("none", "scale", "zscore")
+NORMALIZATIONS = ("none", "scale", "zscore", "percentile")
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,9 @@ class InferenceOptions:
     output_channels: tuple[int, ...] | None = None
     output_dtype: str = "float32"
     normalize: str = "none"
-    # (mean, std) for normalize="zscore"; None computes them over the whole input.
-    normalize_stats: tuple[float, float] | None = None
+    # Dataset statistics (mean, std, low, high) of the training volumes, as kept in the
+    # checkpoint (data.normalize_stats); None computes them over the input itself.
+    normalize_stats: tuple[tuple[str, float], ...] | None = None
     device: str | None = None
     amp: bool = False
 
@@ -47,6 +48,10 @@ class InferenceOptions:
     def ndim(self) -> int:
         """Number of spatial axes of a window."""
         return len(self.window_size)
+
+    def stats(self) -> dict[str, float] | None:
+        """normalize_stats as a dict (None when not given)."""
+        return None if self.normalize_stats is None else dict(self.normalize_stats)
 
     def value_fields(self) -> dict[str, Any]:
         """The options that change output values: all but device and batch size."""
@@ -133,7 +138,10 @@ def resolve_options(**options: Any) -> InferenceOptions:
             )
     stats = options.get("normalize_stats")
     if stats is not None:
-        stats = (float(stats[0]), float(stats[1]))
+        if isinstance(stats, Mapping):
+            stats = tuple(sorted((str(k), float(v)) for k, v in stats.items()))
+        else:  # (mean, std)
+            stats = (("mean", float(stats[0])), ("std", float(stats[1])))
     device = options.get("device")
     if device is not None:
         device = str(device)
@@ -225,6 +233,13 @@ def options_from_config(cfg: Any) -> dict[str, Any]:
         "output_channels": None if inf.output_channels is None else list(inf.output_channels),
         "output_dtype": inf.output_dtype,
         "normalize": cfg.data.normalize,
+        "normalize_stats": _config_stats(cfg),
         "device": _config_device(cfg),
         "amp": precision.startswith("16") or precision.startswith("bf16"),
     }
+
+
+def _config_stats(cfg: Any) -> dict[str, float] | None:
+    """data.normalize_stats as a plain dict, or None."""
+    stats = cfg.data.get("normalize_stats") if hasattr(cfg.data, "get") else None
+    return None if stats is None else {str(k): float(v) for k, v in dict(stats).items()}
