@@ -37,7 +37,7 @@ def trained(tmp_path_factory) -> tuple[Path, np.ndarray, np.ndarray]:
             "data.augmentation.enabled=false",
             "model.filters=[4,8]",
             "training.max_epochs=1",
-            "data.iterations_per_epoch=2",
+            "data.steps_per_epoch=1",
             "data.val_iterations=1",
             "early_stopping.enabled=false",
             "logging.progress_bar=false",

@@ -29,3 +29,18 @@ def test_fit_stores_dataset_statistics_and_inference_uses_them(tiny_cfg, mode):
     crop.setup("fit")
     assert np.isfinite(stats["std"]) and stats["std"] > 0
     assert crop.train_dataset.normalize_stats == pytest.approx(expected)
+
+
+def test_a_given_config_takes_the_checkpoints_statistics(tiny_cfg):
+    tiny_cfg.data.normalize = "zscore"
+    module = ConnectomicsModule(tiny_cfg.copy())
+    trainer = create_trainer(tiny_cfg, logger=False)
+    trainer.fit(module, datamodule=ConnectomicsDataModule(tiny_cfg))
+    fresh = tiny_cfg.copy()
+    fresh.data.normalize_stats = None
+    restored = ConnectomicsModule.load_from_checkpoint(
+        trainer.checkpoint_callback.last_model_path, cfg=fresh
+    )
+    assert dict(restored.cfg.data.normalize_stats) == pytest.approx(
+        dict(module.cfg.data.normalize_stats)
+    )

@@ -49,7 +49,9 @@ class ConnectomicsDataModule(pl.LightningDataModule):
         )
 
         if stage in (None, "fit"):
-            self.train_dataset = build_train_dataset(self.cfg)
+            trainer = getattr(self, "trainer", None)
+            world = int(trainer.world_size) if trainer is not None else 1
+            self.train_dataset = build_train_dataset(self.cfg, world_size=world)
         if stage in (None, "fit", "validate"):
             self.val_dataset = build_val_dataset(self.cfg)
         if stage in (None, "test", "predict"):

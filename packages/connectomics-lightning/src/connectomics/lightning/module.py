@@ -18,6 +18,7 @@ from connectomics.lightning.config_io import (
 )
 from connectomics.lightning.errors import CheckpointError
 from connectomics.lightning.optim import build_optimizer, build_scheduler
+from connectomics.lightning.run_record import flat_hparams
 
 CONFIG_KEY = "connectomics_config"
 
@@ -35,6 +36,8 @@ class ConnectomicsModule(pl.LightningModule):
         self.loss_plan = build_loss_plan(self.cfg)
         self._activation_names = _activations(self.cfg)
         self.last_loss_parts: dict[str, torch.Tensor] = {}
+        # the resolved config as flat hparams: TensorBoard's hparams tab and wandb's config
+        self.save_hyperparameters(flat_hparams(self.cfg))
 
     # ------------------------------------------------------------------ model
     def forward(self, x: torch.Tensor) -> Any:
@@ -68,13 +71,15 @@ class ConnectomicsModule(pl.LightningModule):
         return total
 
     # --------------------------------------------------------------- training
-    def on_fit_start(self) -> None:
+    def setup(self, stage: str) -> None:
         """Adopt the dataset statistics the datamodule computed (data.normalize_stats), so the
-        checkpoint and inference normalize exactly as training does."""
-        datamodule = getattr(self.trainer, "datamodule", None)
+        checkpoint and inference normalize exactly as training does; refresh the hparams."""
+        datamodule = getattr(self.trainer, "datamodule", None) if self._trainer else None
         stats = getattr(getattr(datamodule, "cfg", None), "data", {}).get("normalize_stats")
         if stats is not None and self.cfg.data.normalize_stats is None:
             self.cfg.data.normalize_stats = dict(stats)
+        self.hparams.clear()
+        self.save_hyperparameters(flat_hparams(self.cfg))
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         """One optimizer step's loss, with masks and weights when the batch carries them."""
@@ -220,6 +225,8 @@ class ConnectomicsModule(pl.LightningModule):
             raise CheckpointError(f"{path} is not a Lightning checkpoint (no state_dict)")
         if cfg is None:
             cfg = config_from_checkpoint(checkpoint.get(CONFIG_KEY), path)
+        else:
+            cfg = _with_training_statistics(ensure_config(cfg), checkpoint.get(CONFIG_KEY))
         module = cls(cfg, model=model)
         try:
             module.load_state_dict(checkpoint["state_dict"], strict=strict)
@@ -229,6 +236,17 @@ class ConnectomicsModule(pl.LightningModule):
                 f"{str(exc).splitlines()[0]}"
             ) from exc
         return module
+
+
+def _with_training_statistics(cfg: DictConfig, embedded: Any) -> DictConfig:
+    """`cfg` with the checkpoint's data.normalize_stats when it sets none itself: a model is
+    always fed inputs normalized with the statistics it was trained with."""
+    if cfg.data.normalize_stats is not None or not isinstance(embedded, str):
+        return cfg
+    stats = OmegaConf.create(embedded).get("data", {}).get("normalize_stats")
+    if stats is not None:
+        cfg.data.normalize_stats = dict(stats)
+    return cfg
 
 
 def _field(batch: Any, name: str) -> torch.Tensor | None:

@@ -20,6 +20,7 @@ from pytorch_lightning.loggers import Logger, TensorBoardLogger
 
 from connectomics.lightning.callbacks import ImageLogger, sanitize_filename_template
 from connectomics.lightning.errors import RunExistsError
+from connectomics.lightning.run_record import ConfigRecorder
 from connectomics.lightning.writers import VolumePredictionWriter
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def build_callbacks(cfg: Any) -> list[Callback]:
             auto_insert_metric_name=False,
         ),
         LearningRateMonitor(logging_interval="step"),
+        ConfigRecorder(),
     ]
     es = cfg.early_stopping
     if es.enabled:

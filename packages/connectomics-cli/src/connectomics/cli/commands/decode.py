@@ -52,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
         cfg.decoding.kwargs = {}
     if decoding:
         cfg.merge_with(OmegaConf.from_dotlist(decoding))
+    from connectomics.cli.common import apply_num_threads
+
+    apply_num_threads(cfg)
     segmentation = build_decoder(cfg)(prediction)
     write_volume(args.output, segmentation, overwrite=args.overwrite)
     print(f"{int(segmentation.max())} instances written to {args.output}")

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         Path(cfg.inference.output_path or Path(cfg.logging.save_dir) / "predictions")
         / f"{Path(str(source).split(':')[0]).stem}_prediction.{cfg.inference.output_format}"
     )
-    options = options_from_config(cfg)
+    options = options_from_config(module.cfg)  # with the checkpoint's normalize_stats
     chunk = list(cfg.inference.chunk_size) if cfg.inference.chunk_size else None
     from connectomics.data.inference.sections import fit_model_to_input
 

@@ -27,7 +27,7 @@ def _check_system(system: Any) -> None:
 def _check_data(data: Any) -> None:
     check_range("data.batch_size", data.batch_size, 1)
     check_range("data.num_workers", data.num_workers, 0)
-    check_range("data.iterations_per_epoch", data.iterations_per_epoch, 1)
+    check_range("data.steps_per_epoch", data.steps_per_epoch, 1)
     check_range("data.val_iterations", data.val_iterations, 1)
     if data.val_split is not None and not 0 < data.val_split < 1:
         raise fail(

@@ -41,8 +41,9 @@ class DataConfig:
     batch_size: int = 2
     num_workers: int = 0
     persistent_workers: bool = True
-    # Virtual epoch length: random crops drawn per training epoch.
-    iterations_per_epoch: int = 100
+    # Epoch length in optimizer steps: each step draws data.batch_size x
+    # training.accumulate_grad_batches random crops (per device under DDP).
+    steps_per_epoch: int = 50
     # Random (but seeded, fixed) crops drawn per validation run.
     val_iterations: int = 8
     # Hold out this fraction of each training volume along split_axis for validation

@@ -67,6 +67,12 @@ def _maybe_cache(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
     return [source.cached() for source in sources] if data.cache else sources
 
 
+def crops_per_epoch(cfg: Any, world_size: int = 1) -> int:
+    """Crops one epoch draws: data.steps_per_epoch optimizer steps on every device."""
+    accumulate = int(cfg.training.get("accumulate_grad_batches", 1) or 1)
+    return int(cfg.data.steps_per_epoch) * int(cfg.data.batch_size) * accumulate * world_size
+
+
 def ensure_normalize_stats(cfg: Any) -> dict[str, float] | None:
     """data.normalize_stats, computed once from the training images when the mode needs them
     and none are set (written into cfg, so the checkpoint and config.yaml keep them)."""
@@ -80,9 +86,13 @@ def ensure_normalize_stats(cfg: Any) -> dict[str, float] | None:
     return dict(data.normalize_stats)
 
 
-def build_train_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset:
-    """Random training crops (`data.iterations_per_epoch` per epoch) with augmentations and
-    targets; ``transform`` replaces that pipeline when given (None: raw crops)."""
+def build_train_dataset(
+    cfg: Any, transform: Any = "default", world_size: int = 1
+) -> RandomCropDataset:
+    """Random training crops with augmentations and targets: `data.steps_per_epoch` optimizer
+    steps per epoch on each of `world_size` devices, so data.batch_size x
+    training.accumulate_grad_batches x world_size crops per step; ``transform`` replaces the
+    pipeline when given (None: raw crops)."""
     data = cfg.data
     ensure_normalize_stats(cfg)
     if transform == "default":
@@ -90,7 +100,7 @@ def build_train_dataset(cfg: Any, transform: Any = "default") -> RandomCropDatas
     return RandomCropDataset(
         train_sources(cfg),
         patch_size=list(data.patch_size),
-        length=data.iterations_per_epoch,
+        length=crops_per_epoch(cfg, world_size),
         transform=transform,
         normalize=data.normalize,
         normalize_stats=data.get("normalize_stats"),

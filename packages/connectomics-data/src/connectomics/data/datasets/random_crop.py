@@ -47,7 +47,7 @@ class RandomCropDataset(Dataset):
                 f"data.patch_size must be (z, y, x) or (y, x) positive sizes, got {patch_size}"
             )
         if int(length) < 1:
-            raise DataError(f"dataset length (iterations per epoch) must be >= 1, got {length}")
+            raise DataError(f"dataset length (crops per epoch) must be >= 1, got {length}")
         self.patch_size = patch_size
         self.is_2d = len(patch_size) == 2
         crop = (1, *patch_size) if self.is_2d else patch_size
