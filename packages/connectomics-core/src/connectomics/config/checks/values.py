@@ -38,6 +38,8 @@ def _check_data(data: Any) -> None:
     check_range("data.min_foreground", data.min_foreground, 0, 1)
     check_range("data.min_instances", data.min_instances, 0)
     check_choice("data.normalize", data.normalize, NORMALIZATIONS)
+    if data.pad_mode is not None:
+        check_choice("data.pad_mode", data.pad_mode, ("reflect", "replicate", "constant"))
     if data.train_image is not None and data.train_label is None:
         raise fail(
             "data.train_label",

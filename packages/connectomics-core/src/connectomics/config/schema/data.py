@@ -56,6 +56,9 @@ class DataConfig:
     min_foreground: float = 0.0
     min_instances: int = 0
     reject_max_tries: int = 50
+    # Training/validation volumes smaller than data.patch_size along an axis are padded to it
+    # (lazily) with "reflect", "replicate" or "constant" (zeros); null refuses them.
+    pad_mode: str | None = None
     # Image intensity normalisation, the same in training, validation and inference: "scale"
     # (integer dtype range to [0, 1]), "zscore" (dataset mean/std), "percentile" (clip to the
     # dataset's 0.5/99.5 percentiles, mapped to [0, 1]) or "none".

@@ -46,7 +46,7 @@ def train_sources(cfg: Any) -> list[VolumeSource]:
         raise DataError("data.train_label is not set; training needs a label for every image")
     if data.val_split is not None and data.val_image is None:
         sources = [_split_source(s, data, 0) for s in sources]
-    return _maybe_cache(sources, data)
+    return _maybe_cache(_maybe_pad(sources, data), data)
 
 
 def val_sources(cfg: Any) -> list[VolumeSource]:
@@ -58,7 +58,17 @@ def val_sources(cfg: Any) -> list[VolumeSource]:
         sources = [_split_source(s, data, 1) for s in open_sources(data, "train")]
     else:
         return []
-    return _maybe_cache(sources, data)
+    return _maybe_cache(_maybe_pad(sources, data), data)
+
+
+def _maybe_pad(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
+    """Volumes smaller than data.patch_size padded by data.pad_mode (None: left as they are)."""
+    mode = data.get("pad_mode")
+    if mode is None:
+        return sources
+    from connectomics.data.datasets.padding import pad_to_patch
+
+    return pad_to_patch(sources, list(data.patch_size), str(mode))
 
 
 def _maybe_cache(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
