@@ -64,3 +64,16 @@ def test_auto_chunk_size_fits_memory_and_keeps_a_window():
 def test_bad_chunk_size_names_the_key(tmp_path, volume):
     with pytest.raises(ValueError, match=r"inference\.chunk_size=\[4, 4\].*e\.g\."):
         predict_to_store(Counting(), volume, tmp_path / "p.zarr", [4, 4], **OPTIONS)
+
+
+@pytest.mark.parametrize(("axes", "passes"), [(None, 8), ([1, 2], 4), ([0], 2)])
+def test_tta_flip_axes_choose_the_flips_and_their_cost(volume, axes, passes):
+    model = Counting()
+    options = {**OPTIONS, "window_size": (14, 21, 23), "tta_flip": True, "tta_flip_axes": axes}
+    out = predict_volume(model, volume, **options)
+    assert model.windows == passes  # one window, run once per flip combination
+    flipped_model = Counting()
+    # the mean over flips of a flip-equivariant check: flipping the input flips the output
+    again = predict_volume(flipped_model, volume[:, ::-1, :].copy(), **options)
+    if axes is None or 1 in axes:
+        np.testing.assert_allclose(again[:, :, ::-1, :], out, atol=1e-5)

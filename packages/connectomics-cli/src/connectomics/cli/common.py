@@ -56,13 +56,19 @@ def apply_num_threads(cfg: Any) -> None:
         torch.set_num_threads(int(threads))
 
 
-def progress(total: int, description: str) -> Any:
+def progress(total: int, description: str, unit: str = "chunk") -> Any:
     """A tqdm bar on stderr, silent when stderr is not a terminal."""
     import sys
 
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=description, unit="chunk", disable=not sys.stderr.isatty())
+    return tqdm(
+        total=total,
+        desc=description,
+        unit=unit,
+        unit_scale=unit == "B",
+        disable=not sys.stderr.isatty(),
+    )
 
 
 def existing_file(path: str, what: str) -> Path:

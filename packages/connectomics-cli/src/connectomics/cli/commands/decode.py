@@ -39,7 +39,11 @@ def run(args: argparse.Namespace) -> int:
     from omegaconf import OmegaConf
 
     decoding = [o for o in args.overrides if o.startswith("decoding.")]
+    from connectomics.cli.common import progress
+
+    bar = progress(3, "decode", unit="step")
     prediction = open_volume_auto(args.input, ["prediction"], option="--input").read()
+    bar.update(1)
     decoder = args.decoder
     if decoder is None and args.config is None:
         decoder = _default_decoder(prediction.shape)
@@ -56,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
 
     apply_num_threads(cfg)
     segmentation = build_decoder(cfg)(prediction)
+    bar.update(1)
     write_volume(args.output, segmentation, overwrite=args.overwrite)
+    bar.update(1)
+    bar.close()
     print(f"{int(segmentation.max())} instances written to {args.output}")
     return 0
 

@@ -38,8 +38,13 @@ def run(args: argparse.Namespace) -> int:
     existing_file(args.prediction.split(":")[0], "prediction")
     existing_file(args.label.split(":")[0], "label")
     keys = ["segmentation", "prediction"]
+    from connectomics.cli.common import progress
+
+    bar = progress(4, "evaluate", unit="step")
     prediction = open_volume_auto(args.prediction, keys, option="--prediction").read()
+    bar.update(1)
     label = open_volume_auto(args.label, ["label"], option="--label").read()
+    bar.update(1)
     probabilities = prediction.dtype.kind == "f"
     metrics = args.metrics or (["dice", "iou"] if probabilities else ["adapted_rand", "voi"])
     semantic = [m for m in metrics if m in SEMANTIC_METRICS]
@@ -55,8 +60,11 @@ def run(args: argparse.Namespace) -> int:
     results = {}
     if semantic:
         results.update(evaluate_semantic(prediction, label, semantic, threshold=args.threshold))
+    bar.update(1)
     if instance:
         results.update(evaluate_instances(prediction, label, instance))
+    bar.update(1)
+    bar.close()
     print(format_report(results))
     if args.json:
         write_report(results, args.json)

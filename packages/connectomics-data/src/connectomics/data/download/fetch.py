@@ -6,6 +6,7 @@ import hashlib
 import shutil
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from connectomics.data.errors import DataError
@@ -22,10 +23,16 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def fetch(url: str, dest: str | Path, timeout: float = 60.0) -> Path:
+def fetch(
+    url: str,
+    dest: str | Path,
+    timeout: float = 60.0,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Path:
     """Download `url` to `dest` via `dest`.part, resuming a partial .part with a Range request.
 
     When the server ignores the Range header (answers 200), the .part file is restarted.
+    `progress(bytes_done, bytes_total or None)` is called after every block (a progress bar).
     """
     dest = Path(dest)
     part = dest.with_name(dest.name + ".part")
@@ -46,7 +53,16 @@ def fetch(url: str, dest: str | Path, timeout: float = 60.0) -> Path:
         ) from None
     with response:
         resumed = have and response.status == 206
+        done = have if resumed else 0
+        length = response.headers.get("Content-Length")
+        total = done + int(length) if length and length.isdigit() else None
         with open(part, "ab" if resumed else "wb") as out:
-            shutil.copyfileobj(response, out, CHUNK)
+            if progress is None:
+                shutil.copyfileobj(response, out, CHUNK)
+            else:
+                for block in iter(lambda: response.read(CHUNK), b""):
+                    out.write(block)
+                    done += len(block)
+                    progress(done, total)
     part.replace(dest)
     return dest

@@ -106,7 +106,11 @@ class SlidingWindowPredictor:
             options.window_size, options.blending, options.sigma_scale, self.device
         )
         self.augmentations = build_augmentations(
-            options.ndim, options.window_size, options.tta_flip, options.tta_transpose
+            options.ndim,
+            options.window_size,
+            options.tta_flip,
+            options.tta_transpose,
+            options.tta_flip_axes,
         )
         self.stats = options.stats()
         if options.normalize in ("zscore", "percentile") and self.stats is None:

@@ -32,6 +32,8 @@ class InferenceOptions:
     border_padding: tuple[int, ...] = ()
     tta_flip: bool = False
     tta_transpose: bool = False
+    # Spatial axes flipped by tta_flip (all combinations of them); None flips every axis.
+    tta_flip_axes: tuple[int, ...] | None = None
     # One entry per model output channel ("softmax" or "softmax:<group>" entries form groups of
     # consecutive channels), or a single name for all channels.
     activation: tuple[str, ...] = ("none",)
@@ -136,6 +138,14 @@ def resolve_options(**options: Any) -> InferenceOptions:
                 f"inference.output_channels={list(channels)} must be non-negative channel "
                 "indices (null keeps all)"
             )
+    flip_axes = options.get("tta_flip_axes")
+    if flip_axes is not None:
+        flip_axes = tuple(sorted({int(a) for a in flip_axes}))
+        if any(not 0 <= a < ndim for a in flip_axes):
+            raise OptionError(
+                f"inference.tta_flip_axes={list(flip_axes)} must be spatial axes in "
+                f"[0, {ndim}) (0 is z for a 3D window), e.g. [1, 2] for y and x"
+            )
     stats = options.get("normalize_stats")
     if stats is not None:
         if isinstance(stats, Mapping):
@@ -157,6 +167,7 @@ def resolve_options(**options: Any) -> InferenceOptions:
         border_padding=border,
         tta_flip=bool(options.get("tta_flip", False)),
         tta_transpose=bool(options.get("tta_transpose", False)),
+        tta_flip_axes=flip_axes,
         activation=_activation(options.get("activation", "none")),
         output_channels=channels,
         output_dtype=_choice(options.get("output_dtype", "float32"), OUTPUT_DTYPES, "output_dtype"),
@@ -229,6 +240,7 @@ def options_from_config(cfg: Any) -> dict[str, Any]:
         "border_padding": getattr(inf, "border_padding", 0),
         "tta_flip": inf.tta_flip,
         "tta_transpose": inf.tta_transpose,
+        "tta_flip_axes": None if inf.tta_flip_axes is None else list(inf.tta_flip_axes),
         "activation": activation,
         "output_channels": None if inf.output_channels is None else list(inf.output_channels),
         "output_dtype": inf.output_dtype,

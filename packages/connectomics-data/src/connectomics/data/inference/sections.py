@@ -47,6 +47,10 @@ def fit_model_to_input(
         options["window_size"] = [1, *window]
         options["overlap"] = [0.0, *_per_axis(options.get("overlap", 0.5), 2)]
         options["border_padding"] = [0, *_per_axis(options.get("border_padding", 0), 2)]
+        if options.get("tta_flip_axes") is not None:  # the 2D model's (y, x) axes
+            options["tta_flip_axes"] = [int(a) + 1 for a in options["tta_flip_axes"]]
+        elif options.get("tta_flip"):
+            options["tta_flip_axes"] = [1, 2]  # a section has no z to flip
         model, ndim = SectionModel(model), 3
     if len(shape) not in (ndim, ndim + 1):
         axes = "(Z, Y, X) or (C, Z, Y, X)" if ndim == 3 else "(Y, X) or (C, Y, X)"
