@@ -18,7 +18,7 @@ def test_demo_learns(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     for name in [
-        "preview.png",
+        "demo.png",
         "config.yaml",
         "predictions/test_prediction.h5",
         "predictions/test_segmentation.h5",
