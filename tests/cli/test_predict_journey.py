@@ -160,3 +160,23 @@ def test_wrong_channel_count_and_bad_chunk_size_are_one_error_line(trained, tmp_
     )
     err = capsys.readouterr().err
     assert code == 2 and "inference.chunk_size" in err
+
+
+def test_test_command_needs_no_config_beside_the_checkpoint(trained, tmp_path):
+    folder, image, label = trained
+    tifffile.imwrite(tmp_path / "t.tif", image)
+    tifffile.imwrite(tmp_path / "t_label.tif", label.astype(np.uint16))
+    ckpt = str(folder / "run" / "last.ckpt")
+    code = main(
+        [
+            "test",
+            "--checkpoint",
+            ckpt,
+            f"data.test_image={tmp_path / 't.tif'}",
+            f"data.test_label={tmp_path / 't_label.tif'}",
+            f"inference.output_path={tmp_path / 'out'}",
+        ]
+    )
+    assert code == 0
+    scores = json.loads((tmp_path / "out" / "t_scores.json").read_text())
+    assert 0.0 <= scores["dice"] <= 1.0
