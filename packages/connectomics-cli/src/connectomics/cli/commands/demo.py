@@ -43,9 +43,7 @@ def _write_data(out: Path, seed: int) -> list[str]:
     from connectomics.data.synthetic import make_mitochondria_volume
 
     # separated objects, as mitochondria in EM: touching ones would need more training to split
-    image, label = make_mitochondria_volume(
-        shape=DEMO_SHAPE, seed=seed, n_objects=150, min_gap=2.0
-    )
+    image, label = make_mitochondria_volume(shape=DEMO_SHAPE, seed=seed, n_objects=150, min_gap=2.0)
     data = out / "data"
     overrides = []
     for part, zs in PARTS.items():
