@@ -45,7 +45,7 @@ def train_pair(folder: Path, config: str, overrides: list[str], steps: int) -> d
     runs = {}
     for name, extra in (
         ("trained", []),
-        ("untrained", ["optimizer.lr=1e-12", "training.max_steps=1"]),
+        ("untrained", ["optimizer.lr=1e-12", "scheduler.min_lr=0", "training.max_steps=1"]),
     ):
         save = folder / name
         connectomics(
