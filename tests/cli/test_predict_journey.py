@@ -180,3 +180,19 @@ def test_test_command_needs_no_config_beside_the_checkpoint(trained, tmp_path):
     assert code == 0
     scores = json.loads((tmp_path / "out" / "t_scores.json").read_text())
     assert 0.0 <= scores["dice"] <= 1.0
+
+
+def test_num_threads_is_honoured_by_config_loading_commands():
+    import argparse
+
+    import torch
+
+    from connectomics.cli.common import load_cli_config
+
+    before = torch.get_num_threads()
+    try:
+        args = argparse.Namespace(config="lucchi", overrides=["system.num_threads=2"])
+        load_cli_config(args)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -22,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--threshold", type=float, default=0.5, help="foreground threshold for semantic metrics"
     )
     parser.add_argument("--json", help="also write the scores as JSON here")
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="key=value",
+        help="system.num_threads=N (torch threads, as in the other commands)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from connectomics.data.io import open_volume_auto
 
+    _apply_threads(args.overrides)
     existing_file(args.prediction.split(":")[0], "prediction")
     existing_file(args.label.split(":")[0], "label")
     keys = ["segmentation", "prediction"]
@@ -69,3 +76,19 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_report(results, args.json)
     return 0
+
+
+def _apply_threads(overrides: list[str]) -> None:
+    """Honour system.num_threads=N; evaluate has no other config keys."""
+    from connectomics.config.errors import ConfigError
+
+    for item in overrides:
+        key, _, value = item.partition("=")
+        if key != "system.num_threads" or not value.isdigit() or int(value) < 1:
+            raise ConfigError(
+                f"evaluate takes only system.num_threads=N (e.g. system.num_threads=2), "
+                f"got {item!r}"
+            )
+        import torch
+
+        torch.set_num_threads(int(value))
