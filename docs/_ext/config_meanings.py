@@ -68,7 +68,7 @@ MEANINGS: dict[str, str] = {
     f"{_AUG}.cut_noise.scale": "Amplitude of the noise added inside the cuboid.",
     f"{_AUG}.cut_blur.length_ratio": "Side of the cuboid as a fraction of the patch side.",
     f"{_AUG}.cut_blur.down_ratio_range": "Range of the down-sampling factor inside the cuboid.",
-    "training.max_epochs": "Epochs to train (an epoch is data.iterations_per_epoch crops).",
+    "training.max_epochs": "Epochs to train (an epoch is data.steps_per_epoch optimizer steps).",
     "training.accumulate_grad_batches": "Batches whose gradients are summed per optimizer step.",
     "training.gradient_clip_val": "Gradient clipping threshold (null disables clipping).",
     "training.gradient_clip_algorithm": 'Clip by "norm" or by "value".',

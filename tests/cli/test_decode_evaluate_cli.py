@@ -69,3 +69,20 @@ def test_decode_refuses_existing_output(tmp_path, capsys):
     code = main(["decode", "--input", f"{tmp_path / 'pred.h5'}:prediction", "--output", str(out)])
     assert code == 2
     assert out.read_bytes() == b"earlier result"
+
+
+def test_evaluate_honours_num_threads_and_refuses_other_keys(tmp_path, capsys):
+    import torch
+
+    label = _labels()
+    with h5py.File(tmp_path / "gt.h5", "w") as f:
+        f["label"] = label
+    before = torch.get_num_threads()
+    gt = f"{tmp_path / 'gt.h5'}:label"
+    try:
+        assert main(["evaluate", "--prediction", gt, "--label", gt, "system.num_threads=1"]) == 0
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    assert main(["evaluate", "--prediction", gt, "--label", gt, "data.batch_size=2"]) == 2
+    assert "system.num_threads=N" in capsys.readouterr().err

@@ -189,3 +189,15 @@ def test_each_validation_error_names_key_and_fix(overrides, fragments):
     message = error_of("lucchi", overrides=overrides)
     for fragment in fragments:
         assert fragment in message
+
+
+def test_renamed_iterations_per_epoch_names_steps_per_epoch(tmp_path):
+    from connectomics.config import load_config
+    from connectomics.config.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"data.iterations_per_epoch was renamed to data.steps_"):
+        load_config("lucchi", overrides=["data.iterations_per_epoch=10"])
+    path = tmp_path / "old.yaml"
+    path.write_text("_base_: lucchi\ndata:\n  iterations_per_epoch: 10\n")
+    with pytest.raises(ConfigError, match=r"renamed to data.steps_per_epoch; it counts optimizer"):
+        load_config(str(path))

@@ -49,7 +49,7 @@ def _cfg(path: Path, **data) -> object:
     cfg.data.train_image = str(path)
     cfg.data.train_label = str(path)
     cfg.data.patch_size = [8, 16, 16]
-    cfg.data.iterations_per_epoch = 6
+    cfg.data.steps_per_epoch = 6
     cfg.data.val_iterations = 4
     for key, value in data.items():
         cfg.data[key] = value
@@ -164,7 +164,7 @@ def test_validation_crops_are_fixed_per_index(h5_volume: Path) -> None:
 
 def test_training_crops_change_between_draws(h5_volume: Path) -> None:
     dataset = build_train_dataset(_cfg(h5_volume), transform=None)
-    assert len(dataset) == 6 and isinstance(dataset.sources[0].image.path, str)
+    assert len(dataset) == 6 * 2 and isinstance(dataset.sources[0].image.path, str)
     origins = {dataset[0]["meta"]["origin"] for _ in range(6)}
     assert len(origins) > 1
 

@@ -154,6 +154,17 @@ def test_resume_appends_to_partial_file(server, tmp_path):
     assert handler.ranges == ["bytes=1000-"]
 
 
+def test_progress_reports_bytes_of_a_resumed_download(server, tmp_path):
+    base, handler = server
+    body = bytes(range(256)) * 64
+    handler.files["/blob.bin"] = body
+    (tmp_path / "blob.bin.part").write_bytes(body[:1000])
+    seen = []
+    fetch(f"{base}/blob.bin", tmp_path / "blob.bin", progress=lambda d, t: seen.append((d, t)))
+    assert (tmp_path / "blob.bin").read_bytes() == body
+    assert seen[-1] == (len(body), len(body)) and seen[0][0] > 1000
+
+
 def test_resume_restarts_when_server_ignores_range(server, tmp_path):
     base, handler = server
     body = bytes(range(256)) * 64

@@ -37,7 +37,7 @@ def tiny_overrides(data: dict[str, str], save_dir: Path) -> list[str]:
         "data.patch_size=[8,16,16]",
         "data.batch_size=2",
         "data.num_workers=0",
-        "data.iterations_per_epoch=4",
+        "data.steps_per_epoch=2",
         "data.val_iterations=2",
         "data.augmentation.enabled=false",
         "model.filters=[4,8]",

@@ -50,7 +50,7 @@ def _medulla_cfg(volume: Path, target: str, channels: int, save: Path, steps: in
         "data.patch_size=[8,32,32]",
         "data.batch_size=2",
         "data.num_workers=0",
-        f"data.iterations_per_epoch={steps}",
+        f"data.steps_per_epoch={max(1, steps // 2)}",  # batch 2: steps crops
         "data.augmentation.enabled=false",
         "model.filters=[4,8]",
         f"model.out_channels={channels}",

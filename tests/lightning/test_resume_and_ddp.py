@@ -33,7 +33,7 @@ def _deterministic(cfg, save_dir: Path):
     for key, value in {
         "data.patch_size": [16, 32, 32],
         "data.batch_size": 1,
-        "data.iterations_per_epoch": 3,
+        "data.steps_per_epoch": 3,
         "data.val_split": None,
         "data.val_image": cfg.data.test_image,
         "data.val_label": cfg.data.test_label,
@@ -87,7 +87,7 @@ def test_two_process_cpu_ddp_fit(tiny_cfg, tmp_path):
     for key, value in {
         "system.devices": 2,
         "system.strategy": "ddp_spawn",
-        "data.iterations_per_epoch": 8,
+        "data.steps_per_epoch": 2,
     }.items():
         OmegaConf.update(tiny_cfg, key, value)
     trainer = create_trainer(tiny_cfg, logger=False, callbacks=[_RecordBackend(tmp_path)])
@@ -95,6 +95,6 @@ def test_two_process_cpu_ddp_fit(tiny_cfg, tmp_path):
     assert trainer.world_size == 2
     seen = sorted(p.read_text() for p in tmp_path.glob("rank*.txt"))
     assert seen == ["0 of 2 over gloo", "1 of 2 over gloo"]
-    # 8 crops split over 2 ranks, batches of 2: 2 optimizer steps per rank.
+    # 2 steps per epoch on each rank: 2 x 2 x 2 = 8 crops split over the ranks.
     last = torch.load(Path(trainer.checkpoint_callback.dirpath) / "last.ckpt", weights_only=True)
     assert last["global_step"] == 2 and last["epoch"] == 0

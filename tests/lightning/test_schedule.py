@@ -25,7 +25,7 @@ def test_warmup_raises_lr_every_optimizer_step(tiny_cfg, name):
         "scheduler.name": name,
         "scheduler.warmup_epochs": 1.0,
         "training.max_epochs": 2,
-        "data.iterations_per_epoch": 8,
+        "data.steps_per_epoch": 8,
         "data.batch_size": 1,
         "optimizer.lr": 0.01,
     }.items():

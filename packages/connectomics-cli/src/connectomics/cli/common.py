@@ -18,16 +18,57 @@ def add_config_arguments(parser: argparse.ArgumentParser, required: bool = True)
     )
 
 
-def load_cli_config(args: argparse.Namespace) -> Any:
-    """Load args.config with args.overrides (ConfigError on any mistake)."""
+def load_cli_config(args: argparse.Namespace, checkpoint: str | None = None) -> Any:
+    """Load args.config with args.overrides (ConfigError on any mistake); without --config the
+    config embedded in `checkpoint` is used, with the same overrides."""
     from connectomics.config import load_config
+    from connectomics.config.errors import ConfigError
 
     bad = [o for o in args.overrides if "=" not in o]
     if bad:
-        from connectomics.config.errors import ConfigError
-
         raise ConfigError(f"override {bad[0]!r} is not key=value (e.g. training.max_epochs=5)")
-    return load_config(args.config, overrides=list(args.overrides))
+    if getattr(args, "config", None) is None:
+        if checkpoint is None:
+            raise ConfigError("--config is required (a YAML path or tutorial name, e.g. lucchi)")
+        from connectomics.config import create_config
+        from connectomics.lightning.config_io import read_checkpoint_config
+
+        existing_file(checkpoint, "checkpoint")
+        text = read_checkpoint_config(checkpoint)
+        from omegaconf import OmegaConf
+
+        config = create_config(
+            OmegaConf.create(text), list(args.overrides), source=f"the config in {checkpoint}"
+        )
+        apply_num_threads(config)
+        return config
+    config = load_config(args.config, overrides=list(args.overrides))
+    apply_num_threads(config)
+    return config
+
+
+def apply_num_threads(cfg: Any) -> None:
+    """Honour system.num_threads (torch intra-op threads) when it is set."""
+    threads = cfg.system.get("num_threads") if hasattr(cfg, "system") else None
+    if threads:
+        import torch
+
+        torch.set_num_threads(int(threads))
+
+
+def progress(total: int, description: str, unit: str = "chunk") -> Any:
+    """A tqdm bar on stderr, silent when stderr is not a terminal."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        desc=description,
+        unit=unit,
+        unit_scale=unit == "B",
+        disable=not sys.stderr.isatty(),
+    )
 
 
 def existing_file(path: str, what: str) -> Path:

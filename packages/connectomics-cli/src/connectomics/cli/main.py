@@ -25,11 +25,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="connectomics", description="Train and run 3D EM segmentation networks."
     )
+    parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         _module(name).add_arguments(p)
     return parser
+
+
+def version_text() -> str:
+    """Versions of the four connectomics distributions, e.g. 'connectomics-cli 0.1.0 (...)'."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = []
+    for dist in ("cli", "lightning", "data", "core"):
+        try:
+            parts.append(f"connectomics-{dist} {version(f'connectomics-{dist}')}")
+        except PackageNotFoundError:
+            parts.append(f"connectomics-{dist} (not installed)")
+    return f"{parts[0]} ({', '.join(parts[1:])})"
 
 
 def _module(name: str):

@@ -117,8 +117,21 @@ def suggest_key(key: str) -> str | None:
     return best
 
 
+# Keys that were renamed: old dotted key -> (new key, what changed).
+RENAMED_KEYS = {
+    "data.iterations_per_epoch": (
+        "data.steps_per_epoch",
+        "it counts optimizer steps per epoch (each takes data.batch_size x "
+        "training.accumulate_grad_batches crops), not crops",
+    ),
+}
+
+
 def unknown_key_error(key: str, source: str) -> ConfigError:
     """ConfigError for an undeclared key, with the closest valid key or the valid siblings."""
+    if key in RENAMED_KEYS:
+        new, change = RENAMED_KEYS[key]
+        return ConfigError(f"{source}: {key} was renamed to {new}; {change}")
     suggestion = suggest_key(key)
     if suggestion is not None:
         hint = f"did you mean {suggestion}?"

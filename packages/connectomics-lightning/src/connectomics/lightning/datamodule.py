@@ -51,8 +51,10 @@ class ConnectomicsDataModule(pl.LightningDataModule):
         if stage in (None, "fit"):
             # seeded stream: epoch e's crops and augmentations are fixed by (seed, e), so a
             # resumed run and any number of workers see exactly the uninterrupted run's data
+            trainer = getattr(self, "trainer", None)
+            world = int(trainer.world_size) if trainer is not None else 1
             self.train_dataset = build_train_dataset(
-                self.cfg, stream_seed=int(self.cfg.system.seed)
+                self.cfg, world_size=world, stream_seed=int(self.cfg.system.seed)
             )
         if stage in (None, "fit", "validate"):
             self.val_dataset = build_val_dataset(self.cfg)

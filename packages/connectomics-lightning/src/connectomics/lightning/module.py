@@ -19,6 +19,7 @@ from connectomics.lightning.config_io import (
 )
 from connectomics.lightning.errors import CheckpointError
 from connectomics.lightning.optim import build_optimizer, build_scheduler
+from connectomics.lightning.run_record import flat_hparams
 
 CONFIG_KEY = "connectomics_config"
 
@@ -36,6 +37,8 @@ class ConnectomicsModule(pl.LightningModule):
         self.loss_plan = build_loss_plan(self.cfg)
         self._activation_names = _activations(self.cfg)
         self.last_loss_parts: dict[str, torch.Tensor] = {}
+        # the resolved config as flat hparams: TensorBoard's hparams tab and wandb's config
+        self.save_hyperparameters(flat_hparams(self.cfg))
 
     # ------------------------------------------------------------------ model
     def forward(self, x: torch.Tensor) -> Any:
@@ -69,6 +72,16 @@ class ConnectomicsModule(pl.LightningModule):
         return total
 
     # --------------------------------------------------------------- training
+    def setup(self, stage: str) -> None:
+        """Adopt the dataset statistics the datamodule computed (data.normalize_stats), so the
+        checkpoint and inference normalize exactly as training does; refresh the hparams."""
+        datamodule = getattr(self.trainer, "datamodule", None) if self._trainer else None
+        stats = getattr(getattr(datamodule, "cfg", None), "data", {}).get("normalize_stats")
+        if stats is not None and self.cfg.data.normalize_stats is None:
+            self.cfg.data.normalize_stats = dict(stats)
+        self.hparams.clear()
+        self.save_hyperparameters(flat_hparams(self.cfg))
+
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         """One optimizer step's loss, with masks and weights when the batch carries them."""
         images, labels = batch
@@ -107,19 +120,31 @@ class ConnectomicsModule(pl.LightningModule):
         return ActivationPlan.build(self._activation_names, logits.shape[1]).apply_(logits)
 
     # -------------------------------------------------------------- inference
-    def _predict(self, image: Any) -> np.ndarray:
-        from connectomics.data.inference import options_from_config, predict_volume
+    def inference_setup(self, image: Any, where: str = "the input") -> tuple[Any, dict[str, Any]]:
+        """The network and sliding-window options fitted to `image` (2D models go section by
+        section through z-stacks; a channel count other than model.in_channels is an error)."""
+        from connectomics.data.inference import options_from_config
+        from connectomics.data.inference.sections import fit_model_to_input
 
         options = options_from_config(self.cfg)
         options["device"] = str(self.device)
-        return predict_volume(self.model, image, **options)
+        shape = tuple(image.shape)
+        return fit_model_to_input(
+            self.model, shape, options, int(self.cfg.model.in_channels), where
+        )
+
+    def _predict(self, image: Any, name: str = "the input") -> np.ndarray:
+        from connectomics.data.inference import predict_volume
+
+        model, options = self.inference_setup(image, name)
+        return predict_volume(model, image, **options)
 
     def test_step(self, batch: Any, batch_idx: int) -> dict[str, float]:
         """Sliding-window prediction of one whole test volume, decoding, writing and scores."""
         from connectomics.lightning.testing import score_and_write
 
         name, image, label = batch
-        prediction = self._predict(image)
+        prediction = self._predict(image, str(name))
         scores = score_and_write(self.cfg, name, prediction, label)
         for key, value in scores.items():
             self.log(f"test/{key}", float(value), batch_size=1, sync_dist=False)
@@ -129,14 +154,13 @@ class ConnectomicsModule(pl.LightningModule):
         """Per-volume prediction: in memory, or streamed chunk by chunk when chunk_size is set."""
         name, image, _ = batch
         if self.cfg.inference.chunk_size:
-            from connectomics.data.inference import options_from_config, predict_to_store
+            from connectomics.data.inference import predict_to_store
             from connectomics.lightning.testing import volume_path
 
             output = volume_path(self.cfg, name, "prediction")
-            options = options_from_config(self.cfg)
-            options["device"] = str(self.device)
+            model, options = self.inference_setup(image, str(name))
             predict_to_store(
-                self.model,
+                model,
                 image,
                 str(output),
                 chunk_size=list(self.cfg.inference.chunk_size),
@@ -146,7 +170,7 @@ class ConnectomicsModule(pl.LightningModule):
                 **options,
             )
             return {"name": name, "path": str(output), "prediction": None}
-        return {"name": name, "path": None, "prediction": self._predict(image)}
+        return {"name": name, "path": None, "prediction": self._predict(image, str(name))}
 
     # -------------------------------------------------------------- optimizer
     def configure_optimizers(self) -> Any:
@@ -209,6 +233,8 @@ class ConnectomicsModule(pl.LightningModule):
             raise CheckpointError(f"{path} is not a Lightning checkpoint (no state_dict)")
         if cfg is None:
             cfg = config_from_checkpoint(checkpoint.get(CONFIG_KEY), path)
+        else:
+            cfg = _with_training_statistics(ensure_config(cfg), checkpoint.get(CONFIG_KEY))
         module = cls(cfg, model=model)
         try:
             module.load_state_dict(checkpoint["state_dict"], strict=strict)
@@ -233,6 +259,17 @@ def state_dict_mismatch(expected: dict[str, Any], given: dict[str, Any]) -> str:
         if hasattr(other, "shape") and tuple(other.shape) != tuple(tensor.shape):
             return f"{key} has shape {tuple(other.shape)}, the model needs {tuple(tensor.shape)}"
     return ""
+
+
+def _with_training_statistics(cfg: DictConfig, embedded: Any) -> DictConfig:
+    """`cfg` with the checkpoint's data.normalize_stats when it sets none itself: a model is
+    always fed inputs normalized with the statistics it was trained with."""
+    if cfg.data.normalize_stats is not None or not isinstance(embedded, str):
+        return cfg
+    stats = OmegaConf.create(embedded).get("data", {}).get("normalize_stats")
+    if stats is not None:
+        cfg.data.normalize_stats = dict(stats)
+    return cfg
 
 
 def _field(batch: Any, name: str) -> torch.Tensor | None:

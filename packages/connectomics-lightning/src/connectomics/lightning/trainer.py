@@ -26,6 +26,7 @@ from connectomics.lightning.finetune import finetune_callbacks
 from connectomics.lightning.finite import NonFiniteGuard
 from connectomics.lightning.rng_state import RngStateCheckpoint
 from connectomics.lightning.run_lock import RunFolderLock
+from connectomics.lightning.run_record import ConfigRecorder
 from connectomics.lightning.writers import VolumePredictionWriter
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ def build_callbacks(cfg: Any) -> list[Callback]:
         ),
         LearningRateMonitor(logging_interval="step"),
         RngStateCheckpoint(),
+        ConfigRecorder(),
     ]
     if cfg.training.check_finite:
         callbacks.append(NonFiniteGuard())

@@ -12,7 +12,10 @@ from connectomics.cli.safety import refuse_output_on_input
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics decode`."""
     parser.add_argument(
-        "--input", required=True, help="prediction volume (C, Z, Y, X), e.g. pred.zarr"
+        "--input",
+        required=True,
+        help="prediction volume (C, Z, Y, X), e.g. pred.zarr (a store written by predict "
+        "opens by its path alone)",
     )
     parser.add_argument(
         "--output", required=True, help="segmentation to write (.h5, .zarr, .tif, .npy)"
@@ -40,31 +43,47 @@ def run(args: argparse.Namespace) -> int:
     """Read the prediction, decode with the configured decoder, write uint32 labels."""
     from connectomics.config import load_config
     from connectomics.data.decoding import build_decoder
-    from connectomics.data.io import read_volume, write_volume
+    from connectomics.data.io import open_volume_auto, write_volume
 
     existing_file(args.input.split(":")[0], "prediction")
     refuse_output_on_input(args.output, args.input)
     from omegaconf import OmegaConf
 
     decoding = [o for o in args.overrides if o.startswith("decoding.")]
+    from connectomics.cli.common import progress
+
+    bar = progress(3, "decode", unit="step")
+    volume = open_volume_auto(args.input, ["prediction"], option="--input")
+    decoder = args.decoder
+    if decoder is None and args.config is None:
+        decoder = _default_decoder(tuple(volume.shape))
     cfg = load_config(
         args.config or "demo", overrides=[o for o in args.overrides if o not in decoding]
     )
-    if args.decoder and args.decoder != cfg.decoding.name:
+    if decoder and decoder != cfg.decoding.name:
         # another decoder: the config's kwargs belong to its own decoder
-        cfg.decoding.name = args.decoder
+        cfg.decoding.name = decoder
         cfg.decoding.kwargs = {}
     if decoding:
         cfg.merge_with(OmegaConf.from_dotlist(decoding))
-    if _blockwise(args, cfg):
+    from connectomics.cli.common import apply_num_threads
+
+    apply_num_threads(cfg)
+    if _blockwise(args, cfg, volume):
+        bar.close()
         return 0
-    segmentation = build_decoder(cfg)(read_volume(args.input))
+    prediction = volume.read()
+    bar.update(1)
+    segmentation = build_decoder(cfg)(prediction)
+    bar.update(1)
     write_volume(args.output, segmentation, overwrite=args.overwrite)
+    bar.update(1)
+    bar.close()
     print(f"{int(segmentation.max())} instances written to {args.output}")
     return 0
 
 
-def _blockwise(args: argparse.Namespace, cfg: object) -> bool:
+def _blockwise(args: argparse.Namespace, cfg: object, volume: object) -> bool:
     """Decode blockwise when asked or when the prediction exceeds decoding.memory_budget."""
     from omegaconf import OmegaConf
 
@@ -73,10 +92,8 @@ def _blockwise(args: argparse.Namespace, cfg: object) -> bool:
         decode_blockwise,
         engine_from_config,
     )
-    from connectomics.data.io import open_volume
 
     decoding = cfg.decoding
-    volume = open_volume(args.input)
     block = blockwise_block_size(
         volume, args.block_size or decoding.block_size, decoding.memory_budget, args.blockwise
     )
@@ -96,3 +113,16 @@ def _blockwise(args: argparse.Namespace, cfg: object) -> bool:
         f"({report.n_blocks} blocks, {len(report.skipped)} already done)"
     )
     return True
+
+
+def _default_decoder(shape: tuple[int, ...]) -> str:
+    """Without --config or --decoder: connected components of a one-channel prediction."""
+    if len(shape) == 3 or shape[0] == 1:
+        return "binary_cc"
+    from connectomics.data.errors import DataError
+
+    raise DataError(
+        f"the prediction has {shape[0]} channels: name the decoder with --decoder (e.g. "
+        "affinity_waterz for affinities, binary_contour_watershed for foreground + contour) "
+        "or pass the training --config"
+    )

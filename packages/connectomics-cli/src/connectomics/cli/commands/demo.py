@@ -1,8 +1,9 @@
 """`connectomics demo`: the whole cycle on a small synthetic volume, no data needed.
 
-Generates an EM-like mitochondria volume, trains on its first part on the CPU, predicts the
-held-out part with sliding windows, decodes instances, evaluates the trained and the untrained
-model, and writes volumes, scores and a PNG preview.
+Generates an EM-like mitochondria volume, trains on its first part on the CPU, and runs the
+trainer's test stage (sliding-window prediction, decoding, evaluation: the code `connectomics
+test` runs) on the held-out part before and after training. Writes volumes, scores, the loss
+curve and a captioned figure.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
 
 DEMO_SHAPE = (64, 96, 96)
 # z ranges of the one generated volume: training, validation (checkpoint choice), held-out test
 PARTS = {"train": slice(0, 32), "val": slice(32, 48), "test": slice(48, 64)}
+METRICS = ["dice", "iou", "adapted_rand", "voi", "ap"]
+SHOWN = ["dice", "ap50", "adapted_rand", "voi", "n_pred_instances", "n_gt_instances"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,8 +37,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides")
 
 
+def _write_data(out: Path, seed: int) -> list[str]:
+    """The synthetic volume split into train/val/test HDF5 files; their config overrides."""
+    from connectomics.data.io import write_volume
+    from connectomics.data.synthetic import make_mitochondria_volume
+
+    # separated objects, as mitochondria in EM: touching ones would need more training to split
+    image, label = make_mitochondria_volume(shape=DEMO_SHAPE, seed=seed, n_objects=150, min_gap=2.0)
+    data = out / "data"
+    overrides = []
+    for part, zs in PARTS.items():
+        write_volume(str(data / f"{part}.h5"), image[zs], key="raw")
+        write_volume(str(data / f"{part}_label.h5"), label[zs], key="label")
+        overrides += [
+            f"data.{part}_image={data / f'{part}.h5'}",
+            f"data.{part}_label={data / f'{part}_label.h5'}",
+        ]
+    return overrides
+
+
 def run(args: argparse.Namespace) -> int:
-    """Generate, train, predict, decode, evaluate, preview."""
+    """Generate, score untrained, train, score trained (trainer.test), draw the figure."""
     out = Path(args.out)
     if out.exists() and any(out.iterdir()) and not args.overwrite:
         raise FileExistsError(f"{out} already holds a demo run; pass --overwrite or choose --out")
@@ -47,100 +70,115 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
 
-    from connectomics.config import load_config, save_config
-    from connectomics.data.io import write_volume
-    from connectomics.data.synthetic import make_mitochondria_volume
+    from connectomics.cli.common import apply_num_threads
+    from connectomics.config import save_config
 
-    image, label = make_mitochondria_volume(shape=DEMO_SHAPE, seed=0)
-    data = out / "data"
-    overrides = []
-    for part, zs in PARTS.items():
-        write_volume(str(data / f"{part}.h5"), image[zs], key="raw")
-        write_volume(str(data / f"{part}_label.h5"), label[zs], key="label")
-        overrides += [
-            f"data.{part}_image={data / f'{part}.h5'}",
-            f"data.{part}_label={data / f'{part}_label.h5'}",
-        ]
-    test_part = PARTS["test"]
-    overrides += [
+    overrides = [
+        *_write_data(out, seed=0),
         f"logging.save_dir={out / 'run'}",
         f"inference.output_path={out / 'predictions'}",
+        f"evaluation.metrics=[{','.join(METRICS)}]",
         *args.overrides,
     ]
     if args.max_epochs is not None:
         overrides.append(f"training.max_epochs={args.max_epochs}")
     cfg = load_config("demo", overrides=overrides)
-    save_config(cfg, out / "config.yaml")
+    apply_num_threads(cfg)
 
-    import numpy as np
-    import torch
     from pytorch_lightning import seed_everything
 
-    from connectomics.data.decoding import build_decoder
-    from connectomics.data.evaluation import evaluate_instances, evaluate_semantic
-    from connectomics.data.inference import options_from_config, predict_volume
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 
     seed_everything(cfg.system.seed, workers=True)
-    if cfg.system.num_threads:
-        torch.set_num_threads(cfg.system.num_threads)
     module = ConnectomicsModule(cfg)
-    options = options_from_config(cfg)
-    held_out = image[test_part]
-    truth = label[test_part]
-    decoder = build_decoder(cfg)
+    datamodule = ConnectomicsDataModule(cfg)
+    before = _test(cfg, module, datamodule)
 
-    def score(model) -> tuple[dict, np.ndarray, np.ndarray]:
-        model.eval()
-        with torch.no_grad():
-            prediction = predict_volume(model, held_out, **options)
-        segmentation = decoder(prediction)
-        scores = evaluate_semantic(prediction[0], truth > 0, ["dice", "iou"])
-        scores.update(evaluate_instances(segmentation, truth, ["adapted_rand", "voi", "ap"]))
-        return scores, prediction, segmentation
-
-    before, _, _ = score(module.model)
-
+    losses = _loss_recorder()
     start = time.perf_counter()
-    trainer = create_trainer(cfg)
-    trainer.fit(module, datamodule=ConnectomicsDataModule(cfg))
+    trainer = create_trainer(cfg, callbacks=[losses])
+    trainer.fit(module, datamodule=datamodule)  # BatchNorm trains: the module is in train mode
     seconds = time.perf_counter() - start
+    after = _test(cfg, module, datamodule)
+    save_config(module.cfg, out / "config.yaml")
 
-    after, prediction, segmentation = score(module.model)
-    write_volume(
-        str(out / "predictions" / "test_prediction.h5"),
-        prediction.astype(np.float32),
-        key="prediction",
-    )
-    write_volume(
-        str(out / "predictions" / "test_segmentation.h5"), segmentation, key="segmentation"
-    )
-    _preview(out / "preview.png", held_out, truth, segmentation)
-
+    _figure(out / "demo.png", cfg, losses.values)
     print(f"{'metric':24s} {'untrained':>10s} {'trained':>10s}")
-    for name in after:
-        if name in before:
+    for name in SHOWN:
+        if name in after and name in before:
             print(f"{name:24s} {before[name]:10.3f} {after[name]:10.3f}")
     print(
         f"trained {trainer.current_epoch} epochs ({trainer.global_step} steps) in {seconds:.0f} s"
     )
-    print(f"outputs: {out}/ (predictions/, run/, preview.png, config.yaml)")
+    print(f"outputs: {out}/ (predictions/, run/, demo.png, config.yaml)")
     return 0
 
 
-def _preview(path: Path, image, truth, segmentation) -> None:
-    """Middle slice: image | ground truth | prediction, instances in random colours."""
-    import imageio.v3 as iio
+def _test(cfg: Any, module: Any, datamodule: Any) -> dict[str, float]:
+    """Scores of the trainer's test stage on the held-out part (prediction files written)."""
+    from connectomics.lightning import create_trainer
+
+    tester = create_trainer(cfg, resume=True, logger=False, enable_checkpointing=False)
+    results = tester.test(module, datamodule=datamodule, verbose=False)[0]
+    return {key.removeprefix("test/"): float(value) for key, value in results.items()}
+
+
+def _loss_recorder() -> Any:
+    """A callback keeping the training loss of every optimizer step (in `.values`)."""
+    from pytorch_lightning import Callback
+
+    class LossRecorder(Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.values: list[float] = []
+
+        def on_train_batch_end(self, trainer: Any, module: Any, outputs: Any, *_: Any) -> None:
+            loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+            if loss is not None:
+                self.values.append(float(loss))
+
+    return LossRecorder()
+
+
+def _figure(path: Path, cfg: Any, losses: list[float]) -> None:
+    """Middle test section: raw, ground truth, prediction, segmentation, plus the loss curve."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     import numpy as np
 
+    from connectomics.data.io import read_volume
+    from connectomics.lightning.testing import volume_path
+
+    image = read_volume(str(cfg.data.test_image), key="raw")
+    truth = read_volume(str(cfg.data.test_label), key="label")
+    prediction = read_volume(str(volume_path(cfg, "test", "prediction")), key="prediction")
+    segmentation = read_volume(str(volume_path(cfg, "test", "segmentation")), key="segmentation")
     z = image.shape[0] // 2
     rng = np.random.default_rng(0)
 
-    def colour(labels):
+    def colour(labels: np.ndarray) -> np.ndarray:
         palette = rng.integers(60, 255, size=(int(labels.max()) + 1, 3), dtype=np.uint8)
         palette[0] = 0
         return palette[labels]
 
-    gray = np.repeat(image[z][..., None], 3, axis=-1).astype(np.uint8)
-    panel = np.concatenate([gray, colour(truth[z]), colour(segmentation[z])], axis=1)
-    iio.imwrite(path, panel)
+    panels = [
+        (image[z], "raw EM section", "gray"),
+        (colour(truth[z]), f"ground truth ({len(np.unique(truth)) - 1} instances)", None),
+        (prediction[0, z], "predicted foreground probability", "magma"),
+        (colour(segmentation[z]), f"segmentation ({int(segmentation.max())} instances)", None),
+    ]
+    fig, axes = plt.subplots(1, 5, figsize=(20, 4.4), dpi=80)
+    for ax, (data, title, cmap) in zip(axes, panels):
+        ax.imshow(data, cmap=cmap, interpolation="nearest")
+        ax.set_title(title, fontsize=12)
+        ax.axis("off")
+    axes[4].plot(np.arange(1, len(losses) + 1), losses, color="tab:blue")
+    axes[4].set_title("training loss", fontsize=12)
+    axes[4].set_xlabel("optimizer step")
+    axes[4].grid(alpha=0.3)
+    fig.suptitle(f"connectomics demo: held-out section z={z}", fontsize=14)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

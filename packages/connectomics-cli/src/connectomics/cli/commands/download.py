@@ -23,6 +23,14 @@ def run(args: argparse.Namespace) -> int:
         from connectomics.data.errors import DataError
 
         raise DataError(f"unknown dataset {args.name!r}; known: {', '.join(DATASETS)}")
-    path = download(args.name, to=args.to)
+    from connectomics.cli.common import progress
+
+    with progress(0, f"download {args.name}", unit="B") as bar:
+
+        def advance(done: int, total: int | None) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        path = download(args.name, to=args.to, progress=advance)
     print(f"{args.name} ready in {path}")
     return 0

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from connectomics.cli.common import (
     add_config_arguments,
-    existing_file,
     load_cli_config,
     load_module,
+    progress,
 )
 from connectomics.cli.safety import refuse_output_on_input
 
@@ -24,7 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="trained checkpoint, or a bioimage.io package (.zip) exported by connectomics",
     )
     parser.add_argument(
-        "--input", metavar="VOLUME", help="volume to predict (default: data.test_image)"
+        "--input",
+        metavar="VOLUME",
+        help="volume to predict: file.tif, file.h5[:key], store.zarr[:key] or a folder of PNG "
+        "slices (default: data.test_image)",
     )
     parser.add_argument("--output", metavar="PATH", help="output store (.zarr or .h5)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
@@ -32,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Predict one volume chunk by chunk; an interrupted run resumes where it stopped."""
-    if args.config is None:  # the config embedded in the checkpoint or package
+    module = None
+    if args.config is None and str(args.checkpoint).endswith(".zip"):  # a bioimage.io package
         if args.overrides:
             from connectomics.config.errors import ConfigError
 
@@ -40,17 +44,15 @@ def run(args: argparse.Namespace) -> int:
         module = load_module(args.checkpoint)
         cfg = module.cfg
     else:
-        cfg = load_cli_config(args)
-        module = None
+        cfg = load_cli_config(args, checkpoint=args.checkpoint)
     from connectomics.data.inference import options_from_config, predict_to_store
-    from connectomics.data.io import open_volume
+    from connectomics.data.io import open_volume_auto
 
     source = args.input or _first(cfg.data.test_image)
     if source is None:
-        raise FileNotFoundError("no input volume: pass --input or set data.test_image")
-    existing_file(
-        str(source).split(":")[0] if not Path(str(source)).exists() else str(source), "input volume"
-    )
+        raise FileNotFoundError("no input volume: pass --input VOLUME or set data.test_image")
+    option = "--input" if args.input else "data.test_image"
+    image = open_volume_auto(str(source), [cfg.data.image_key], option=option)
     output = args.output or str(
         Path(cfg.inference.output_path or Path(cfg.logging.save_dir) / "predictions")
         / f"{Path(str(source).split(':')[0]).stem}_prediction.{cfg.inference.output_format}"
@@ -59,13 +61,29 @@ def run(args: argparse.Namespace) -> int:
     if module is None:
         module = load_module(args.checkpoint, cfg)
     module.eval()
-    options = options_from_config(cfg)
+    options = options_from_config(module.cfg)  # with the checkpoint's normalize_stats
     chunk = list(cfg.inference.chunk_size) if cfg.inference.chunk_size else None
-    image = open_volume(str(source), key=cfg.data.image_key if ":" not in str(source) else None)
-    predict_to_store(
-        module.model, image, output, chunk_size=chunk, overwrite=args.overwrite, **options
+    from connectomics.data.inference.sections import fit_model_to_input
+
+    model, options = fit_model_to_input(
+        module.model, tuple(image.shape), options, int(cfg.model.in_channels), option
     )
-    print(f"prediction written to {output}")
+    with progress(0, "predict") as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = predict_to_store(
+            model,
+            image,
+            output,
+            chunk_size=chunk,
+            overwrite=args.overwrite,
+            on_chunk=advance,
+            **options,
+        )
+    print(f"prediction written to {output} ({report.n_chunks} chunks of {list(report.chunk_size)})")
     return 0
 
 

@@ -9,13 +9,14 @@ from connectomics.cli.common import add_config_arguments, load_cli_config, load_
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics test`."""
-    add_config_arguments(parser)
+    add_config_arguments(parser, required=False)
     parser.add_argument("--checkpoint", required=True, metavar="CKPT", help="trained checkpoint")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run trainer.test with the checkpoint's weights and the given config's data."""
-    cfg = load_cli_config(args)
+    """Run trainer.test with the checkpoint's weights and the config's data (the given
+    --config, else the checkpoint's own with the overrides)."""
+    cfg = load_cli_config(args, checkpoint=args.checkpoint)
     from connectomics.lightning import ConnectomicsDataModule, create_trainer
 
     module = load_module(args.checkpoint, cfg)

@@ -9,7 +9,7 @@ from omegaconf import OmegaConf
 from connectomics.config.checks.common import check_choice, check_range, fail
 
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
-NORMALIZATIONS = ("scale", "zscore", "none")
+NORMALIZATIONS = ("scale", "zscore", "percentile", "none")
 BLENDINGS = ("gaussian", "constant")
 PADDINGS = ("reflect", "constant", "replicate")
 ACTIVATIONS = ("sigmoid", "softmax", "tanh", "none")
@@ -28,7 +28,7 @@ def _check_system(system: Any) -> None:
 def _check_data(data: Any) -> None:
     check_range("data.batch_size", data.batch_size, 1)
     check_range("data.num_workers", data.num_workers, 0)
-    check_range("data.iterations_per_epoch", data.iterations_per_epoch, 1)
+    check_range("data.steps_per_epoch", data.steps_per_epoch, 1)
     check_range("data.val_iterations", data.val_iterations, 1)
     if data.val_split is not None and not 0 < data.val_split < 1:
         raise fail(
@@ -39,6 +39,8 @@ def _check_data(data: Any) -> None:
     check_range("data.min_foreground", data.min_foreground, 0, 1)
     check_range("data.min_instances", data.min_instances, 0)
     check_choice("data.normalize", data.normalize, NORMALIZATIONS)
+    if data.pad_mode is not None:
+        check_choice("data.pad_mode", data.pad_mode, ("reflect", "replicate", "constant"))
     if data.train_image is not None and data.train_label is None:
         raise fail(
             "data.train_label",

@@ -41,8 +41,9 @@ class DataConfig:
     batch_size: int = 2
     num_workers: int = 0
     persistent_workers: bool = True
-    # Virtual epoch length: random crops drawn per training epoch.
-    iterations_per_epoch: int = 100
+    # Epoch length in optimizer steps: each step draws data.batch_size x
+    # training.accumulate_grad_batches random crops (per device under DDP).
+    steps_per_epoch: int = 50
     # Random (but seeded, fixed) crops drawn per validation run.
     val_iterations: int = 8
     # Hold out this fraction of each training volume along split_axis for validation
@@ -55,8 +56,17 @@ class DataConfig:
     min_foreground: float = 0.0
     min_instances: int = 0
     reject_max_tries: int = 50
-    # Image intensity normalisation: "scale" (dtype range to [0, 1]), "zscore" or "none".
+    # Training/validation volumes smaller than data.patch_size along an axis are padded to it
+    # (lazily) with "reflect", "replicate" or "constant" (zeros); null refuses them.
+    pad_mode: str | None = None
+    # Image intensity normalisation, the same in training, validation and inference: "scale"
+    # (integer dtype range to [0, 1]), "zscore" (dataset mean/std), "percentile" (clip to the
+    # dataset's 0.5/99.5 percentiles, mapped to [0, 1]) or "none".
     normalize: str = "scale"
+    # Dataset statistics {mean, std, low, high} of the training volumes for "zscore" and
+    # "percentile"; null computes them once when training starts (sampled sections) and keeps
+    # them in the run's config.yaml and checkpoint, so inference normalizes as training did.
+    normalize_stats: dict[str, float] | None = None
     targets: list[TargetConfig] = field(default_factory=lambda: [TargetConfig()])
     # Class-balanced per-voxel loss weights from the first target's foreground fraction.
     class_balanced_weights: bool = False

@@ -21,8 +21,14 @@ class InferenceConfig:
     # Added by the inference engine: extra context (voxels per side, one value or per axis)
     # read beyond the volume border with padding_mode, so border voxels sit deeper in windows.
     border_padding: Any = 0
-    # Test-time augmentation: average over flips (and y-x transposes) of each window.
+    # Test-time augmentation: average over flips (and y-x transposes) of each window. The
+    # model runs 2**k times per window for k flipped axes (8x for all three axes of a 3D
+    # window), twice that with tta_transpose; false runs it once.
     tta_flip: bool = False
+    # Axes flipped by tta_flip (0 = z, 1 = y, 2 = x for 3D; every combination of them):
+    # null flips all; e.g. [1, 2] flips only in-plane, at 4x the cost of no augmentation.
+    tta_flip_axes: list[int] | None = None
+    # Also average over the y-x transpose (needs equal y and x window sizes): doubles the cost.
     tta_transpose: bool = False
     # Activation per output channel: "auto" takes it from the targets, else one name
     # ("sigmoid", "softmax", "tanh", "none") or one per channel.

@@ -8,7 +8,8 @@ from connectomics.data.datasets.builders import (
 )
 from connectomics.data.datasets.crop_sampler import CropSampler
 from connectomics.data.datasets.grid import GridChunkDataset
-from connectomics.data.datasets.normalize import normalize_image
+from connectomics.data.datasets.normalize import dataset_statistics, normalize_image
+from connectomics.data.datasets.padding import PaddedVolume, pad_to_patch
 from connectomics.data.datasets.pipeline import Pipeline, build_pipeline
 from connectomics.data.datasets.random_crop import RandomCropDataset
 from connectomics.data.datasets.sources import VolumeSource, open_sources
@@ -18,6 +19,7 @@ __all__ = [
     "Batch",
     "CropSampler",
     "GridChunkDataset",
+    "PaddedVolume",
     "Pipeline",
     "RandomCropDataset",
     "VolumeSource",
@@ -26,7 +28,9 @@ __all__ = [
     "build_train_dataset",
     "build_val_dataset",
     "collate_batch",
+    "dataset_statistics",
     "normalize_image",
     "open_sources",
+    "pad_to_patch",
     "split_volume",
 ]

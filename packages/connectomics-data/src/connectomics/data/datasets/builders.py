@@ -47,7 +47,7 @@ def train_sources(cfg: Any) -> list[VolumeSource]:
     check_channels(sources, cfg, "train")
     if data.val_split is not None and data.val_image is None:
         sources = [_split_source(s, data, 0) for s in sources]
-    return _maybe_cache(sources, data)
+    return _maybe_cache(_maybe_pad(sources, data), data)
 
 
 def val_sources(cfg: Any) -> list[VolumeSource]:
@@ -59,7 +59,17 @@ def val_sources(cfg: Any) -> list[VolumeSource]:
         sources = [_split_source(s, data, 1) for s in open_sources(data, "train")]
     else:
         return []
-    return _maybe_cache(sources, data)
+    return _maybe_cache(_maybe_pad(sources, data), data)
+
+
+def _maybe_pad(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
+    """Volumes smaller than data.patch_size padded by data.pad_mode (None: left as they are)."""
+    mode = data.get("pad_mode")
+    if mode is None:
+        return sources
+    from connectomics.data.datasets.padding import pad_to_patch
+
+    return pad_to_patch(sources, list(data.patch_size), str(mode))
 
 
 def check_channels(sources: list[VolumeSource], cfg: Any, stage: str) -> list[VolumeSource]:
@@ -84,24 +94,47 @@ def _maybe_cache(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
     return [source.cached() for source in sources] if data.cache else sources
 
 
+def crops_per_epoch(cfg: Any, world_size: int = 1) -> int:
+    """Crops one epoch draws: data.steps_per_epoch optimizer steps on every device."""
+    accumulate = int(cfg.training.get("accumulate_grad_batches", 1) or 1)
+    return int(cfg.data.steps_per_epoch) * int(cfg.data.batch_size) * accumulate * world_size
+
+
+def ensure_normalize_stats(cfg: Any) -> dict[str, float] | None:
+    """data.normalize_stats, computed once from the training images when the mode needs them
+    and none are set (written into cfg, so the checkpoint and config.yaml keep them)."""
+    from connectomics.data.datasets.normalize import STATISTIC_MODES, dataset_statistics
+
+    data = cfg.data
+    if data.normalize not in STATISTIC_MODES or data.get("normalize_stats") is not None:
+        return data.get("normalize_stats")
+    images = [source.image for source in train_sources(cfg)]
+    data.normalize_stats = dataset_statistics(images)
+    return dict(data.normalize_stats)
+
+
 def build_train_dataset(
-    cfg: Any, transform: Any = "default", stream_seed: int | None = None
+    cfg: Any, transform: Any = "default", world_size: int = 1, stream_seed: int | None = None
 ) -> RandomCropDataset:
-    """Random training crops (`data.iterations_per_epoch` per epoch) with augmentations and
-    targets; ``transform`` replaces that pipeline when given (None: raw crops).
+    """Random training crops with augmentations and targets: `data.steps_per_epoch` optimizer
+    steps per epoch on each of `world_size` devices, so data.batch_size x
+    training.accumulate_grad_batches x world_size crops per step; ``transform`` replaces the
+    pipeline when given (None: raw crops).
 
     With ``stream_seed`` the crop and augmentation of index k depend on (stream_seed, k)
     only: pair it with an EpochStreamSampler for a reproducible, exactly resumable stream.
     """
     data = cfg.data
+    ensure_normalize_stats(cfg)
     if transform == "default":
         transform = build_pipeline(cfg, train=True)
     return RandomCropDataset(
         train_sources(cfg),
         patch_size=list(data.patch_size),
-        length=data.iterations_per_epoch,
+        length=crops_per_epoch(cfg, world_size),
         transform=transform,
         normalize=data.normalize,
+        normalize_stats=data.get("normalize_stats"),
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,
@@ -127,6 +160,7 @@ def build_val_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset
         length=data.val_iterations,
         transform=transform,
         normalize=data.normalize,
+        normalize_stats=data.get("normalize_stats"),
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,

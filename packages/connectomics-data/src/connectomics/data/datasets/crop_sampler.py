@@ -62,7 +62,7 @@ class CropSampler:
             ):
                 raise DataError(
                     f"volume {source.image!r} (spatial shape {shape}) is smaller than the crop "
-                    f"{self.crop_shape}; reduce data.patch_size"
+                    f"{self.crop_shape}; reduce data.patch_size or pad it with data.pad_mode=reflect"
                 )
             sizes.append(float(np.prod(shape)))
         self.probabilities = np.asarray(sizes) / np.sum(sizes)

@@ -1,27 +1,93 @@
-"""Image intensity normalisation (data.normalize)."""
+"""Image intensity normalisation (data.normalize): the one function training, validation and
+inference share, with dataset-level statistics (as nnU-Net keeps them) computed once."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
 from connectomics.data.errors import DataError
 
-NORMALIZE_MODES = ("scale", "zscore", "none")
+NORMALIZE_MODES = ("scale", "zscore", "percentile", "none")
+# Modes whose result depends on statistics of the training volumes.
+STATISTIC_MODES = ("zscore", "percentile")
+PERCENTILES = (0.5, 99.5)
 
 
-def normalize_image(image: np.ndarray, mode: str = "scale") -> np.ndarray:
-    """Return ``image`` as float32: "scale" divides integers by their dtype maximum (uint8 /255,
-    uint16 /65535; floats unchanged), "zscore" standardises, "none" only casts."""
+def dataset_statistics(volumes: Iterable[Any], max_samples: int = 1_000_000) -> dict[str, float]:
+    """Mean, std and the 0.5/99.5 percentiles of lazy volumes, from evenly spread sections.
+
+    Each volume contributes up to `max_samples / n` voxels read from at most 16 sections along
+    its first spatial axis (whole sections, subsampled with a stride): never the whole volume.
+    """
+    volumes = list(volumes)
+    if not volumes:
+        raise DataError("no training volume to compute data.normalize_stats from")
+    per_volume = max(1, max_samples // len(volumes))
+    samples = []
+    for volume in volumes:
+        shape = tuple(volume.shape)
+        spatial_axis = 1 if len(shape) == 4 else 0
+        depth = shape[spatial_axis]
+        picks = np.unique(np.linspace(0, depth - 1, min(depth, 16)).round().astype(int))
+        index: list[Any] = [slice(None)] * len(shape)
+        for z in picks:
+            index[spatial_axis] = slice(int(z), int(z) + 1)
+            section = np.asarray(volume[tuple(index)], dtype=np.float64).ravel()
+            stride = max(1, section.size * len(picks) // per_volume)
+            samples.append(section[::stride])
+    values = np.concatenate(samples)
+    low, high = np.percentile(values, PERCENTILES)
+    return {
+        "mean": float(values.mean()),
+        "std": float(values.std()),
+        "low": float(low),
+        "high": float(high),
+    }
+
+
+def _stat(stats: Mapping[str, float] | None, mode: str) -> Mapping[str, float]:
+    if stats is None:
+        raise DataError(
+            f"data.normalize={mode!r} needs dataset statistics (data.normalize_stats: mean, std, "
+            "low, high); they are computed when training starts and kept in the checkpoint"
+        )
+    return stats
+
+
+def normalize_image(
+    image: np.ndarray, mode: str = "scale", stats: Mapping[str, float] | None = None
+) -> np.ndarray:
+    """float32 copy of `image` normalised by `mode`.
+
+    "scale" maps an integer dtype's range [min, max] to [0, 1] (uint8 /255, int8 -128 -> 0;
+    floats and bools unchanged); "zscore" subtracts the dataset mean and divides by its std
+    (`stats`; without them the image's own); "percentile" clips to the dataset's 0.5/99.5
+    percentiles (`stats["low"]`, `stats["high"]`) and maps them to [0, 1]; "none" only casts.
+    """
     if mode not in NORMALIZE_MODES:
         raise DataError(f"data.normalize must be one of {NORMALIZE_MODES}, got {mode!r}")
+    out = np.asarray(image).astype(np.float32, copy=True)
     if mode == "scale":
-        if image.dtype == np.bool_:
-            return image.astype(np.float32)
         if np.issubdtype(image.dtype, np.integer):
-            return image.astype(np.float32) / np.float32(np.iinfo(image.dtype).max)
-        return image.astype(np.float32, copy=False)
-    out = image.astype(np.float32)
+            info = np.iinfo(image.dtype)
+            out -= np.float32(info.min)
+            out *= np.float32(1.0 / (float(info.max) - float(info.min)))
+        return out
     if mode == "zscore":
-        std = float(out.std())
-        out = (out - float(out.mean())) / (std if std > 0 else 1.0)
+        if stats is None:
+            mean, std = float(out.mean()), float(out.std())
+        else:
+            mean, std = float(stats["mean"]), float(stats["std"])
+        out -= np.float32(mean)
+        out *= np.float32(1.0 / (std if std > 1e-8 else 1.0))
+        return out
+    if mode == "percentile":
+        values = _stat(stats, mode)
+        low, high = float(values["low"]), float(values["high"])
+        np.clip(out, low, high, out=out)
+        out -= np.float32(low)
+        out *= np.float32(1.0 / (high - low if high > low else 1.0))
     return out

@@ -41,6 +41,7 @@ class RandomCropDataset(Dataset):
         reject_max_tries: int = 50,
         deterministic: bool = False,
         seed: int = 0,
+        normalize_stats: Any = None,
     ) -> None:
         patch_size = tuple(int(p) for p in patch_size)
         if len(patch_size) not in (2, 3) or min(patch_size) < 1:
@@ -48,7 +49,7 @@ class RandomCropDataset(Dataset):
                 f"data.patch_size must be (z, y, x) or (y, x) positive sizes, got {patch_size}"
             )
         if int(length) < 1:
-            raise DataError(f"dataset length (iterations per epoch) must be >= 1, got {length}")
+            raise DataError(f"dataset length (crops per epoch) must be >= 1, got {length}")
         self.patch_size = patch_size
         self.is_2d = len(patch_size) == 2
         crop = (1, *patch_size) if self.is_2d else patch_size
@@ -57,7 +58,8 @@ class RandomCropDataset(Dataset):
         self.length = int(length)
         self.transform = transform
         self.normalize = normalize
-        normalize_image(np.zeros(1, np.uint8), normalize)  # validate the mode early
+        self.normalize_stats = None if normalize_stats is None else dict(normalize_stats)
+        normalize_image(np.zeros(1, np.uint8), normalize, self.normalize_stats)  # check early
         self.deterministic = deterministic
         self.seed = int(seed)
         self._rng: np.random.Generator | None = None
@@ -117,7 +119,9 @@ class RandomCropDataset(Dataset):
                 f"{int(np.count_nonzero(~np.isfinite(image)))} NaN/inf voxel(s); clean the "
                 "image volume first (e.g. numpy.nan_to_num) or mask those regions"
             )
-        sample: dict[str, Any] = {"image": normalize_image(image, self.normalize)}
+        sample: dict[str, Any] = {
+            "image": normalize_image(image, self.normalize, self.normalize_stats)
+        }
         if source.label is not None:
             label = choice.label
             if label is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from connectomics.data.errors import DataError
-from connectomics.data.io import ArrayVolume, Volume, open_volume
+from connectomics.data.io import ArrayVolume, Volume, open_volume_auto
 from connectomics.data.io.paths import split_key
 
 
@@ -67,16 +67,7 @@ def expand_paths(spec: Any, option: str) -> list[str]:
 
 def open_with_default_key(path: str, default_key: str | None, option: str) -> Volume:
     """Open ``path``; HDF5/zarr files without a key use ``default_key`` or their only array."""
-    file, key = split_key(path)
-    if key is not None or Path(file).suffix.lower() not in (".h5", ".hdf5", ".hdf", ".zarr"):
-        return open_volume(path)
-    try:
-        return open_volume(file, default_key)
-    except DataError as missing:
-        try:
-            return open_volume(file, None)
-        except DataError:
-            raise DataError(f"{option}: {missing}") from None
+    return open_volume_auto(path, [default_key] if default_key else [], option=option)
 
 
 def open_sources(data_cfg: Any, stage: str) -> list[VolumeSource]:

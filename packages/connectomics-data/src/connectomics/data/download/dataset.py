@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from connectomics.data.download.arrange import arrange
@@ -60,7 +61,12 @@ def verify(path: Path, expected: str, recorded: Path | None = None) -> None:
         )
 
 
-def download(name: str, to: str | Path = "datasets", force: bool = False) -> Path:
+def download(
+    name: str,
+    to: str | Path = "datasets",
+    force: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Path:
     """Download dataset `name` into {to}/{folder}; returns that folder.
 
     Resumes an interrupted download, checks the sha256 (the registry's, else the one recorded
@@ -73,7 +79,7 @@ def download(name: str, to: str | Path = "datasets", force: bool = False) -> Pat
     if not force and all((root / f).exists() for f in entry.files):
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    file = fetch(entry.url, folder / entry.filename)  # complete per Content-Length
+    file = fetch(entry.url, folder / entry.filename, progress=progress)  # complete per length
     expected = _expected_hash(entry, root)
     if expected:
         verify(file, expected, None if entry.sha256 else root / CHECKSUM_RECORD)

@@ -7,6 +7,7 @@ import http.client
 import shutil
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,16 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def fetch(url: str, dest: str | Path, timeout: float = 60.0) -> Path:
+def fetch(
+    url: str,
+    dest: str | Path,
+    timeout: float = 60.0,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Path:
     """Download `url` to `dest` via `dest`.part, resuming a partial .part with a Range request.
 
     When the server ignores the Range header (answers 200), the .part file is restarted.
+    `progress(bytes_done, bytes_total or None)` is called after every block (a progress bar).
     """
     dest = Path(dest)
     part = dest.with_name(dest.name + ".part")
@@ -48,10 +55,17 @@ def fetch(url: str, dest: str | Path, timeout: float = 60.0) -> Path:
         ) from None
     with response:
         resumed = bool(have) and response.status == 206
-        expected = _expected_size(response, have if resumed else 0)
+        done = have if resumed else 0
+        expected = _expected_size(response, done)
         try:
             with open(part, "ab" if resumed else "wb") as out:
-                shutil.copyfileobj(response, out, CHUNK)
+                if progress is None:
+                    shutil.copyfileobj(response, out, CHUNK)
+                else:
+                    for block in iter(lambda: response.read(CHUNK), b""):
+                        out.write(block)
+                        done += len(block)
+                        progress(done, expected)
         except (OSError, http.client.HTTPException) as err:
             raise DataError(
                 f"download of {url} broke off ({err}); the partial file stays at {part} and "

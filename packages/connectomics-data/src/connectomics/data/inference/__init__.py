@@ -1,5 +1,6 @@
 """Sliding-window inference of whole volumes: blending, test-time augmentation, out of core."""
 
+from connectomics.data.inference.chunking import auto_chunk_size
 from connectomics.data.inference.engine import SlidingWindowPredictor, predict_volume
 from connectomics.data.inference.options import (
     InferenceOptions,
@@ -7,11 +8,15 @@ from connectomics.data.inference.options import (
     resolve_options,
 )
 from connectomics.data.inference.out_of_core import StoreReport, predict_to_store
+from connectomics.data.inference.sections import SectionModel, fit_model_to_input
 
 __all__ = [
     "InferenceOptions",
+    "SectionModel",
     "SlidingWindowPredictor",
     "StoreReport",
+    "auto_chunk_size",
+    "fit_model_to_input",
     "options_from_config",
     "predict_to_store",
     "predict_volume",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from monai.data.utils import compute_importance_map
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
-from connectomics.data.inference.normalize import normalize_block, volume_mean_std
+from connectomics.data.inference.normalize import normalize_block, volume_statistics
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
 from connectomics.data.inference.padded_read import read_padded
 from connectomics.data.inference.tta import build_augmentations
@@ -105,12 +106,19 @@ class SlidingWindowPredictor:
             options.window_size, options.blending, options.sigma_scale, self.device
         )
         self.augmentations = build_augmentations(
-            options.ndim, options.window_size, options.tta_flip, options.tta_transpose
+            options.ndim,
+            options.window_size,
+            options.tta_flip,
+            options.tta_transpose,
+            options.tta_flip_axes,
         )
-        self.stats = options.normalize_stats
-        if options.normalize == "zscore" and self.stats is None:
-            self.stats = volume_mean_std(self.image)
+        self.stats = options.stats()
+        if options.normalize in ("zscore", "percentile") and self.stats is None:
+            self.stats = volume_statistics(self.image)
         self.plan: ActivationPlan | None = None
+        self._chunk: tuple[int, ...] | None = None
+        self._cache_bytes = 0
+        self._cache: OrderedDict[tuple[int, ...], torch.Tensor] = OrderedDict()
 
     def _forward(self, batch: torch.Tensor) -> torch.Tensor:
         use_amp = self.options.amp and self.device.type in ("cuda", "cpu")
@@ -162,41 +170,97 @@ class SlidingWindowPredictor:
         with eval_mode(self.model, self.device), torch.inference_mode():
             return self._to_output(self._blend(box))
 
+    def use_chunking(self, chunk: tuple[int, ...], cache_bytes: int) -> None:
+        """Boxes will be chunks of this size, visited in C order: a window that straddles a
+        chunk border is computed once and kept (up to `cache_bytes`) for the later chunks."""
+        self._chunk = tuple(int(c) for c in chunk)
+        self._cache_bytes = int(cache_bytes)
+        self._cache.clear()
+
+    def _last_chunk(self, start: tuple[int, ...]) -> tuple[int, ...]:
+        """Grid index of the last chunk (C order) that window `start` touches."""
+        assert self._chunk is not None
+        return tuple(
+            max(0, min((s + w - 1) // c, (n - 1) // c))
+            for s, w, c, n in zip(start, self.options.window_size, self._chunk, self.shape)
+        )
+
+    def _window_outputs(
+        self, data: torch.Tensor, region: Box, group: list[tuple[int, ...]]
+    ) -> torch.Tensor:
+        """Sum over test-time augmentations of the model output of each window in `group`."""
+        opts = self.options
+        batch = torch.empty((len(group), data.shape[0], *opts.window_size), device=self.device)
+        for i, start in enumerate(group):
+            src = tuple(
+                slice(s - r0, s - r0 + w) for s, (r0, _), w in zip(start, region, opts.window_size)
+            )
+            batch[i].copy_(data[(slice(None), *src)])
+        total: torch.Tensor | None = None
+        for aug in self.augmentations:
+            out = aug.invert(self._forward(aug.apply(batch)))
+            total = out if total is None else total.add_(out)
+        assert total is not None
+        return total
+
+    def _group(self, start: tuple[int, ...]) -> tuple[int, ...]:
+        """Batch of a window: up to batch_size neighbours along the last axis, fixed globally,
+        so a window is always computed in the same batch whatever the chunking."""
+        last = self.grid.starts[-1].index(start[-1])
+        return (*start[:-1], last // self.options.batch_size)
+
+    def _members(self, group: tuple[int, ...]) -> list[tuple[int, ...]]:
+        """The windows of a batch group, in grid order."""
+        starts = self.grid.starts[-1]
+        first = group[-1] * self.options.batch_size
+        return [(*group[:-1], s) for s in starts[first : first + self.options.batch_size]]
+
     def _blend(self, box: Box) -> torch.Tensor:
+        """Blend every window touching `box`, in global grid order, so that each voxel sums
+        the same window outputs in the same order whatever the chunking."""
         opts = self.options
         windows = self.grid.windows_touching(box)
-        region = self.grid.region(windows)
-        data = self._read(region)
         box_shape = tuple(b - a for a, b in box)
         weights = torch.zeros(box_shape, device=self.device)
-        batch = torch.empty(
-            (min(opts.batch_size, len(windows)), data.shape[0], *opts.window_size),
-            device=self.device,
-        )
         acc: torch.Tensor | None = None
-        for first in range(0, len(windows), opts.batch_size):
-            group = windows[first : first + opts.batch_size]
-            places = [_window_slices(w, opts.window_size, box) for w in group]
-            for i, start in enumerate(group):
-                src = tuple(
-                    slice(s - r0, s - r0 + w)
-                    for s, (r0, _), w in zip(start, region, opts.window_size)
-                )
-                batch[i].copy_(data[(slice(None), *src)])
-            inputs = batch[: len(group)]
-            for aug in self.augmentations:
-                out = aug.invert(self._forward(aug.apply(inputs)))
-                if acc is None:
-                    acc = torch.zeros((out.shape[1], *box_shape), device=self.device)
-                for i, (win, dst) in enumerate(places):
-                    acc[(slice(None), *dst)].addcmul_(
-                        out[i][(slice(None), *win)], self.importance[win]
-                    )
-            for win, dst in places:
-                weights[dst] += self.importance[win]
+        here = tuple(a // c for (a, _), c in zip(box, self._chunk)) if self._chunk else None
+        computed: dict[tuple[int, ...], torch.Tensor] = {}
+        for start in windows:
+            if start in self._cache:
+                out = self._cache[start]
+            else:
+                if start not in computed:
+                    members = self._members(self._group(start))
+                    region = self.grid.region(members)
+                    outs = self._window_outputs(self._read(region), region, members)
+                    computed = {w: outs[i] for i, w in enumerate(members)}
+                    if here is not None:
+                        for w in members:
+                            if w != start and self._last_chunk(w) > here:
+                                self._remember(w, outs[members.index(w)].clone())
+                out = computed[start]
+                if here is not None and self._last_chunk(start) > here:
+                    self._remember(start, out.clone())
+            win, dst = _window_slices(start, opts.window_size, box)
+            if acc is None:
+                acc = torch.zeros((out.shape[0], *box_shape), device=self.device)
+            acc[(slice(None), *dst)].addcmul_(out[(slice(None), *win)], self.importance[win])
+            weights[dst] += self.importance[win]
+        if here is not None:
+            for w in [w for w in self._cache if self._last_chunk(w) <= here]:
+                del self._cache[w]
         assert acc is not None
-        # each window was added once per augmentation: the mean over augmentations, blended
+        # each window holds the sum over augmentations: the mean over them, blended
         return acc.div_(weights.mul_(len(self.augmentations)))
+
+    def _remember(self, start: tuple[int, ...], out: torch.Tensor) -> None:
+        """Keep a window output for later chunks; the oldest go first beyond the byte budget."""
+        size = out.numel() * out.element_size()
+        if size > self._cache_bytes:
+            return
+        self._cache[start] = out
+        while sum(t.numel() * t.element_size() for t in self._cache.values()) > self._cache_bytes:
+            self._cache.popitem(last=False)
 
     def _to_output(self, pred: torch.Tensor) -> np.ndarray:
         dtype = self.options.output_dtype
@@ -233,6 +297,7 @@ def predict_volume(model: Model, image: Any, chunk_size: Any = None, **options: 
     chunk = tuple(int(c) for c in chunk_size)
     if len(chunk) != len(predictor.shape) or min(chunk) < 1:
         raise OptionError(f"chunk_size={list(chunk)} needs {len(predictor.shape)} positive sizes")
+    predictor.use_chunking(chunk, cache_bytes=chunk_cache_bytes(predictor))
     out: np.ndarray | None = None
     for box in chunk_boxes(predictor.shape, chunk):
         part = predictor.predict_box(box)
@@ -241,3 +306,17 @@ def predict_volume(model: Model, image: Any, chunk_size: Any = None, **options: 
         out[(slice(None), *(slice(a, b) for a, b in box))] = part
     assert out is not None
     return out
+
+
+def chunk_cache_bytes(predictor: SlidingWindowPredictor) -> int:
+    """Bytes of window outputs worth keeping between chunks: every window of one slab of the
+    grid (as deep as a window) so that none is recomputed, at most a quarter of free memory."""
+    from connectomics.data.inference.chunking import available_memory
+
+    window = predictor.options.window_size
+    starts = predictor.grid.starts
+    stride = max(1, starts[0][1] - starts[0][0]) if len(starts[0]) > 1 else window[0]
+    windows = (-(-window[0] // stride) + 1) * int(np.prod([len(s) for s in starts[1:]]))
+    channels = predictor.plan.n_channels if predictor.plan is not None else 4
+    slab = windows * channels * int(np.prod(window)) * 4
+    return int(min(slab, available_memory() // 4))

@@ -15,7 +15,7 @@ BLENDING_MODES = ("gaussian", "constant")
 PADDING_MODES = ("reflect", "constant", "replicate")
 ACTIVATIONS = ("sigmoid", "softmax", "tanh", "none")
 OUTPUT_DTYPES = ("float32", "float16", "uint8")
-NORMALIZATIONS = ("none", "scale", "zscore")
+NORMALIZATIONS = ("none", "scale", "zscore", "percentile")
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,17 @@ class InferenceOptions:
     border_padding: tuple[int, ...] = ()
     tta_flip: bool = False
     tta_transpose: bool = False
+    # Spatial axes flipped by tta_flip (all combinations of them); None flips every axis.
+    tta_flip_axes: tuple[int, ...] | None = None
     # One entry per model output channel ("softmax" or "softmax:<group>" entries form groups of
     # consecutive channels), or a single name for all channels.
     activation: tuple[str, ...] = ("none",)
     output_channels: tuple[int, ...] | None = None
     output_dtype: str = "float32"
     normalize: str = "none"
-    # (mean, std) for normalize="zscore"; None computes them over the whole input.
-    normalize_stats: tuple[float, float] | None = None
+    # Dataset statistics (mean, std, low, high) of the training volumes, as kept in the
+    # checkpoint (data.normalize_stats); None computes them over the input itself.
+    normalize_stats: tuple[tuple[str, float], ...] | None = None
     device: str | None = None
     amp: bool = False
 
@@ -47,6 +50,10 @@ class InferenceOptions:
     def ndim(self) -> int:
         """Number of spatial axes of a window."""
         return len(self.window_size)
+
+    def stats(self) -> dict[str, float] | None:
+        """normalize_stats as a dict (None when not given)."""
+        return None if self.normalize_stats is None else dict(self.normalize_stats)
 
     def value_fields(self) -> dict[str, Any]:
         """The options that change output values: all but device and batch size."""
@@ -131,9 +138,20 @@ def resolve_options(**options: Any) -> InferenceOptions:
                 f"inference.output_channels={list(channels)} must be non-negative channel "
                 "indices (null keeps all)"
             )
+    flip_axes = options.get("tta_flip_axes")
+    if flip_axes is not None:
+        flip_axes = tuple(sorted({int(a) for a in flip_axes}))
+        if any(not 0 <= a < ndim for a in flip_axes):
+            raise OptionError(
+                f"inference.tta_flip_axes={list(flip_axes)} must be spatial axes in "
+                f"[0, {ndim}) (0 is z for a 3D window), e.g. [1, 2] for y and x"
+            )
     stats = options.get("normalize_stats")
     if stats is not None:
-        stats = (float(stats[0]), float(stats[1]))
+        if isinstance(stats, Mapping):
+            stats = tuple(sorted((str(k), float(v)) for k, v in stats.items()))
+        else:  # (mean, std)
+            stats = (("mean", float(stats[0])), ("std", float(stats[1])))
     device = options.get("device")
     if device is not None:
         device = str(device)
@@ -149,6 +167,7 @@ def resolve_options(**options: Any) -> InferenceOptions:
         border_padding=border,
         tta_flip=bool(options.get("tta_flip", False)),
         tta_transpose=bool(options.get("tta_transpose", False)),
+        tta_flip_axes=flip_axes,
         activation=_activation(options.get("activation", "none")),
         output_channels=channels,
         output_dtype=_choice(options.get("output_dtype", "float32"), OUTPUT_DTYPES, "output_dtype"),
@@ -221,10 +240,18 @@ def options_from_config(cfg: Any) -> dict[str, Any]:
         "border_padding": getattr(inf, "border_padding", 0),
         "tta_flip": inf.tta_flip,
         "tta_transpose": inf.tta_transpose,
+        "tta_flip_axes": None if inf.tta_flip_axes is None else list(inf.tta_flip_axes),
         "activation": activation,
         "output_channels": None if inf.output_channels is None else list(inf.output_channels),
         "output_dtype": inf.output_dtype,
         "normalize": cfg.data.normalize,
+        "normalize_stats": _config_stats(cfg),
         "device": _config_device(cfg),
         "amp": precision.startswith("16") or precision.startswith("bf16"),
     }
+
+
+def _config_stats(cfg: Any) -> dict[str, float] | None:
+    """data.normalize_stats as a plain dict, or None."""
+    stats = cfg.data.get("normalize_stats") if hasattr(cfg.data, "get") else None
+    return None if stats is None else {str(k): float(v) for k, v in dict(stats).items()}

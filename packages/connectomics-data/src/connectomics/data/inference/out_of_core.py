@@ -14,7 +14,13 @@ import numpy as np
 import torch
 
 from connectomics.data.errors import DataError
-from connectomics.data.inference.engine import Model, SlidingWindowPredictor, output_scale
+from connectomics.data.inference.chunking import auto_chunk_size
+from connectomics.data.inference.engine import (
+    Model,
+    SlidingWindowPredictor,
+    chunk_cache_bytes,
+    output_scale,
+)
 from connectomics.data.inference.grid import chunk_boxes
 from connectomics.data.inference.identity import input_identity
 from connectomics.data.inference.options import OptionError, resolve_options
@@ -157,11 +163,24 @@ def _refuse_input_as_output(image: Any, target: StoreTarget) -> None:
         )
 
 
+def _previous_chunk(target: StoreTarget) -> list[int] | None:
+    """The chunk size of an existing store of a prediction (to resume it), else None."""
+    store = STORE_CLASSES[target.format].open(target)  # type: ignore[attr-defined]
+    if store is None:
+        return None
+    try:
+        meta = store.metadata() or {}
+    finally:
+        store.close()
+    chunk = meta.get("chunk_size")
+    return [int(c) for c in chunk] if isinstance(chunk, list) else None
+
+
 def predict_to_store(
     model: Model,
     image: Any,
     output_path: str | Path,
-    chunk_size: Any,
+    chunk_size: Any = None,
     *,
     rank: int = 0,
     world_size: int = 1,
@@ -171,16 +190,19 @@ def predict_to_store(
     model_id: str | None = None,
     barrier: Callable[[], None] | None = None,
     wait_timeout: float = 600.0,
+    on_chunk: Callable[[int, int], None] | None = None,
     **options: Any,
 ) -> StoreReport:
     """Predict `image` chunk by chunk into a Zarr (default) or HDF5 store at `output_path`.
 
+    `chunk_size` None derives one from the window and the available memory (auto_chunk_size).
     Memory is bounded by one chunk plus its halo (the global windows touching it). Rank r of
     world_size takes chunks r, r + world_size, ...; all ranks write one Zarr store (HDF5 allows
     one writer only). Finished chunks are recorded; with resume=True an existing store of the
     same run (model, options, input shape, chunking) is completed without recomputing them.
     A store of another run is never overwritten unless overwrite=True. `barrier` (e.g. the DDP
     strategy's) lets ranks wait for rank 0 to prepare the store; without it they poll for it.
+    `on_chunk(done, total)` is called after each of this rank's chunks (e.g. a progress bar).
     """
     opts = resolve_options(**options)
     if not 0 <= rank < world_size:
@@ -198,10 +220,22 @@ def predict_to_store(
         )
     predictor = SlidingWindowPredictor(model, image, opts)
     _refuse_input_as_output(predictor.image, target)
-    chunk = tuple(int(c) for c in chunk_size) if chunk_size is not None else ()
+    if chunk_size is None:
+        chunk_size = _previous_chunk(target) if not overwrite else None
+    if chunk_size is None:
+        cin = predictor.image.shape[0] if predictor.channel_axis else 1
+        # ranks must agree on the chunking: they do not see the same free memory
+        memory = 1 << 62 if world_size > 1 else None
+        chunk = auto_chunk_size(
+            predictor.shape, opts.window_size, cin, predictor.output_channels(), memory
+        )
+    else:
+        chunk = tuple(int(c) for c in chunk_size)
     if len(chunk) != opts.ndim or min(chunk) < 1:
+        example = [min(64, s) for s in predictor.shape]
         raise OptionError(
-            f"chunk_size={list(chunk)} needs {opts.ndim} positive sizes (one per spatial axis)"
+            f"inference.chunk_size={list(chunk)} needs {opts.ndim} positive sizes (one per "
+            f"spatial axis), e.g. {example}, or null to derive one from the window and memory"
         )
     chunk = tuple(min(c, s) for c, s in zip(chunk, predictor.shape))
     boxes = chunk_boxes(predictor.shape, chunk)
@@ -246,7 +280,7 @@ def predict_to_store(
             if barrier is not None:
                 barrier()
             store = _wait_for_store(target, digest, description, wait_timeout)
-        return _write_chunks(store, predictor, boxes, target, chunk, rank, world_size)
+        return _write_chunks(store, predictor, boxes, target, chunk, rank, world_size, on_chunk)
     finally:
         lock.release()
 
@@ -259,18 +293,23 @@ def _write_chunks(
     chunk: tuple[int, ...],
     rank: int,
     world_size: int,
+    on_chunk: Callable[[int, int], None] | None = None,
 ) -> StoreReport:
     """Predict and write this rank's unfinished chunks, marking each done after its data."""
+    predictor.use_chunking(chunk, cache_bytes=chunk_cache_bytes(predictor))
     report = StoreReport(str(target.path), target.key, predictor.shape, chunk, len(boxes))
     try:
         done = store.done_flags()
         for chunk_id in range(rank, len(boxes), world_size):
             if done[chunk_id]:
                 report.skipped.append(chunk_id)
-                continue
-            store.write(boxes[chunk_id], predictor.predict_box(boxes[chunk_id]))
-            store.mark_done(chunk_id)
-            report.computed.append(chunk_id)
+            else:
+                store.write(boxes[chunk_id], predictor.predict_box(boxes[chunk_id]))
+                store.mark_done(chunk_id)
+                report.computed.append(chunk_id)
+            if on_chunk is not None:
+                mine = len(range(rank, len(boxes), world_size))
+                on_chunk(len(report.skipped) + len(report.computed), mine)
     finally:
         store.close()
     return report

@@ -35,17 +35,25 @@ class Augmentation:
 
 
 def build_augmentations(
-    ndim: int, window: tuple[int, ...], flip: bool, transpose: bool
+    ndim: int,
+    window: tuple[int, ...],
+    flip: bool,
+    transpose: bool,
+    flip_axes: tuple[int, ...] | None = None,
 ) -> list[Augmentation]:
-    """All combinations of spatial flips (2**ndim) and the y-x transpose; identity first."""
+    """All combinations of flips along `flip_axes` (spatial axes, default all: 2**ndim) and the
+    y-x transpose; identity first. The model runs once per returned augmentation."""
     if transpose and window[-1] != window[-2]:
         raise OptionError(
             f"inference.tta_transpose needs a window with equal y and x sizes, got "
             f"{list(window)}; make them equal or set tta_transpose=false"
         )
-    spatial_dims = tuple(range(2, 2 + ndim))
+    axes = tuple(range(ndim)) if flip_axes is None else tuple(flip_axes)
+    spatial_dims = tuple(2 + a for a in axes)
     flips: list[tuple[int, ...]] = [()]
     if flip:
-        flips = [dims for r in range(ndim + 1) for dims in itertools.combinations(spatial_dims, r)]
+        flips = [
+            dims for r in range(len(axes) + 1) for dims in itertools.combinations(spatial_dims, r)
+        ]
     transposes = (False, True) if transpose else (False,)
     return [Augmentation(f, t) for t in transposes for f in flips]

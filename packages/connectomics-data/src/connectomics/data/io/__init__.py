@@ -1,6 +1,6 @@
 """Lazy volume IO: HDF5, Zarr (v2/v3), TIFF stacks, PNG slice folders and .npy files."""
 
-from connectomics.data.io.open import open_volume, read_volume
+from connectomics.data.io.open import container_keys, open_volume, open_volume_auto, read_volume
 from connectomics.data.io.volume import ArrayVolume, Volume, VolumeView
 from connectomics.data.io.writing import WritableVolume, create_volume, write_volume
 
@@ -10,7 +10,9 @@ __all__ = [
     "VolumeView",
     "WritableVolume",
     "create_volume",
+    "container_keys",
     "open_volume",
+    "open_volume_auto",
     "read_volume",
     "write_volume",
 ]

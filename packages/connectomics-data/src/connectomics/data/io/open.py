@@ -56,6 +56,48 @@ def open_volume(
     raise DataError(f"a single .png file is not a volume; point at the folder of slices: {file!r}")
 
 
+def open_volume_auto(
+    path: str | Path, preferred_keys: Any = (), ndim: Any = None, option: str = ""
+) -> Volume:
+    """Open ``path`` without key gymnastics: a key in the path wins; an HDF5/Zarr container
+    without one uses the first of ``preferred_keys`` it holds, else its only array; TIFF, .npy
+    and PNG folders need no key. ``option`` (e.g. "data.test_image") prefixes errors."""
+    file, key = split_key(path)
+    suffix = Path(file).suffix.lower()
+    is_dir_store = Path(file).is_dir() and detect_format(file) == "zarr"
+    if key is not None or (suffix not in (".h5", ".hdf5", ".hdf", ".zarr") and not is_dir_store):
+        try:
+            return open_volume(path, ndim=ndim)
+        except DataError as error:
+            raise DataError(f"{option}: {error}" if option else str(error)) from None
+    names = container_keys(file)
+    keys = [preferred_keys] if isinstance(preferred_keys, str) else list(preferred_keys or ())
+    chosen = next((k for k in keys if k and k.strip("/") in names), None)
+    try:
+        return open_volume(file, chosen, ndim)
+    except DataError as error:
+        raise DataError(f"{option}: {error}" if option else str(error)) from None
+
+
+def container_keys(file: str | Path) -> list[str]:
+    """Array names inside an HDF5 file or Zarr group ([] for a single Zarr array)."""
+    require_exists(file)
+    if detect_format(file) == "hdf5":
+        from connectomics.data.io.hdf5 import list_datasets, open_h5_file
+
+        with open_h5_file(str(file)) as handle:
+            return list_datasets(handle)
+    import zarr
+
+    from connectomics.data.io.zarr_store import list_arrays
+
+    try:
+        node = zarr.open(store=str(file), mode="r")
+    except Exception as error:  # zarr raises many types for unreadable stores
+        raise DataError(f"cannot read zarr store {str(file)!r}: {error}") from None
+    return [] if isinstance(node, zarr.Array) else list_arrays(node)
+
+
 def read_volume(path: str | Path, key: str | None = None, ndim: Any = None) -> np.ndarray:
     """Read a whole volume into memory."""
     return open_volume(path, key, ndim).read()

@@ -1,0 +1,67 @@
+"""Fitting a model to an input volume: 2D models predict z-stacks section by section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from connectomics.data.errors import DataError
+
+
+class SectionModel(torch.nn.Module):
+    """Runs a 2D network on every z-section of (B, C, Z, Y, X) windows (PyTC's do_2d)."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> Any:
+        """(B, C, Z, Y, X) -> (B, C_out, Z, Y, X), each section predicted alone."""
+        b, c, z = x.shape[:3]
+        flat = x.permute(0, 2, 1, 3, 4).reshape(b * z, c, *x.shape[3:])
+        out = self.model(flat)
+        out = out[0] if isinstance(out, (list, tuple)) else out
+        return out.reshape(b, z, out.shape[1], *out.shape[2:]).permute(0, 2, 1, 3, 4)
+
+
+def _per_axis(value: Any, ndim: int) -> list[Any]:
+    if isinstance(value, (int, float, str)) or value is None:
+        return [value] * ndim
+    return list(value)
+
+
+def fit_model_to_input(
+    model: Any, shape: tuple[int, ...], options: dict[str, Any], in_channels: int, where: str
+) -> tuple[Any, dict[str, Any]]:
+    """The model and inference options for an input of `shape`.
+
+    A 2D window on a (Z, Y, X) or (C, Z, Y, X) volume predicts it section by section: the
+    window becomes (1, y, x) and the model is wrapped in SectionModel. The input's channel
+    count must equal `in_channels` (model.in_channels); `where` names the input in errors.
+    """
+    window = list(options["window_size"])
+    ndim = len(window)
+    options = dict(options)
+    if ndim == 2 and (len(shape) == 4 or (len(shape) == 3 and in_channels == 1)):
+        options["window_size"] = [1, *window]
+        options["overlap"] = [0.0, *_per_axis(options.get("overlap", 0.5), 2)]
+        options["border_padding"] = [0, *_per_axis(options.get("border_padding", 0), 2)]
+        if options.get("tta_flip_axes") is not None:  # the 2D model's (y, x) axes
+            options["tta_flip_axes"] = [int(a) + 1 for a in options["tta_flip_axes"]]
+        elif options.get("tta_flip"):
+            options["tta_flip_axes"] = [1, 2]  # a section has no z to flip
+        model, ndim = SectionModel(model), 3
+    if len(shape) not in (ndim, ndim + 1):
+        axes = "(Z, Y, X) or (C, Z, Y, X)" if ndim == 3 else "(Y, X) or (C, Y, X)"
+        raise DataError(
+            f"{where} has shape {list(shape)} but the model is {ndim}D; give a {axes} volume"
+        )
+    channels = shape[0] if len(shape) == ndim + 1 else 1
+    if channels != in_channels:
+        raise DataError(
+            f"{where} has {channels} channel(s) (shape {list(shape)}) but model.in_channels="
+            f"{in_channels}; give a volume with {in_channels} channel(s) "
+            f"({'(C, Z, Y, X)' if in_channels > 1 else '(Z, Y, X)'}) or a matching checkpoint"
+        )
+    return model, options

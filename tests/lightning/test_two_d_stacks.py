@@ -1,0 +1,53 @@
+"""2D models test and predict z-stacks section by section; a wrong channel count is one error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from omegaconf import OmegaConf
+
+from connectomics.data.errors import DataError
+from connectomics.data.inference import predict_volume
+from connectomics.data.inference.sections import SectionModel, fit_model_to_input
+from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
+
+
+def test_section_model_equals_predicting_each_section_alone():
+    torch.manual_seed(0)
+    net = torch.nn.Conv2d(1, 2, 3, padding=1)
+    stack = np.random.default_rng(0).random((5, 12, 14), dtype=np.float32)
+    options = {"window_size": [8, 8], "overlap": 0.5, "activation": "sigmoid"}
+    model, fitted = fit_model_to_input(net, stack.shape, options, 1, "stack")
+    assert isinstance(model, SectionModel) and fitted["window_size"] == [1, 8, 8]
+    whole = predict_volume(model, stack, **fitted)
+    for z in range(stack.shape[0]):
+        alone = predict_volume(net, stack[z], **options)
+        np.testing.assert_allclose(whole[:, z], alone, atol=1e-6)
+
+
+def test_channel_count_must_match_in_channels():
+    with pytest.raises(DataError, match=r"has 2 channel\(s\).*model.in_channels=1"):
+        fit_model_to_input(None, (2, 4, 8, 8), {"window_size": [4, 8, 8]}, 1, "vol.h5")
+
+
+def test_trainer_tests_a_z_stack_with_a_2d_model(tiny_cfg, tmp_path):
+    for key, value in {
+        "model.architecture": "unet",
+        "model.spatial_dims": 2,
+        "data.patch_size": [16, 16],
+        "inference.window_size": [16, 16],
+        "evaluation.metrics": ["dice", "adapted_rand"],
+        "inference.output_path": str(tmp_path / "preds"),
+    }.items():
+        OmegaConf.update(tiny_cfg, key, value)
+    module = ConnectomicsModule(tiny_cfg)
+    data = ConnectomicsDataModule(tiny_cfg)
+    trainer = create_trainer(tiny_cfg, logger=False)
+    trainer.fit(module, datamodule=data)
+    results = trainer.test(module, datamodule=data)[0]
+    assert 0.0 <= results["test/dice"] <= 1.0
+    from connectomics.data.io import read_volume
+
+    pred = read_volume(str(tmp_path / "preds" / "test_im_prediction.zarr"), key="prediction")
+    assert pred.shape == (1, 16, 32, 32)
