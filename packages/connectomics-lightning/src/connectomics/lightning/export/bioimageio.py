@@ -99,6 +99,12 @@ def _preprocessing(cfg: Any, dtype: np.dtype, axes: list[str]) -> list[Any]:
 
     steps: list[Any] = []
     mode = str(cfg.data.normalize)
+    stats = cfg.data.get("normalize_stats")
+    if mode == "percentile" and stats is None:
+        raise ValueError(
+            "data.normalize: percentile needs data.normalize_stats (the checkpoint of a trained "
+            "run carries them) to be written as bioimage.io preprocessing"
+        )
     if mode == "scale" and np.issubdtype(dtype, np.integer):
         info = np.iinfo(dtype)
         low = min(float(info.min), 0.0)
@@ -106,11 +112,26 @@ def _preprocessing(cfg: Any, dtype: np.dtype, axes: list[str]) -> list[Any]:
         steps.append(
             spec.ScaleLinearDescr(kwargs=spec.ScaleLinearKwargs(gain=gain, offset=-low * gain))
         )
+    elif mode == "zscore" and stats is not None:  # the training set's mean and std
+        steps.append(
+            spec.FixedZeroMeanUnitVarianceDescr(
+                kwargs=spec.FixedZeroMeanUnitVarianceKwargs(
+                    mean=float(stats["mean"]), std=max(float(stats["std"]), 1e-8)
+                )
+            )
+        )
     elif mode == "zscore":
         steps.append(
             spec.ZeroMeanUnitVarianceDescr(
                 kwargs=spec.ZeroMeanUnitVarianceKwargs(axes=[spec.AxisId(a) for a in axes])
             )
+        )
+    elif mode == "percentile":  # clip to the training set's percentiles, map them to [0, 1]
+        low, high = float(stats["low"]), float(stats["high"])
+        gain = 1.0 / (high - low if high > low else 1.0)
+        steps.append(spec.ClipDescr(kwargs=spec.ClipKwargs(min=low, max=high)))
+        steps.append(
+            spec.ScaleLinearDescr(kwargs=spec.ScaleLinearKwargs(gain=gain, offset=-low * gain))
         )
     # the network takes float32 (the spec would otherwise cast back to the input's dtype)
     steps.append(spec.EnsureDtypeDescr(kwargs=spec.EnsureDtypeKwargs(dtype="float32")))

@@ -46,10 +46,12 @@ class ExportSource:
 
 def normalized(image: np.ndarray, cfg: Any) -> np.ndarray:
     """float32 copy of `image` normalised by data.normalize (as inference does it)."""
-    from connectomics.data.inference.normalize import normalize_block, volume_mean_std
+    from connectomics.data.inference.normalize import normalize_block, volume_statistics
 
     mode = str(cfg.data.normalize)
-    stats = volume_mean_std(image) if mode == "zscore" else None
+    stats = cfg.data.get("normalize_stats")
+    if stats is None and mode in ("zscore", "percentile"):
+        stats = volume_statistics(image)  # a config without training statistics
     return np.ascontiguousarray(normalize_block(np.asarray(image), mode, stats))
 
 
