@@ -121,6 +121,22 @@ def test_bioimageio_package_validates_and_round_trips(checkpoint, em_crop, tmp_p
         from_bioimageio(foreign)
 
 
+def test_bioimageio_preprocessing_carries_the_training_statistics(tiny_cfg, em_crop, tmp_path):
+    from bioimageio.spec import load_description
+
+    OmegaConf.update(tiny_cfg, "data.normalize", "zscore")
+    OmegaConf.update(tiny_cfg, "data.normalize_stats", {"mean": 117.5, "std": 31.25})
+    module = ConnectomicsModule(tiny_cfg)
+    package = export_bioimageio(module, tmp_path / "model.zip", test_image=em_crop)
+    (inp,) = load_description(str(package), perform_io_checks=True).inputs
+    fixed = inp.preprocessing[1]
+    assert fixed.id == "fixed_zero_mean_unit_variance"
+    assert (fixed.kwargs.mean, fixed.kwargs.std) == (117.5, 31.25)
+    # the package's test input is normalised with those statistics, as training did
+    expected = (em_crop[:8, :16, :16].astype(np.float32) - 117.5) / 31.25
+    np.testing.assert_allclose(normalized(em_crop, module.cfg)[:8, :16, :16], expected, rtol=1e-6)
+
+
 @pytest.mark.slow
 def test_bioimageio_core_runs_the_package(checkpoint, em_crop, tmp_path):
     from bioimageio.core import test_model
