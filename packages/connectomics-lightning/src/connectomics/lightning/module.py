@@ -133,7 +133,8 @@ class ConnectomicsModule(pl.LightningModule):
             self.model, shape, options, int(self.cfg.model.in_channels), where
         )
 
-    def _predict(self, image: Any, name: str = "the input") -> np.ndarray:
+    def predict_image(self, image: Any, name: str = "the input") -> np.ndarray:
+        """Sliding-window prediction (activated) of one whole image volume, in memory."""
         from connectomics.data.inference import predict_volume
 
         model, options = self.inference_setup(image, name)
@@ -144,7 +145,7 @@ class ConnectomicsModule(pl.LightningModule):
         from connectomics.lightning.testing import score_and_write
 
         name, image, label = batch
-        prediction = self._predict(image, str(name))
+        prediction = self.predict_image(image, str(name))
         scores = score_and_write(self.cfg, name, prediction, label)
         for key, value in scores.items():
             self.log(f"test/{key}", float(value), batch_size=1, sync_dist=False)
@@ -170,7 +171,7 @@ class ConnectomicsModule(pl.LightningModule):
                 **options,
             )
             return {"name": name, "path": str(output), "prediction": None}
-        return {"name": name, "path": None, "prediction": self._predict(image, str(name))}
+        return {"name": name, "path": None, "prediction": self.predict_image(image, str(name))}
 
     # -------------------------------------------------------------- optimizer
     def configure_optimizers(self) -> Any:

@@ -65,12 +65,13 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
     )
     segmentation = None
     blockwise = bool(cfg.decoding.block_size) and cfg.inference.output_format == "zarr"
+    decode_cfg = with_tuned_decoding(cfg)
     if cfg.decoding.name not in (None, "none") and blockwise:
-        segmentation = _decode_blockwise(cfg, name)
+        segmentation = _decode_blockwise(decode_cfg, name)
     elif cfg.decoding.name not in (None, "none"):
         from connectomics.data.decoding import build_decoder
 
-        segmentation = build_decoder(cfg)(prediction)
+        segmentation = build_decoder(decode_cfg)(prediction)
         write_volume(
             str(volume_path(cfg, name, "segmentation")),
             segmentation,
@@ -107,6 +108,21 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
             scores.update(evaluate(segmentation, truth, _with_metrics(section, instance)))
     write_report(scores, output_dir(cfg) / f"{name}_scores.json")
     return scores
+
+
+def with_tuned_decoding(cfg: Any) -> Any:
+    """`cfg`, or a copy with the run's tuned decoder parameter (decoding.tune) filled in."""
+    if not cfg.decoding.tune.enabled:
+        return cfg
+    import copy
+
+    from connectomics.data.decoding import apply_tuned_decoding
+
+    tuned = copy.deepcopy(cfg)
+    note = apply_tuned_decoding(tuned)
+    if note:
+        print(f"decoding with {note}")
+    return tuned
 
 
 def _decode_blockwise(cfg: Any, name: str) -> Any:

@@ -27,6 +27,7 @@ from connectomics.lightning.finite import NonFiniteGuard
 from connectomics.lightning.rng_state import RngStateCheckpoint
 from connectomics.lightning.run_lock import RunFolderLock
 from connectomics.lightning.run_record import ConfigRecorder
+from connectomics.lightning.tuning import DecoderTuning
 from connectomics.lightning.writers import VolumePredictionWriter
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,8 @@ def build_callbacks(cfg: Any) -> list[Callback]:
     output = cfg.inference.output_path or str(Path(cfg.logging.save_dir) / "predictions")
     callbacks.append(VolumePredictionWriter(output, cfg.inference.output_format, cfg=cfg))
     callbacks += finetune_callbacks(cfg)  # model.init_from, model.freeze_encoder_epochs
+    if cfg.decoding.tune.enabled:
+        callbacks.append(DecoderTuning())
     return callbacks
 
 

@@ -69,6 +69,11 @@ def run(args: argparse.Namespace) -> int:
     from connectomics.cli.common import apply_num_threads
 
     apply_num_threads(cfg)
+    from connectomics.data.decoding import apply_tuned_decoding
+
+    note = apply_tuned_decoding(cfg)  # the run's tuned threshold unless the user set one
+    if note:
+        print(f"decoding with {note}")
     if _blockwise(args, cfg, volume):
         bar.close()
         return 0

@@ -46,6 +46,22 @@ class InferenceConfig:
 
 
 @dataclass
+class DecoderTuningConfig:
+    """Choosing the decoder's threshold on the validation volumes when training ends."""
+
+    # Predict the validation volumes after `fit`, decode them with each of `candidates` for
+    # `parameter`, keep the value with the lowest adapted Rand error and record it in
+    # {logging.save_dir}/decoding_tuned.yaml; `connectomics test` and `decode` use it unless
+    # decoding.kwargs sets that parameter.
+    enabled: bool = False
+    # None tunes the decoder's usual one: threshold (affinity_waterz, affinity_cc, binary_cc),
+    # bias (affinity_mws), seed_threshold (binary_contour_watershed).
+    parameter: str | None = None
+    # Values tried, in order (None: 0.1, 0.2, ..., 0.9).
+    candidates: list[float] | None = None
+
+
+@dataclass
 class DecodingConfig:
     """Turning predictions into instances."""
 
@@ -53,6 +69,7 @@ class DecodingConfig:
     # affinity_mws) or "none".
     name: str = "binary_cc"
     kwargs: dict[str, Any] = field(default_factory=dict)
+    tune: DecoderTuningConfig = field(default_factory=DecoderTuningConfig)
     # Blocks (z, y, x) of blockwise decoding into a Zarr store, for binary_cc, affinity_cc
     # (exact) and affinity_waterz (fragments per block, agglomerated on a global region graph);
     # None decodes in memory unless the prediction is larger than memory_budget. `connectomics

@@ -14,16 +14,26 @@ from connectomics.data.decoding.registry import (
     decode,
     register_decoder,
 )
-from connectomics.data.decoding.tuning import TUNED_PARAMETER, TuningResult, tune_decoder
+from connectomics.data.decoding.tuning import (
+    TUNED_PARAMETER,
+    TuningResult,
+    apply_tuned_decoding,
+    tune_decoder,
+    tuned_record_path,
+    write_tuned_record,
+)
 
 __all__ = [
     "DECODER_REGISTRY",
     "TUNED_PARAMETER",
     "TuningResult",
+    "apply_tuned_decoding",
     "build_decoder",
     "decode",
     "finalize_labels",
     "register_decoder",
     "remove_small_objects",
     "tune_decoder",
+    "tuned_record_path",
+    "write_tuned_record",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -87,3 +88,43 @@ def tune_decoder(
             progress(value, error)
     best_value, best_error = min(table, key=lambda row: row[1])
     return TuningResult(name, parameter, best_value, best_error, table)
+
+
+TUNED_RECORD = "decoding_tuned.yaml"
+
+
+def tuned_record_path(cfg: Any) -> Path:
+    """Where a run records its tuned decoder parameter: {logging.save_dir}/decoding_tuned.yaml."""
+    return Path(str(cfg.logging.save_dir)) / TUNED_RECORD
+
+
+def write_tuned_record(cfg: Any, result: TuningResult) -> Path:
+    """Record `result` in the run folder (YAML), replacing an earlier record of the run."""
+    path = tuned_record_path(cfg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    OmegaConf.save(OmegaConf.create(result.as_dict()), temporary)
+    temporary.replace(path)
+    return path
+
+
+def apply_tuned_decoding(cfg: Any) -> str | None:
+    """Put the run's tuned value into cfg.decoding.kwargs; a one-line note, or None.
+
+    Applies when decoding.tune.enabled, the record exists for the configured decoder, and
+    decoding.kwargs does not set the parameter itself (an explicit value always wins).
+    """
+    if not cfg.decoding.tune.enabled:
+        return None
+    path = tuned_record_path(cfg)
+    if not path.is_file():
+        return None
+    record = OmegaConf.load(path)
+    parameter = str(record.parameter)
+    if str(record.decoder) != str(cfg.decoding.name) or parameter in (cfg.decoding.kwargs or {}):
+        return None
+    cfg.decoding.kwargs = {**(cfg.decoding.kwargs or {}), parameter: float(record.value)}
+    return (
+        f"decoding.kwargs.{parameter}={float(record.value):g} (tuned on the validation volumes, "
+        f"adapted Rand error {float(record.adapted_rand_error):.4f}; {path})"
+    )
