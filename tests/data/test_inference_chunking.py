@@ -77,3 +77,19 @@ def test_tta_flip_axes_choose_the_flips_and_their_cost(volume, axes, passes):
     again = predict_volume(flipped_model, volume[:, ::-1, :].copy(), **options)
     if axes is None or 1 in axes:
         np.testing.assert_allclose(again[:, :, ::-1, :], out, atol=1e-5)
+
+
+def test_a_small_window_cache_recomputes_but_gives_the_same_bits(volume):
+    from connectomics.data.inference import SlidingWindowPredictor, resolve_options
+    from connectomics.data.inference.grid import chunk_boxes
+
+    whole = predict_volume(Counting(), volume, **OPTIONS)
+    model = Counting()
+    predictor = SlidingWindowPredictor(model, volume, resolve_options(**OPTIONS))
+    chunk = (4, 5, 6)
+    predictor.use_chunking(chunk, cache_bytes=2 * 2 * 6 * 8 * 8 * 4)  # two window outputs
+    out = np.empty_like(whole)
+    for box in chunk_boxes(volume.shape, chunk):
+        out[(slice(None), *(slice(a, b) for a, b in box))] = predictor.predict_box(box)
+    np.testing.assert_array_equal(out, whole)
+    assert model.windows > len(predictor.grid)  # evicted windows were computed again

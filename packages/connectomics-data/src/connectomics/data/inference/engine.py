@@ -118,6 +118,7 @@ class SlidingWindowPredictor:
         self.plan: ActivationPlan | None = None
         self._chunk: tuple[int, ...] | None = None
         self._cache_bytes = 0
+        self._cached_bytes = 0
         self._cache: OrderedDict[tuple[int, ...], torch.Tensor] = OrderedDict()
 
     def _forward(self, batch: torch.Tensor) -> torch.Tensor:
@@ -176,6 +177,7 @@ class SlidingWindowPredictor:
         self._chunk = tuple(int(c) for c in chunk)
         self._cache_bytes = int(cache_bytes)
         self._cache.clear()
+        self._cached_bytes = 0
 
     def _last_chunk(self, start: tuple[int, ...]) -> tuple[int, ...]:
         """Grid index of the last chunk (C order) that window `start` touches."""
@@ -248,7 +250,7 @@ class SlidingWindowPredictor:
             weights[dst] += self.importance[win]
         if here is not None:
             for w in [w for w in self._cache if self._last_chunk(w) <= here]:
-                del self._cache[w]
+                self._forget(w)
         assert acc is not None
         # each window holds the sum over augmentations: the mean over them, blended
         return acc.div_(weights.mul_(len(self.augmentations)))
@@ -259,8 +261,14 @@ class SlidingWindowPredictor:
         if size > self._cache_bytes:
             return
         self._cache[start] = out
-        while sum(t.numel() * t.element_size() for t in self._cache.values()) > self._cache_bytes:
-            self._cache.popitem(last=False)
+        self._cached_bytes += size
+        while self._cached_bytes > self._cache_bytes:
+            _, dropped = self._cache.popitem(last=False)
+            self._cached_bytes -= dropped.numel() * dropped.element_size()
+
+    def _forget(self, start: tuple[int, ...]) -> None:
+        dropped = self._cache.pop(start)
+        self._cached_bytes -= dropped.numel() * dropped.element_size()
 
     def _to_output(self, pred: torch.Tensor) -> np.ndarray:
         dtype = self.options.output_dtype
