@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cc3d
 import h5py
 import numpy as np
 import pytest
@@ -78,6 +79,9 @@ def test_mitochondria_on_tiff_stacks(tmp_path):
         image, label = make_mitochondria_volume(shape=(24, 48, 48), seed=seed)
         tifffile.imwrite(tmp_path / f"{split}_im.tif", image)
         tifffile.imwrite(tmp_path / f"{split}_label.tif", (label > 0).astype(np.uint8))
+    # instances of the binary test mask (its connected components) score the segmentation
+    truth = tifffile.imread(tmp_path / "test_label.tif")
+    tifffile.imwrite(tmp_path / "test_instances.tif", cc3d.connected_components(truth))
     runs = train_pair(
         tmp_path,
         "lucchi",
@@ -101,7 +105,8 @@ def test_mitochondria_on_tiff_stacks(tmp_path):
         connectomics("decode", "--input", store, "--output", seg)
         label = tmp_path / "test_label.tif"
         connectomics("evaluate", "--prediction", store, "--label", label, "--json", f"{store}.json")
-        connectomics("evaluate", "--prediction", seg, "--label", label, "--json", f"{seg}.json")
+        instances = tmp_path / "test_instances.tif"
+        connectomics("evaluate", "--prediction", seg, "--label", instances, "--json", f"{seg}.json")
         result[name] = {**scores(Path(f"{store}.json")), **scores(Path(f"{seg}.json"))}
     assert result["trained"]["dice"] > result["untrained"]["dice"] + 0.15
     assert result["trained"]["adapted_rand"] < result["untrained"]["adapted_rand"]
@@ -167,7 +172,7 @@ def test_neurons_affinities_hdf5_in_zarr_out_waterz(tmp_path, medulla_train, med
 def test_2d_membranes_on_a_z_stack(tmp_path, isbi_membranes):
     """(c) A 2D membrane model trained on sections predicts the whole z-stack."""
     with h5py.File(isbi_membranes) as f:
-        for split, zs in (("train", slice(0, 8)), ("test", slice(20, 24))):
+        for split, zs in (("train", slice(0, 8)), ("test", slice(8, 12))):
             with h5py.File(tmp_path / f"{split}.h5", "w") as out:
                 out["raw"] = f["raw"][zs, :128, :128]
                 out["label"] = f["label"][zs, :128, :128]
