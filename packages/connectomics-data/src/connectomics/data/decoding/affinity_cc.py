@@ -68,6 +68,16 @@ def affinity_cc(
 
     Voxels without any strong edge are background (0).
     """
+    return finalize_labels(affinity_components(prediction, threshold, offsets, channels), min_size)
+
+
+def affinity_components(
+    prediction: Any,
+    threshold: float = 0.5,
+    offsets: Sequence[Sequence[int]] | None = None,
+    channels: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Components of the strong nearest-neighbour affinity graph (ids not yet consecutive)."""
     probs = as_probabilities(prediction, "affinity_cc")
     ndim = probs.ndim - 1
     offsets = offsets if offsets is not None else nearest_neighbour_offsets(ndim)
@@ -76,4 +86,4 @@ def affinity_cc(
     graph = connectivity_graph(nearest_neighbour_channels(affs, offsets, "affinity_cc"), threshold)
     labels = cc3d.color_connectivity_graph(graph, connectivity=6 if ndim == 3 else 4)
     labels[graph == 0] = 0
-    return finalize_labels(labels, min_size)
+    return labels.astype(np.uint32, copy=False)

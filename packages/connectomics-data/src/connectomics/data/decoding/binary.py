@@ -39,11 +39,18 @@ def binary_cc(
     connectivity: int | None = None,
 ) -> np.ndarray:
     """Connected components of `prediction[channel] > threshold`, small ones removed."""
+    labels = binary_components(prediction, threshold, channel, connectivity)
+    return finalize_labels(labels, min_size)
+
+
+def binary_components(
+    prediction: Any, threshold: float = 0.5, channel: int = 0, connectivity: int | None = None
+) -> np.ndarray:
+    """Connected components of `prediction[channel] > threshold` (ids not yet consecutive)."""
     probs = as_probabilities(prediction, "binary_cc")
     if not -probs.shape[0] <= channel < probs.shape[0]:
         raise DataError(
             f"binary_cc: channel {channel} does not exist in a prediction with "
             f"{probs.shape[0]} channel(s); set decoding.kwargs.channel"
         )
-    labels = connected_components(probs[channel] > threshold, connectivity)
-    return finalize_labels(labels, min_size)
+    return connected_components(probs[channel] > threshold, connectivity)
