@@ -22,7 +22,12 @@ from dataclasses import dataclass
 import fastremap
 import numpy as np
 
-from connectomics.data.blockwise.connected import BlockwiseReport, relabel_block
+from connectomics.data.blockwise.connected import (
+    BlockwiseReport,
+    finished_report,
+    prepare_fragments,
+    relabel_block,
+)
 from connectomics.data.blockwise.engine import Engine
 from connectomics.data.blockwise.graph import agglomerate_mean_affinity, merge_edges
 from connectomics.data.blockwise.grid import BlockGrid, as_slices
@@ -160,17 +165,11 @@ def agglomerate_blockwise(
             f"decoding.kwargs.scoring_function={scoring_function!r}: remove it or decode in memory"
         )
     n = len(grid)
-    done_result = store.done(key, n)
-    if done_result.all() and "n_objects" in store.group.attrs:
-        return BlockwiseReport(
-            store.path, key, n, [], list(range(n)), store.group.attrs["n_objects"]
-        )
-    store.array("fragments", grid.shape, grid.block, np.uint32)
-    store.array("fragment_counts", (n,), (1,), np.int64)
-    store.array(key, grid.shape, grid.block, np.uint32)
-    store.flags(key, n)
-    done = store.done("fragments", n)
-    todo = [b for b in range(n) if not done[b]]
+    finished = finished_report(store, key, n)
+    if finished is not None:
+        return finished
+    plan = prepare_fragments(store, grid, key)
+    todo = plan.todo
     job = AgglomerationJob(
         prediction,
         grid,
@@ -193,12 +192,13 @@ def agglomerate_blockwise(
     u, v, sums, edge_counts = merge_edges([r[0] for r in results])
     objects = agglomerate_mean_affinity(n_ids, u, v, sums, edge_counts, float(threshold))
     lookup = final_lookup(objects, sizes, min_size)
-    relabel = [b for b in range(n) if not done_result[b]]
     cc_job = _RelabelJob(grid, str(store.path), key)
-    engine.map(relabel_block, relabel, {"job": cc_job, "offsets": ids_offsets, "lookup": lookup})
+    engine.map(
+        relabel_block, plan.relabel, {"job": cc_job, "offsets": ids_offsets, "lookup": lookup}
+    )
     n_objects = int(lookup.max()) if len(lookup) else 0
     store.group.attrs["n_objects"] = n_objects
-    return BlockwiseReport(store.path, key, n, todo, [b for b in range(n) if done[b]], n_objects)
+    return BlockwiseReport(store.path, key, n, todo, plan.skipped, n_objects)
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,40 @@ def stitch_and_relabel(
     return int(lookup.max()) if len(lookup) else 0
 
 
+def finished_report(store: BlockStore, key: str, n: int) -> BlockwiseReport | None:
+    """The report of a store whose result `key` is complete (a resumed, finished run), or None."""
+    if store.done(key, n).all() and "n_objects" in store.group.attrs:
+        return BlockwiseReport(
+            store.path, key, n, [], list(range(n)), int(store.group.attrs["n_objects"])
+        )
+    return None
+
+
+@dataclass
+class FragmentPlan:
+    """Blocks still to label (`todo`), already labelled (`skipped`), still to relabel."""
+
+    todo: list[int]
+    skipped: list[int]
+    relabel: list[int]
+
+
+def prepare_fragments(store: BlockStore, grid: BlockGrid, key: str) -> FragmentPlan:
+    """Create the fragment, count and result arrays (kept when resuming) and plan the blocks."""
+    n = len(grid)
+    result_done = store.done(key, n)
+    store.array("fragments", grid.shape, grid.block, np.uint32)
+    store.array("fragment_counts", (n,), (1,), np.int64)
+    store.array(key, grid.shape, grid.block, np.uint32)
+    store.flags(key, n)
+    done = store.done("fragments", n)
+    return FragmentPlan(
+        [b for b in range(n) if not done[b]],
+        [b for b in range(n) if done[b]],
+        [b for b in range(n) if not result_done[b]],
+    )
+
+
 def run_labelling(
     prediction: Volume,
     store: BlockStore,
@@ -136,21 +170,14 @@ def run_labelling(
     """The three passes of an exact blockwise labelling, skipping blocks already done."""
     n = len(grid)
     min_size = int(kwargs.pop("min_size", 0))
-    result_done = store.done(key, n)
-    if result_done.all() and "n_objects" in store.group.attrs:
-        return BlockwiseReport(
-            store.path, key, n, [], list(range(n)), int(store.group.attrs["n_objects"])
-        )
-    store.array("fragments", grid.shape, grid.block, np.uint32)
-    store.array("fragment_counts", (n,), (1,), np.int64)
-    store.array(key, grid.shape, grid.block, np.uint32)
-    store.flags(key, n)
-    done = store.done("fragments", n)
-    todo = [b for b in range(n) if not done[b]]
+    finished = finished_report(store, key, n)
+    if finished is not None:
+        return finished
+    plan = prepare_fragments(store, grid, key)
+    todo = plan.todo
     job = CCJob(prediction, grid, str(store.path), key, decoder, kwargs)
     engine.map(label_block, todo, {"job": job})
     counts = np.asarray(store.group["fragment_counts"][:], dtype=np.int64)
-    relabel = [b for b in range(n) if not result_done[b]]
-    n_objects = stitch_and_relabel(job, engine, counts, min_size, relabel)
+    n_objects = stitch_and_relabel(job, engine, counts, min_size, plan.relabel)
     store.group.attrs["n_objects"] = n_objects
-    return BlockwiseReport(store.path, key, n, todo, [b for b in range(n) if done[b]], n_objects)
+    return BlockwiseReport(store.path, key, n, todo, plan.skipped, n_objects)
