@@ -91,6 +91,7 @@ def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
         "data.test_image": None,
         "data.test_label": None,
         "training.max_time": None,
+        "decoding.tune.enabled": False,
         "data.pad_mode": "reflect",  # PyTC's 128-voxel patch is wider than the 100-voxel crop
         "training.max_steps": mode["steps"] + 2,
         "logging.progress_bar": False,
