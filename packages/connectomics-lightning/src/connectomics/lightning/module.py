@@ -11,6 +11,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
+from connectomics.config import output_activations
 from connectomics.lightning.checkpoint_io import safe_torch_load
 from connectomics.lightning.config_io import (
     config_from_checkpoint,
@@ -282,17 +283,7 @@ def _finest(outputs: Any) -> torch.Tensor:
 
 
 def _activations(cfg: DictConfig) -> list[str]:
-    try:
-        from connectomics.config import output_activations
-
-        return list(output_activations(cfg))
-    except ImportError:
-        from connectomics.config.target_channels import target_activations
-
-        names: list[str] = []
-        for target in cfg.data.targets:
-            names += target_activations(target.name, OmegaConf.to_container(target.kwargs))
-        return names
+    return list(output_activations(cfg))
 
 
 def _dice_iou(

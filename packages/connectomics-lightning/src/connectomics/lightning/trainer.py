@@ -81,7 +81,7 @@ def build_loggers(cfg: Any) -> list[Logger]:
         TensorBoardLogger(save_dir=cfg.logging.save_dir, name="lightning_logs")
     ]
     if cfg.logging.use_wandb:
-        try:
+        try:  # wandb is the optional [wandb] extra, imported only when asked for
             import wandb  # noqa: F401
             from pytorch_lightning.loggers import WandbLogger
         except ImportError as exc:

@@ -19,6 +19,7 @@ from connectomics.data.inference.normalize import normalize_block, volume_statis
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
 from connectomics.data.inference.padded_read import read_padded
 from connectomics.data.inference.tta import build_augmentations
+from connectomics.data.io import open_volume
 
 Model = Callable[[torch.Tensor], Any]
 _NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "uint8": np.uint8}
@@ -27,12 +28,6 @@ _NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "uint8": np.uint8
 def open_input(image: Any) -> Any:
     """A lazy array for `image`: arrays pass through, a path opens via connectomics.data.io."""
     if isinstance(image, (str, Path)):
-        try:
-            from connectomics.data.io import open_volume
-        except ImportError as err:  # pragma: no cover - depends on the io module
-            raise DataError(
-                f"cannot open {image}: connectomics.data.io is not available; pass an array"
-            ) from err
         return open_volume(str(image))
     if not hasattr(image, "shape") or not hasattr(image, "__getitem__"):
         raise DataError(

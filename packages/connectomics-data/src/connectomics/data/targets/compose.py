@@ -7,18 +7,12 @@ from typing import Any
 
 import numpy as np
 from monai.transforms import MapTransform
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from connectomics.config.errors import ConfigError
 from connectomics.data.targets.base import LabelTargetd, as_like, read_mask, spatial_label
 from connectomics.data.targets.registry import TARGET_REGISTRY
 from connectomics.data.targets.weights import class_balanced_weights
-
-
-def _config_error(message: str) -> Exception:
-    try:
-        from connectomics.config.errors import ConfigError
-    except ImportError:  # core's errors module may not exist yet in a partial install
-        return ValueError(message)
-    return ConfigError(message)
 
 
 class TargetStackd(MapTransform):
@@ -64,13 +58,13 @@ class TargetStackd(MapTransform):
 def build_target(name: str, kwargs: Mapping[str, Any] | None = None) -> LabelTargetd:
     """One registered target transform from its config name and kwargs."""
     if name not in TARGET_REGISTRY:
-        raise _config_error(
+        raise ConfigError(
             f"data.targets: unknown target {name!r}; choose one of {sorted(TARGET_REGISTRY)}"
         )
     try:
         return TARGET_REGISTRY[name](**dict(kwargs or {}))
     except TypeError as error:
-        raise _config_error(f"data.targets: bad kwargs for target {name!r}: {error}") from None
+        raise ConfigError(f"data.targets: bad kwargs for target {name!r}: {error}") from None
 
 
 def build_target_transform(cfg: Any) -> TargetStackd:
@@ -82,7 +76,7 @@ def build_target_transform(cfg: Any) -> TargetStackd:
     data = cfg.data if hasattr(cfg, "data") else cfg
     entries = list(data.targets or [])
     if not entries:
-        raise _config_error("data.targets is empty: list at least one target, e.g. name: binary")
+        raise ConfigError("data.targets is empty: list at least one target, e.g. name: binary")
     targets = []
     for entry in entries:
         name = entry["name"] if isinstance(entry, Mapping) else entry.name
@@ -96,10 +90,6 @@ def build_target_transform(cfg: Any) -> TargetStackd:
 
 def _plain(value: Any) -> Any:
     """OmegaConf containers as plain Python containers."""
-    try:
-        from omegaconf import DictConfig, ListConfig, OmegaConf
-    except ImportError:
-        return value
     if isinstance(value, DictConfig | ListConfig):
         return OmegaConf.to_container(value, resolve=True)
     return dict(value)
