@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
+import connectomics.losses  # noqa: F401  (registers the loss-name check)
+import connectomics.models  # noqa: F401  (registers the patch-multiple rule)
 from connectomics.config import ConfigError, validate_config
 from connectomics.config.checks import geometry
 from connectomics.config.metrics_logged import is_logged_metric
@@ -94,7 +96,7 @@ def test_fallback_patch_multiple_without_the_model_registry(monkeypatch):
     assert geometry.fallback_patch_multiple(cfg) == [4, 4, 4]
     cfg.model.strides = [[1, 2, 2], [2, 2, 2]]
     assert geometry.fallback_patch_multiple(cfg) == [2, 4, 4]
-    monkeypatch.setattr(geometry, "optional_api", lambda module, name: None)
+    monkeypatch.setattr(geometry, "registered_patch_multiple", lambda: None)
     validate_config(cfg)  # 12 is a multiple of 2
     cfg.data.patch_size = [12, 62, 64]
     invalid(cfg, "not a multiple of [2, 4, 4]")

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from connectomics.config.checks.common import closest, fail
+from connectomics.config.checks.registry_checks import register_config_check
 from connectomics.losses.terms import (
     LossTerm,
     PointwiseTerm,
@@ -109,3 +111,18 @@ def build_loss_term(name: str, kwargs: dict[str, Any] | None = None) -> LossTerm
     if spec.kind == "term":
         return _construct(spec, kwargs)
     return WeightedTerm(_construct(spec, kwargs))
+
+
+@register_config_check
+def check_loss_names(cfg: Any) -> None:
+    """Every model.loss_functions entry names a registered loss (run by `validate_config`)."""
+    available = list_losses()
+    for i, name in enumerate(cfg.model.loss_functions):
+        if name not in available:
+            guess = closest(name, available)
+            hint = f"did you mean {guess}? " if guess else ""
+            raise fail(
+                f"model.loss_functions[{i}]",
+                f"unknown loss {name!r}",
+                f"{hint}available: {', '.join(available)}",
+            )

@@ -7,6 +7,7 @@ from typing import Any
 
 from torch import nn
 
+from connectomics.config.checks.registry_checks import register_patch_multiple
 from connectomics.models.errors import config_error
 from connectomics.models.options import spatial_dims
 
@@ -71,3 +72,7 @@ def patch_multiple(cfg: Any) -> list[int]:
     if hasattr(model, "get_model_info"):
         return list(model.get_model_info()["patch_multiple"])
     return [1] * spatial_dims(cfg.model)
+
+
+# config validation asks this rule for the patch multiple (and so refuses unknown architectures)
+register_patch_multiple(patch_multiple)

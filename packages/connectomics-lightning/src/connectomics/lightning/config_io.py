@@ -7,6 +7,10 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+# imported for their side effect: they register their config checks (model and loss names,
+# patch multiples) with connectomics.config before any config is validated here
+import connectomics.losses  # noqa: F401
+import connectomics.models  # noqa: F401
 from connectomics.lightning.errors import CheckpointError
 
 

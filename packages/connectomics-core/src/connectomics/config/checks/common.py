@@ -1,10 +1,9 @@
-"""Small helpers shared by the checks: the error with a fix, name suggestions, optional APIs."""
+"""Small helpers shared by the checks: the error with a fix, name suggestions."""
 
 from __future__ import annotations
 
 import difflib
-import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from connectomics.config.errors import ConfigError
@@ -51,15 +50,3 @@ def check_range(key: str, value: Any, low: float | None = None, high: float | No
             else f"between {low} and {high}"
         )
         raise fail(key, f"{value} is out of range", f"set it to {bounds}")
-
-
-def optional_api(module: str, name: str) -> Callable[..., Any] | None:
-    """`module.name` when that package is installed and defines it, else None.
-
-    Imported at call time, so loading `connectomics.config` never pulls in torch networks,
-    and the registry-based checks fall back gracefully where a registry is missing.
-    """
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None

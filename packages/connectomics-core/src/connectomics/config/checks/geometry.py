@@ -7,7 +7,8 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from connectomics.config.checks.common import fail, optional_api
+from connectomics.config.checks.common import fail
+from connectomics.config.checks.registry_checks import registered_patch_multiple
 from connectomics.config.errors import ConfigError
 
 
@@ -48,7 +49,7 @@ def fallback_patch_multiple(cfg: Any) -> list[int]:
 
 def patch_multiple(cfg: Any) -> list[int]:
     """What every patch axis must be a multiple of: the model registry's answer, else strides."""
-    registry_multiple = optional_api("connectomics.models", "patch_multiple")
+    registry_multiple = registered_patch_multiple()
     if registry_multiple is None:
         return fallback_patch_multiple(cfg)
     try:

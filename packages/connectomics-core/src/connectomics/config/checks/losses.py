@@ -1,4 +1,4 @@
-"""The loss plan: names known, and weights, kwargs and channels given once per loss."""
+"""The loss plan: weights, kwargs and channels given once per loss."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from connectomics.config.checks.common import closest, fail, optional_api
+from connectomics.config.checks.common import fail
 
 
 def _channel_list(entry: Any) -> list[Any] | None:
@@ -25,18 +25,6 @@ def check_losses(cfg: Any) -> None:
         raise fail(
             "model.loss_functions", "no loss given", "give at least one loss, e.g. [DiceLoss]"
         )
-    known = optional_api("connectomics.losses", "list_losses")
-    if known is not None:
-        available = list(known())
-        for i, name in enumerate(names):
-            if name not in available:
-                guess = closest(name, available)
-                hint = f"did you mean {guess}? " if guess else ""
-                raise fail(
-                    f"model.loss_functions[{i}]",
-                    f"unknown loss {name!r}",
-                    f"{hint}available: {', '.join(available)}",
-                )
     weights = list(model.loss_weights)
     if len(weights) != count:
         raise fail(
