@@ -9,6 +9,7 @@ from typing import Any
 
 from connectomics.config.checks.common import closest, fail
 from connectomics.config.checks.registry_checks import register_config_check
+from connectomics.config.errors import ConfigError
 from connectomics.losses.terms import (
     LossTerm,
     PointwiseTerm,
@@ -16,7 +17,6 @@ from connectomics.losses.terms import (
     WeightedTerm,
     region_activation,
 )
-from connectomics.models.errors import config_error
 
 KINDS = ("region", "pointwise", "weighted", "term")
 
@@ -70,7 +70,7 @@ def loss_spec(name: str) -> LossSpec:
 
         close = difflib.get_close_matches(name, LOSS_REGISTRY, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise config_error(
+        raise ConfigError(
             f"model.loss_functions entry {name!r} is not a registered loss.{hint} "
             f"Available: {', '.join(list_losses())}"
         )
@@ -82,7 +82,7 @@ def _construct(spec: LossSpec, kwargs: dict[str, Any]) -> Any:
         return spec.factory(**kwargs)
     except TypeError as error:
         accepted = ", ".join(inspect.signature(spec.factory).parameters)
-        raise config_error(
+        raise ConfigError(
             f"model.loss_kwargs for {spec.name} are invalid ({error}); it accepts: {accepted}"
         ) from error
 
@@ -93,18 +93,18 @@ def build_loss_term(name: str, kwargs: dict[str, Any] | None = None) -> LossTerm
     kwargs = dict(kwargs or {})
     if spec.kind == "region":
         if kwargs.pop("to_onehot_y", False):
-            raise config_error(
+            raise ConfigError(
                 f"model.loss_kwargs to_onehot_y is not supported for {name}: targets are "
                 f"already one channel per class (use the semantic target)"
             )
         try:
             activation = region_activation(kwargs)
         except ValueError as error:
-            raise config_error(f"model.loss_kwargs for {name}: {error}") from error
+            raise ConfigError(f"model.loss_kwargs for {name}: {error}") from error
         return RegionTerm(_construct(spec, kwargs), activation)
     if spec.kind == "pointwise":
         if "reduction" in kwargs:
-            raise config_error(
+            raise ConfigError(
                 f"model.loss_kwargs reduction is set by the loss plan for {name}; remove it"
             )
         return PointwiseTerm(_construct(spec, {**kwargs, "reduction": "none"}), spec.use_weight)

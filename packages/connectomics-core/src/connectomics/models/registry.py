@@ -8,7 +8,7 @@ from typing import Any
 from torch import nn
 
 from connectomics.config.checks.registry_checks import register_patch_multiple
-from connectomics.models.errors import config_error
+from connectomics.config.errors import ConfigError
 from connectomics.models.options import spatial_dims
 
 ModelBuilder = Callable[[Any], nn.Module]
@@ -50,7 +50,7 @@ def _lookup(name: str) -> ModelBuilder:
 
         close = difflib.get_close_matches(name, MODEL_REGISTRY, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise config_error(
+        raise ConfigError(
             f"model.architecture {name!r} is not a registered model.{hint} "
             f"Available: {', '.join(list_models())}"
         )

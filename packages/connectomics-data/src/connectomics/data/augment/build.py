@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from monai.transforms import Compose
-from omegaconf import DictConfig, OmegaConf
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.plain import plain
 from connectomics.data.augment.registry import AUGMENTATION_REGISTRY
 
 AUGMENT_KEYS = ("image", "label", "mask")
@@ -36,8 +36,7 @@ def section_dict(section: Any) -> dict[str, Any]:
     """A config section (DictConfig, dataclass or mapping) as a plain dict."""
     if section is None:
         return {}
-    if isinstance(section, DictConfig):
-        return dict(OmegaConf.to_container(section, resolve=True))
+    section = plain(section)
     if dataclasses.is_dataclass(section):
         return dataclasses.asdict(section)
     if isinstance(section, Mapping):

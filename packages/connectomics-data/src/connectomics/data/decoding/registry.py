@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.plain import plain
 
 Decoder = Callable[..., np.ndarray]
 
@@ -43,13 +43,6 @@ def decode(name: str, prediction: Any, **kwargs: Any) -> np.ndarray:
     return _lookup(name)(prediction, **kwargs)
 
 
-def _plain(value: Any) -> Any:
-    """OmegaConf containers turned into plain Python values (decoders expect lists/dicts)."""
-    if isinstance(value, DictConfig | ListConfig):
-        return OmegaConf.to_container(value, resolve=True)
-    return value
-
-
 def build_decoder(cfg: Any) -> Callable[[Any], np.ndarray]:
     """A `prediction -> labels` callable from cfg.decoding.name and cfg.decoding.kwargs."""
     section = cfg.decoding if hasattr(cfg, "decoding") else cfg
@@ -60,7 +53,7 @@ def build_decoder(cfg: Any) -> Callable[[Any], np.ndarray]:
             f"{', '.join(sorted(DECODER_REGISTRY))}"
         )
     fn = _lookup(str(name))
-    kwargs = _plain(section.kwargs) or {}
+    kwargs = plain(section.kwargs) or {}
     if not isinstance(kwargs, Mapping):
         raise ConfigError(f"decoding.kwargs must be a mapping, got {type(kwargs).__name__}")
     kwargs = dict(kwargs)
@@ -109,7 +102,7 @@ def _default_affinity_layout(fn: Decoder, kwargs: dict[str, Any], cfg: Any) -> N
     if not {"offsets", "channels"} <= set(params) or "offsets" in kwargs or "channels" in kwargs:
         return
     data = getattr(cfg, "data", None)
-    targets = _plain(getattr(data, "targets", None)) if data is not None else None
+    targets = plain(getattr(data, "targets", None)) if data is not None else None
     if not targets:
         return
     dims = int(cfg.model.spatial_dims)

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 from monai.transforms import MapTransform
-from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.plain import plain
 from connectomics.data.targets.base import LabelTargetd, as_like, read_mask, spatial_label
 from connectomics.data.targets.registry import TARGET_REGISTRY
 from connectomics.data.targets.weights import class_balanced_weights
@@ -81,15 +81,8 @@ def build_target_transform(cfg: Any) -> TargetStackd:
     for entry in entries:
         name = entry["name"] if isinstance(entry, Mapping) else entry.name
         kwargs = entry.get("kwargs") if isinstance(entry, Mapping) else entry.kwargs
-        kwargs = _plain(kwargs or {})
+        kwargs = dict(plain(kwargs or {}))
         targets.append(build_target(name, kwargs))
     return TargetStackd(
         targets, class_balanced=bool(getattr(data, "class_balanced_weights", False))
     )
-
-
-def _plain(value: Any) -> Any:
-    """OmegaConf containers as plain Python containers."""
-    if isinstance(value, DictConfig | ListConfig):
-        return OmegaConf.to_container(value, resolve=True)
-    return dict(value)
