@@ -17,9 +17,9 @@ from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
 from connectomics.data.inference.normalize import normalize_block, volume_statistics
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
-from connectomics.data.inference.padded_read import read_padded
 from connectomics.data.inference.tta import build_augmentations
 from connectomics.data.io import open_volume
+from connectomics.data.io.padded_read import read_padded
 
 Model = Callable[[torch.Tensor], Any]
 _NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "uint8": np.uint8}
