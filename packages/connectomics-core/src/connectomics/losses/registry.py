@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connectomics.config.checks.common import closest, fail
+from connectomics.config.checks.common import fail
 from connectomics.config.checks.registry_checks import register_config_check
 from connectomics.config.errors import ConfigError
+from connectomics.config.suggest import closest, did_you_mean
 from connectomics.losses.terms import (
     LossTerm,
     PointwiseTerm,
@@ -66,10 +67,8 @@ def list_losses() -> list[str]:
 def loss_spec(name: str) -> LossSpec:
     """The registered spec of `name`, or a config error naming the closest match."""
     if name not in LOSS_REGISTRY:
-        import difflib
-
-        close = difflib.get_close_matches(name, LOSS_REGISTRY, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        guess = closest(name, LOSS_REGISTRY)
+        hint = f" Did you mean {guess!r}?" if guess else ""
         raise ConfigError(
             f"model.loss_functions entry {name!r} is not a registered loss.{hint} "
             f"Available: {', '.join(list_losses())}"
@@ -119,8 +118,7 @@ def check_loss_names(cfg: Any) -> None:
     available = list_losses()
     for i, name in enumerate(cfg.model.loss_functions):
         if name not in available:
-            guess = closest(name, available)
-            hint = f"did you mean {guess}? " if guess else ""
+            hint = did_you_mean(name, available)
             raise fail(
                 f"model.loss_functions[{i}]",
                 f"unknown loss {name!r}",

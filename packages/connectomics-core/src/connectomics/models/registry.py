@@ -9,6 +9,7 @@ from torch import nn
 
 from connectomics.config.checks.registry_checks import register_patch_multiple
 from connectomics.config.errors import ConfigError
+from connectomics.config.suggest import closest
 from connectomics.models.options import spatial_dims
 
 ModelBuilder = Callable[[Any], nn.Module]
@@ -46,10 +47,8 @@ def list_models() -> list[str]:
 
 def _lookup(name: str) -> ModelBuilder:
     if name not in MODEL_REGISTRY:
-        import difflib
-
-        close = difflib.get_close_matches(name, MODEL_REGISTRY, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        guess = closest(name, MODEL_REGISTRY)
+        hint = f" Did you mean {guess!r}?" if guess else ""
         raise ConfigError(
             f"model.architecture {name!r} is not a registered model.{hint} "
             f"Available: {', '.join(list_models())}"
