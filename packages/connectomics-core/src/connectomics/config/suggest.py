@@ -6,8 +6,8 @@ import difflib
 from collections.abc import Iterable
 
 
-def closest(name: str, choices: Iterable[str]) -> str | None:
-    """The choice closest to `name` (case-insensitive difflib), or None."""
+def closest(name: str, choices: Iterable[str], cutoff: float = 0.5) -> str | None:
+    """The choice closest to `name` (case-insensitive difflib, similarity >= cutoff), or None."""
     options = list(choices)
     lowered = {c.lower(): c for c in options}
     text = str(name).lower()
@@ -15,7 +15,7 @@ def closest(name: str, choices: Iterable[str]) -> str | None:
         partial = [c for low, c in lowered.items() if low.startswith(text) or text in low]
         if len(partial) == 1:
             return partial[0]
-    match = difflib.get_close_matches(text, list(lowered), n=1, cutoff=0.5)
+    match = difflib.get_close_matches(text, list(lowered), n=1, cutoff=cutoff)
     return lowered[match[0]] if match else None
 
 
