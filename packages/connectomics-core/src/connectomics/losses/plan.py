@@ -11,6 +11,7 @@ from torch import nn
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.plain import plain
+from connectomics.config.target_channels import target_activations
 from connectomics.losses.registry import build_loss_term, loss_spec
 from connectomics.losses.resize import resize_nearest, resize_target
 from connectomics.losses.terms import LossTerm
@@ -184,8 +185,6 @@ def _channels(entry: Any, out_channels: int, name: str) -> list[int] | None:
 def _continuous_channels(cfg: Any, routes: Sequence[RoutedLoss], out_channels: int) -> list[bool]:
     """Which target channels are continuous: tanh-activated targets, else regression losses."""
     try:
-        from connectomics.config.target_channels import target_activations
-
         targets = plain(cfg.data.targets) or []
         activations = [
             act

@@ -18,6 +18,7 @@ from pytorch_lightning.callbacks import (
 )
 from pytorch_lightning.loggers import Logger, TensorBoardLogger
 
+from connectomics.config.errors import ConfigError
 from connectomics.lightning.callbacks import ImageLogger, sanitize_filename_template
 from connectomics.lightning.checkpoint_io import AtomicCheckpointIO
 from connectomics.lightning.checkpointing import SafeModelCheckpoint
@@ -85,8 +86,6 @@ def build_loggers(cfg: Any) -> list[Logger]:
             import wandb  # noqa: F401
             from pytorch_lightning.loggers import WandbLogger
         except ImportError as exc:
-            from connectomics.config.errors import ConfigError
-
             raise ConfigError(
                 "logging.use_wandb is true but wandb is not installed; "
                 'install it with: pip install "connectomics-lightning[wandb]"'

@@ -9,6 +9,11 @@ import numpy as np
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.plain import plain
+from connectomics.config.target_channels import (
+    DEFAULT_AFFINITY_OFFSETS_2D,
+    DEFAULT_AFFINITY_OFFSETS_3D,
+    target_channels,
+)
 
 Decoder = Callable[..., np.ndarray]
 
@@ -91,12 +96,6 @@ def _default_affinity_layout(fn: Decoder, kwargs: dict[str, Any], cfg: Any) -> N
     which offsets; the targets config says it, so the user need not repeat it.
     """
     import inspect
-
-    from connectomics.config.target_channels import (
-        DEFAULT_AFFINITY_OFFSETS_2D,
-        DEFAULT_AFFINITY_OFFSETS_3D,
-        target_channels,
-    )
 
     params = inspect.signature(fn).parameters
     if not {"offsets", "channels"} <= set(params) or "offsets" in kwargs or "channels" in kwargs:

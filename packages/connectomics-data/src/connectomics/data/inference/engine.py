@@ -14,6 +14,7 @@ from monai.data.utils import compute_importance_map
 
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
+from connectomics.data.inference.chunking import available_memory
 from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
 from connectomics.data.inference.normalize import normalize_block, volume_statistics
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
@@ -314,8 +315,6 @@ def predict_volume(model: Model, image: Any, chunk_size: Any = None, **options: 
 def chunk_cache_bytes(predictor: SlidingWindowPredictor) -> int:
     """Bytes of window outputs worth keeping between chunks: every window of one slab of the
     grid (as deep as a window) so that none is recomputed, at most a quarter of free memory."""
-    from connectomics.data.inference.chunking import available_memory
-
     window = predictor.options.window_size
     starts = predictor.grid.starts
     stride = max(1, starts[0][1] - starts[0][0]) if len(starts[0]) > 1 else window[0]

@@ -10,6 +10,7 @@ from monai.transforms import MapTransform
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.plain import plain
+from connectomics.data.errors import DataError
 from connectomics.data.targets.base import LabelTargetd, as_like, read_mask, spatial_label
 from connectomics.data.targets.registry import TARGET_REGISTRY
 from connectomics.data.targets.weights import class_balanced_weights
@@ -36,8 +37,6 @@ class TargetStackd(MapTransform):
         sample = dict(data)
         key = self.keys[0]
         if key not in sample:
-            from connectomics.data.errors import DataError
-
             raise DataError(f"the sample has no {key!r} entry to build targets from")
         label = spatial_label(sample[key])
         mask = read_mask(sample, self.mask_key, label.shape)

@@ -12,6 +12,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from connectomics.data.inference.activation import ActivationPlan
+from connectomics.models import build_model
+
 
 class ExportedNetwork(nn.Module):
     """The eval-mode network of `config` (logits), optionally followed by its activations."""
@@ -19,7 +22,6 @@ class ExportedNetwork(nn.Module):
     def __init__(self, config: Mapping[str, Any], activation: Sequence[str] | None = None) -> None:
         super().__init__()
         from connectomics.lightning.config_io import ensure_config
-        from connectomics.models import build_model
 
         cfg = ensure_config(dict(config))
         self.network = build_model(cfg)
@@ -38,8 +40,6 @@ class ExportedNetwork(nn.Module):
 
 def activate(logits: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
     """Per-channel activations without in-place writes (which tracing and ONNX would lose)."""
-    from connectomics.data.inference.activation import ActivationPlan
-
     parts = []
     for name, start, stop in ActivationPlan.build(names, logits.shape[1]).runs:
         part, base = logits[:, start:stop], name.split(":", 1)[0]
