@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.plain import plain
 from connectomics.data.blockwise import decode_blockwise, engine_from_config, evaluate_blockwise
 from connectomics.data.datasets.sources import expand_paths
 from connectomics.data.decoding import apply_tuned_decoding, build_decoder
@@ -124,7 +125,6 @@ def with_tuned_decoding(cfg: Any) -> Any:
 def _decode_blockwise(cfg: Any, name: str) -> Any:
     """Decode the written prediction store block by block (decoding.block_size); the lazy
     segmentation volume."""
-    from omegaconf import OmegaConf
 
     target = f"{volume_path(cfg, name, 'segmentation')}:segmentation"
     decode_blockwise(
@@ -134,7 +134,7 @@ def _decode_blockwise(cfg: Any, name: str) -> Any:
         list(cfg.decoding.block_size),
         engine_from_config(cfg),
         overwrite=True,
-        **(OmegaConf.to_container(cfg.decoding.kwargs, resolve=True) or {}),
+        **(plain(cfg.decoding.kwargs) or {}),
     )
     return open_volume(target)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from omegaconf import OmegaConf
-
 from connectomics.config.checks.common import fail
+from connectomics.config.plain import plain
 
 
 def _channel_list(entry: Any) -> list[Any] | None:
@@ -34,7 +33,7 @@ def check_losses(cfg: Any) -> None:
         )
     if any(w < 0 for w in weights):
         raise fail("model.loss_weights", f"{weights} has a negative weight", "use weights >= 0")
-    kwargs = OmegaConf.to_container(model.loss_kwargs, resolve=True)
+    kwargs = plain(model.loss_kwargs)
     if kwargs and len(kwargs) != count:
         raise fail(
             "model.loss_kwargs",
@@ -48,7 +47,7 @@ def check_losses(cfg: Any) -> None:
                 f"{entry!r} is not a mapping",
                 "write e.g. {sigmoid: true}",
             )
-    channels = OmegaConf.to_container(model.loss_channels, resolve=True)
+    channels = plain(model.loss_channels)
     if channels and len(channels) != count:
         raise fail(
             "model.loss_channels",

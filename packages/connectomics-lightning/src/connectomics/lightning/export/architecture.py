@@ -12,6 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from connectomics.config.plain import plain
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.models import build_model
 
@@ -55,13 +56,12 @@ def activate(logits: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
 
 def architecture_kwargs(cfg: Any) -> dict[str, Any]:
     """The config keys that define the network (model section, targets, patch size)."""
-    from omegaconf import OmegaConf
 
-    model = OmegaConf.to_container(cfg.model, resolve=True)
+    model = plain(cfg.model)
     model["init_from"] = None
     model["freeze_encoder_epochs"] = 0
     data = {
         "patch_size": list(cfg.data.patch_size),
-        "targets": OmegaConf.to_container(cfg.data.targets, resolve=True),
+        "targets": plain(cfg.data.targets),
     }
     return {"model": model, "data": data}
