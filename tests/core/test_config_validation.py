@@ -249,3 +249,30 @@ def test_monitoring_loss_parts_and_maximising_dice_is_valid():
 def test_logged_metric_names():
     assert is_logged_metric("val/loss") and is_logged_metric("train/loss_1_BCEWithLogitsLoss")
     assert not is_logged_metric("val/accuracy") and not is_logged_metric("loss")
+
+
+def test_a_layer_registers_its_own_config_check(monkeypatch):
+    from connectomics.config.checks import registry_checks
+
+    monkeypatch.setattr(registry_checks, "_CHECKS", list(registry_checks._CHECKS))
+
+    def no_wide_models(cfg) -> None:
+        if max(cfg.model.filters) > 64:
+            raise ConfigError("model.filters: too wide for this lab; use at most 64")
+
+    validate_config(typed(model={"filters": [8, 128]}))
+    assert registry_checks.register_config_check(no_wide_models) is no_wide_models
+    registry_checks.register_config_check(no_wide_models)  # registering twice runs it once
+    assert registry_checks._CHECKS.count(no_wide_models) == 1
+    invalid(typed(model={"filters": [8, 128]}), "too wide", "at most 64")
+    validate_config(typed(model={"filters": [8, 64]}))
+
+
+def test_the_model_and_loss_layers_register_their_checks():
+    from connectomics.config.checks import registry_checks
+    from connectomics.losses.registry import check_loss_names
+    from connectomics.models import patch_multiple
+
+    assert check_loss_names in registry_checks._CHECKS
+    assert registry_checks.registered_patch_multiple() is patch_multiple
+    invalid(typed(model={"architecture": "unet_res_m"}), "not a registered model", "unet_res_em")
