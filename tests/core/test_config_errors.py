@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import connectomics.losses  # noqa: F401  (registers the loss-name check)
+import connectomics.models  # noqa: F401  (registers the patch-multiple rule)
 from connectomics.config import ConfigError, load_config
 
 

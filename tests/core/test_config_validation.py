@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
+import connectomics.losses  # noqa: F401  (registers the loss-name check)
+import connectomics.models  # noqa: F401  (registers the patch-multiple rule)
 from connectomics.config import ConfigError, validate_config
 from connectomics.config.checks import geometry
 from connectomics.config.metrics_logged import is_logged_metric
@@ -94,7 +96,7 @@ def test_fallback_patch_multiple_without_the_model_registry(monkeypatch):
     assert geometry.fallback_patch_multiple(cfg) == [4, 4, 4]
     cfg.model.strides = [[1, 2, 2], [2, 2, 2]]
     assert geometry.fallback_patch_multiple(cfg) == [2, 4, 4]
-    monkeypatch.setattr(geometry, "optional_api", lambda module, name: None)
+    monkeypatch.setattr(geometry, "registered_patch_multiple", lambda: None)
     validate_config(cfg)  # 12 is a multiple of 2
     cfg.data.patch_size = [12, 62, 64]
     invalid(cfg, "not a multiple of [2, 4, 4]")
@@ -247,3 +249,30 @@ def test_monitoring_loss_parts_and_maximising_dice_is_valid():
 def test_logged_metric_names():
     assert is_logged_metric("val/loss") and is_logged_metric("train/loss_1_BCEWithLogitsLoss")
     assert not is_logged_metric("val/accuracy") and not is_logged_metric("loss")
+
+
+def test_a_layer_registers_its_own_config_check(monkeypatch):
+    from connectomics.config.checks import registry_checks
+
+    monkeypatch.setattr(registry_checks, "_CHECKS", list(registry_checks._CHECKS))
+
+    def no_wide_models(cfg) -> None:
+        if max(cfg.model.filters) > 64:
+            raise ConfigError("model.filters: too wide for this lab; use at most 64")
+
+    validate_config(typed(model={"filters": [8, 128]}))
+    assert registry_checks.register_config_check(no_wide_models) is no_wide_models
+    registry_checks.register_config_check(no_wide_models)  # registering twice runs it once
+    assert registry_checks._CHECKS.count(no_wide_models) == 1
+    invalid(typed(model={"filters": [8, 128]}), "too wide", "at most 64")
+    validate_config(typed(model={"filters": [8, 64]}))
+
+
+def test_the_model_and_loss_layers_register_their_checks():
+    from connectomics.config.checks import registry_checks
+    from connectomics.losses.registry import check_loss_names
+    from connectomics.models import patch_multiple
+
+    assert check_loss_names in registry_checks._CHECKS
+    assert registry_checks.registered_patch_multiple() is patch_multiple
+    invalid(typed(model={"architecture": "unet_res_m"}), "not a registered model", "unet_res_em")

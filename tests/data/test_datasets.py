@@ -15,7 +15,6 @@ from connectomics.config.schema import Config
 from connectomics.data.datasets import (
     Batch,
     CropSampler,
-    GridChunkDataset,
     RandomCropDataset,
     VolumeSource,
     build_test_volumes,
@@ -250,33 +249,6 @@ def test_normalization_modes() -> None:
     z = normalize_image(np.arange(10, dtype=np.uint8), "zscore")
     assert abs(z.mean()) < 1e-6 and abs(z.std() - 1) < 1e-5 and z.dtype == np.float32
     assert normalize_image(np.array([7], np.uint8), "none")[0] == 7.0
-
-
-@pytest.mark.parametrize("halo", [0, (2, 3, 1)])
-def test_grid_chunks_with_halo_cover_the_volume_exactly(halo) -> None:
-    volume = np.random.default_rng(0).integers(0, 255, (10, 23, 17), dtype=np.uint8)
-    grid = GridChunkDataset(volume, chunk_size=(4, 8, 8), halo=halo)
-    halo3 = (halo,) * 3 if isinstance(halo, int) else halo
-    coverage = np.zeros(volume.shape, np.int32)
-    for i in range(len(grid)):
-        chunk, region = grid[i]
-        coverage[region] += 1
-        sizes = [r.stop - r.start for r in region]
-        assert chunk.shape == tuple(s + 2 * h for s, h in zip(sizes, halo3))
-        np.testing.assert_array_equal(chunk[grid.inner_region(i)], volume[region])
-    assert len(grid) == 3 * 3 * 3 and (coverage == 1).all()
-    # Interior halo voxels are the real neighbours, not padding.
-    chunk, region = grid[13]  # the centre chunk
-    grown = tuple(slice(r.start - h, r.stop + h) for r, h in zip(region, halo3))
-    np.testing.assert_array_equal(chunk, volume[grown])
-
-
-def test_grid_keeps_a_channel_axis_and_normalizes() -> None:
-    volume = np.full((2, 6, 6, 6), 255, np.uint8)
-    grid = GridChunkDataset(volume, (4, 4, 4), halo=1, normalize="scale")
-    chunk, region = grid[0]
-    assert chunk.shape == (2, 6, 6, 6) and chunk.dtype == np.float32 and chunk.max() == 1.0
-    assert region == (slice(0, 4), slice(0, 4), slice(0, 4))
 
 
 def test_batch_collation_and_unpacking() -> None:

@@ -11,8 +11,8 @@ from omegaconf import OmegaConf
 
 from connectomics.data.inference import options_from_config, predict_volume
 from connectomics.data.inference.grid import WindowGrid, axis_starts
-from connectomics.data.inference.padded_read import read_padded
 from connectomics.data.inference.tta import build_augmentations
+from connectomics.data.io.padded_read import read_padded
 
 
 class Identity(torch.nn.Module):

@@ -18,10 +18,22 @@ def add_config_arguments(parser: argparse.ArgumentParser, required: bool = True)
     )
 
 
+def load_checked_config(*args: Any, **kwargs: Any) -> Any:
+    """`connectomics.config.load_config` once the model and loss layers registered their checks.
+
+    Imported here rather than at the top: the model and loss packages pull in torch, which
+    `--help` and argument errors never need.
+    """
+    import connectomics.losses  # noqa: F401  (registers the loss-name check)
+    import connectomics.models  # noqa: F401  (registers the patch-multiple rule)
+    from connectomics.config import load_config
+
+    return load_config(*args, **kwargs)
+
+
 def load_cli_config(args: argparse.Namespace, checkpoint: str | None = None) -> Any:
     """Load args.config with args.overrides (ConfigError on any mistake); without --config the
     config embedded in `checkpoint` is used, with the same overrides."""
-    from connectomics.config import load_config
     from connectomics.config.errors import ConfigError
 
     bad = [o for o in args.overrides if "=" not in o]
@@ -42,7 +54,7 @@ def load_cli_config(args: argparse.Namespace, checkpoint: str | None = None) -> 
         )
         apply_num_threads(config)
         return config
-    config = load_config(args.config, overrides=list(args.overrides))
+    config = load_checked_config(args.config, overrides=list(args.overrides))
     apply_num_threads(config)
     return config
 

@@ -8,31 +8,27 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from connectomics.config.errors import ConfigError
+from connectomics.data.errors import DataError
+
 USER_ERROR_EXIT = 2
 
 
 def user_error_types() -> tuple[type[BaseException], ...]:
     """Exception types that mean the user gave bad input (not a bug)."""
-    types: list[type[BaseException]] = [FileNotFoundError, FileExistsError, PermissionError]
-    try:
-        from connectomics.config.errors import ConfigError
+    # imported here, not at the top: connectomics.lightning pulls in torch and Lightning, which
+    # a command that fails early (or `--help`) never needs
+    from connectomics.lightning.errors import CheckpointError, NonFiniteError
 
-        types.append(ConfigError)
-    except ImportError:  # config errors not defined yet
-        pass
-    try:
-        from connectomics.data.errors import DataError
-
-        types.append(DataError)
-    except ImportError:
-        pass
-    try:
-        from connectomics.lightning.errors import CheckpointError, NonFiniteError
-
-        types += [CheckpointError, NonFiniteError]
-    except ImportError:
-        pass
-    return tuple(types)
+    return (
+        FileNotFoundError,
+        FileExistsError,
+        PermissionError,
+        ConfigError,
+        DataError,
+        CheckpointError,
+        NonFiniteError,
+    )
 
 
 # Environment faults a user fixes (free space, pick a writable folder), not bugs.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -12,6 +11,7 @@ from typing import Any
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.schema import Config
+from connectomics.config.suggest import closest
 
 
 def _strip_optional(annotation: Any) -> tuple[Any, bool]:
@@ -101,15 +101,14 @@ def suggest_key(key: str) -> str | None:
     parent, _, leaf = plain.rpartition(".")
     same_depth = [k for k in valid_keys() if k.count(".") == plain.count(".")]
     siblings = {k.rpartition(".")[2]: k for k in same_depth if k.rpartition(".")[0] == parent}
-    match = [siblings[m] for m in difflib.get_close_matches(leaf, list(siblings), n=1, cutoff=0.6)]
-    if not match:
-        match = difflib.get_close_matches(plain, same_depth, n=1, cutoff=0.75)
-    if not match:
-        leaves = {k.rpartition(".")[2]: k for k in valid_keys()}
-        match = [leaves[m] for m in difflib.get_close_matches(leaf, list(leaves), n=1, cutoff=0.85)]
-    if not match:
+    leaves = {k.rpartition(".")[2]: k for k in valid_keys()}
+    guess = closest(leaf, siblings, cutoff=0.6)
+    best = siblings[guess] if guess else closest(plain, same_depth, cutoff=0.75)
+    if best is None:
+        guess = closest(leaf, leaves, cutoff=0.85)
+        best = leaves[guess] if guess else None
+    if best is None:
         return None
-    best = match[0]
     user_parent = key.rpartition(".")[0]
     best_parent, _, best_leaf = best.rpartition(".")
     if user_parent and _normalise(user_parent) == best_parent:

@@ -9,6 +9,7 @@ from connectomics.config.checks.geometry import check_geometry
 from connectomics.config.checks.losses import check_losses
 from connectomics.config.checks.monitors import check_monitors
 from connectomics.config.checks.outputs import check_outputs
+from connectomics.config.checks.registry_checks import run_registered_checks
 from connectomics.config.checks.training import check_training
 from connectomics.config.checks.values import check_values
 
@@ -20,6 +21,7 @@ def validate_config(cfg: Any) -> Any:
     """
     check_finite(cfg)
     check_outputs(cfg)
+    run_registered_checks(cfg)  # the model and loss layers' own checks (registry_checks.py)
     check_losses(cfg)
     check_geometry(cfg)
     check_training(cfg)

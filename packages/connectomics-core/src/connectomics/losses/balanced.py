@@ -12,9 +12,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from connectomics.config.errors import ConfigError
 from connectomics.losses.registry import register_loss
 from connectomics.losses.terms import LossTerm
-from connectomics.models.errors import config_error
 
 
 def balanced_weights(target: torch.Tensor, valid: torch.Tensor, max_weight: float) -> torch.Tensor:
@@ -71,4 +71,4 @@ def balanced_bce_loss(max_weight: float = 20.0, use_weight: bool = False) -> Los
     try:
         return BalancedBCETerm(max_weight, use_weight)
     except ValueError as error:
-        raise config_error(f"model.loss_kwargs for BalancedBCEWithLogitsLoss: {error}") from error
+        raise ConfigError(f"model.loss_kwargs for BalancedBCEWithLogitsLoss: {error}") from error

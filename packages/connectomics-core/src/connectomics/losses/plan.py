@@ -9,11 +9,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from connectomics.config.errors import ConfigError
+from connectomics.config.plain import plain
+from connectomics.config.target_channels import target_activations
 from connectomics.losses.registry import build_loss_term, loss_spec
 from connectomics.losses.resize import resize_nearest, resize_target
 from connectomics.losses.terms import LossTerm
-from connectomics.models.errors import config_error
-from connectomics.models.options import plain
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class LossPlan(nn.Module):
         if self.scale_weights is None:
             return default_scale_weights(count)
         if len(self.scale_weights) != count:
-            raise config_error(
+            raise ConfigError(
                 f"model.deep_supervision_weights has {len(self.scale_weights)} entries but the "
                 f"model returns {count} outputs; give {count} weights (finest first) or null"
             )
@@ -114,7 +115,7 @@ class LossPlan(nn.Module):
     @staticmethod
     def _check(logits: torch.Tensor, target: torch.Tensor) -> None:
         if logits.shape[1] != target.shape[1]:
-            raise config_error(
+            raise ConfigError(
                 f"the model outputs {logits.shape[1]} channels but the targets have "
                 f"{target.shape[1]}; set model.out_channels to {target.shape[1]}"
             )
@@ -162,7 +163,7 @@ def _per_loss(values: Any, count: int, key: str, default: Any) -> list[Any]:
     if values is None or (isinstance(values, list) and not values):
         return [default] * count
     if not isinstance(values, list) or len(values) != count:
-        raise config_error(
+        raise ConfigError(
             f"model.{key} must have one entry per model.loss_functions entry ({count}), "
             f"got {values!r}"
         )
@@ -174,7 +175,7 @@ def _channels(entry: Any, out_channels: int, name: str) -> list[int] | None:
         return None
     channels = [entry] if isinstance(entry, int) else list(entry)
     if not channels or any(not isinstance(c, int) or not 0 <= c < out_channels for c in channels):
-        raise config_error(
+        raise ConfigError(
             f"model.loss_channels for {name} must list channel indices in [0, {out_channels}) "
             f"(model.out_channels={out_channels}), got {entry!r}"
         )
@@ -184,8 +185,6 @@ def _channels(entry: Any, out_channels: int, name: str) -> list[int] | None:
 def _continuous_channels(cfg: Any, routes: Sequence[RoutedLoss], out_channels: int) -> list[bool]:
     """Which target channels are continuous: tanh-activated targets, else regression losses."""
     try:
-        from connectomics.config.target_channels import target_activations
-
         targets = plain(cfg.data.targets) or []
         activations = [
             act
@@ -212,7 +211,7 @@ def build_loss_plan(cfg: Any) -> LossPlan:
     model = cfg.model
     names = [str(n) for n in plain(model.loss_functions) or []]
     if not names:
-        raise config_error("model.loss_functions is empty; name at least one loss (e.g. DiceLoss)")
+        raise ConfigError("model.loss_functions is empty; name at least one loss (e.g. DiceLoss)")
     count = len(names)
     weights = [float(w) for w in _per_loss(model.loss_weights, count, "loss_weights", 1.0)]
     kwargs = _per_loss(model.loss_kwargs, count, "loss_kwargs", {})
@@ -225,13 +224,13 @@ def build_loss_plan(cfg: Any) -> LossPlan:
     terms = []
     for name, options in zip(names, kwargs):
         if options is not None and not isinstance(options, Mapping):
-            raise config_error(f"model.loss_kwargs for {name} must be a mapping, got {options!r}")
+            raise ConfigError(f"model.loss_kwargs for {name} must be a mapping, got {options!r}")
         terms.append(build_loss_term(name, dict(options or {})))
     scale_weights = plain(model.deep_supervision_weights)
     if scale_weights is not None:
         scale_weights = [float(w) for w in scale_weights]
         if any(w < 0 for w in scale_weights) or sum(scale_weights) <= 0:
-            raise config_error(
+            raise ConfigError(
                 f"model.deep_supervision_weights must be non-negative with a positive sum, "
                 f"got {scale_weights}"
             )

@@ -7,6 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from connectomics.config.checks.common import fail
+from connectomics.config.checks.registry_checks import register_config_check
+from connectomics.config.errors import ConfigError
+from connectomics.config.suggest import closest, did_you_mean
 from connectomics.losses.terms import (
     LossTerm,
     PointwiseTerm,
@@ -14,7 +18,6 @@ from connectomics.losses.terms import (
     WeightedTerm,
     region_activation,
 )
-from connectomics.models.errors import config_error
 
 KINDS = ("region", "pointwise", "weighted", "term")
 
@@ -64,11 +67,9 @@ def list_losses() -> list[str]:
 def loss_spec(name: str) -> LossSpec:
     """The registered spec of `name`, or a config error naming the closest match."""
     if name not in LOSS_REGISTRY:
-        import difflib
-
-        close = difflib.get_close_matches(name, LOSS_REGISTRY, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise config_error(
+        guess = closest(name, LOSS_REGISTRY)
+        hint = f" Did you mean {guess!r}?" if guess else ""
+        raise ConfigError(
             f"model.loss_functions entry {name!r} is not a registered loss.{hint} "
             f"Available: {', '.join(list_losses())}"
         )
@@ -80,7 +81,7 @@ def _construct(spec: LossSpec, kwargs: dict[str, Any]) -> Any:
         return spec.factory(**kwargs)
     except TypeError as error:
         accepted = ", ".join(inspect.signature(spec.factory).parameters)
-        raise config_error(
+        raise ConfigError(
             f"model.loss_kwargs for {spec.name} are invalid ({error}); it accepts: {accepted}"
         ) from error
 
@@ -91,21 +92,35 @@ def build_loss_term(name: str, kwargs: dict[str, Any] | None = None) -> LossTerm
     kwargs = dict(kwargs or {})
     if spec.kind == "region":
         if kwargs.pop("to_onehot_y", False):
-            raise config_error(
+            raise ConfigError(
                 f"model.loss_kwargs to_onehot_y is not supported for {name}: targets are "
                 f"already one channel per class (use the semantic target)"
             )
         try:
             activation = region_activation(kwargs)
         except ValueError as error:
-            raise config_error(f"model.loss_kwargs for {name}: {error}") from error
+            raise ConfigError(f"model.loss_kwargs for {name}: {error}") from error
         return RegionTerm(_construct(spec, kwargs), activation)
     if spec.kind == "pointwise":
         if "reduction" in kwargs:
-            raise config_error(
+            raise ConfigError(
                 f"model.loss_kwargs reduction is set by the loss plan for {name}; remove it"
             )
         return PointwiseTerm(_construct(spec, {**kwargs, "reduction": "none"}), spec.use_weight)
     if spec.kind == "term":
         return _construct(spec, kwargs)
     return WeightedTerm(_construct(spec, kwargs))
+
+
+@register_config_check
+def check_loss_names(cfg: Any) -> None:
+    """Every model.loss_functions entry names a registered loss (run by `validate_config`)."""
+    available = list_losses()
+    for i, name in enumerate(cfg.model.loss_functions):
+        if name not in available:
+            hint = did_you_mean(name, available)
+            raise fail(
+                f"model.loss_functions[{i}]",
+                f"unknown loss {name!r}",
+                f"{hint}available: {', '.join(available)}",
+            )

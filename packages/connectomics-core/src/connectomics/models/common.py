@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectomics.models.errors import config_error
-from connectomics.models.options import plain, spatial_dims
+from connectomics.config.errors import ConfigError
+from connectomics.config.plain import plain
+from connectomics.models.options import spatial_dims
 
 
 def require_no_deep_supervision(model_cfg: Any, name: str) -> None:
     """Reject `model.deep_supervision` for an architecture without supervision heads."""
     if bool(model_cfg.deep_supervision):
-        raise config_error(
+        raise ConfigError(
             f"model.architecture {name} has no deep supervision; set model.deep_supervision=false "
             f"or use unet_res_em, dynunet or mednext_s/b/m/l"
         )
@@ -24,7 +25,7 @@ def require_default_strides(model_cfg: Any, name: str) -> None:
         return
     flat = [s for entry in strides for s in (entry if isinstance(entry, list) else [entry])]
     if any(int(s) != 2 for s in flat):
-        raise config_error(
+        raise ConfigError(
             f"model.architecture {name} down-samples by 2 along every axis; set model.strides "
             f"to null, or use unet_res_em, unet or dynunet for anisotropic strides"
         )
@@ -33,7 +34,7 @@ def require_default_strides(model_cfg: Any, name: str) -> None:
 def require_no_dropout(model_cfg: Any, name: str) -> None:
     """Reject `model.dropout` for an architecture without a dropout option."""
     if float(model_cfg.dropout) > 0:
-        raise config_error(f"model.architecture {name} has no dropout; set model.dropout=0")
+        raise ConfigError(f"model.architecture {name} has no dropout; set model.dropout=0")
 
 
 def isotropic(model_cfg: Any, factor: int) -> list[int]:

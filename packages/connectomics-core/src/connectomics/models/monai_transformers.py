@@ -7,13 +7,13 @@ from typing import Any
 
 from monai.networks.nets import UNETR, SwinUNETR
 
+from connectomics.config.errors import ConfigError
 from connectomics.models.common import (
     halving_scales,
     isotropic,
     require_default_strides,
     require_no_deep_supervision,
 )
-from connectomics.models.errors import config_error
 from connectomics.models.options import (
     extra_kwargs,
     filters,
@@ -37,7 +37,7 @@ def require_einops(name: str) -> None:
 def _check_patch(cfg: Any, name: str, multiple: int) -> list[int]:
     size = patch_size(cfg)
     if any(s % multiple for s in size):
-        raise config_error(
+        raise ConfigError(
             f"data.patch_size {size} must be a multiple of {multiple} along every axis for {name}"
         )
     return size
@@ -80,7 +80,7 @@ def build_swinunetr(cfg: Any) -> SegmentationNet:
     kwargs = extra_kwargs(model)
     feature_size = int(kwargs.pop("feature_size", filters(model, minimum=1)[0]))
     if feature_size % 12:
-        raise config_error(
+        raise ConfigError(
             f"swinunetr needs model.filters[0] (its feature_size) to be a multiple of 12, "
             f"got {feature_size}; e.g. filters: [24, 48, 96, 192]"
         )

@@ -8,13 +8,13 @@ import torch
 from monai.networks.nets import BasicUNet, DynUNet, SegResNet, UNet
 from torch import nn
 
+from connectomics.config.errors import ConfigError
 from connectomics.models.common import (
     halving_scales,
     isotropic,
     require_default_strides,
     require_no_deep_supervision,
 )
-from connectomics.models.errors import config_error
 from connectomics.models.options import (
     cumulative_scales,
     extra_kwargs,
@@ -36,7 +36,7 @@ def _basic_unet_features(widths: list[int]) -> list[int]:
     if len(widths) == BASIC_UNET_LEVELS + 1:
         return widths
     if len(widths) > BASIC_UNET_LEVELS + 1:
-        raise config_error(
+        raise ConfigError(
             f"basic_unet takes at most 6 model.filters (5 levels + last decoder), got {widths}"
         )
     features = widths[:BASIC_UNET_LEVELS]

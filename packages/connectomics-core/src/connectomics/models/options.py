@@ -6,27 +6,17 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectomics.models.errors import config_error
+from connectomics.config.errors import ConfigError
+from connectomics.config.plain import plain
 
 NORMS = ("batch", "instance", "group")
-
-
-def plain(value: Any) -> Any:
-    """`value` with OmegaConf containers turned into Python lists and dicts."""
-    try:
-        from omegaconf import OmegaConf
-    except ImportError:  # pragma: no cover - omegaconf is a core dependency
-        return value
-    if OmegaConf.is_config(value):
-        return OmegaConf.to_container(value, resolve=True)
-    return value
 
 
 def spatial_dims(model_cfg: Any) -> int:
     """`model.spatial_dims`, checked to be 2 or 3."""
     dims = int(model_cfg.spatial_dims)
     if dims not in (2, 3):
-        raise config_error(f"model.spatial_dims must be 2 or 3, got {dims}")
+        raise ConfigError(f"model.spatial_dims must be 2 or 3, got {dims}")
     return dims
 
 
@@ -34,7 +24,7 @@ def filters(model_cfg: Any, minimum: int = 2) -> list[int]:
     """`model.filters` as ints, at least `minimum` levels of positive widths."""
     widths = [int(f) for f in plain(model_cfg.filters)]
     if len(widths) < minimum or any(w <= 0 for w in widths):
-        raise config_error(
+        raise ConfigError(
             f"model.filters must list at least {minimum} positive feature widths "
             f"(one per resolution level), got {widths}"
         )
@@ -49,7 +39,7 @@ def transition_strides(model_cfg: Any) -> list[list[int]]:
     if strides is None:
         return [[2] * dims for _ in range(n)]
     if len(strides) != n:
-        raise config_error(
+        raise ConfigError(
             f"model.strides has {len(strides)} entries but model.filters has {n + 1} levels; "
             f"give one stride per level transition ({n}) or null for 2 along every axis"
         )
@@ -57,7 +47,7 @@ def transition_strides(model_cfg: Any) -> list[list[int]]:
     for entry in strides:
         per_axis = [int(entry)] * dims if isinstance(entry, int) else [int(s) for s in entry]
         if len(per_axis) != dims or any(s < 1 for s in per_axis):
-            raise config_error(
+            raise ConfigError(
                 f"model.strides entry {entry} must list {dims} positive factors "
                 f"(one per spatial axis, e.g. [1, 2, 2])"
             )
@@ -101,7 +91,7 @@ def norm_spec(model_cfg: Any, widths: Sequence[int]) -> str | tuple[str, dict[st
     """MONAI norm name for `model.norm`; group norm picks a group count dividing every width."""
     norm = str(model_cfg.norm).lower()
     if norm not in NORMS:
-        raise config_error(f"model.norm must be one of {', '.join(NORMS)}, got {model_cfg.norm!r}")
+        raise ConfigError(f"model.norm must be one of {', '.join(NORMS)}, got {model_cfg.norm!r}")
     if norm == "instance":
         return ("instance", {"affine": True})
     if norm == "group":
@@ -113,7 +103,7 @@ def extra_kwargs(model_cfg: Any) -> dict[str, Any]:
     """`model.kwargs` as a plain dict (they override the derived constructor arguments)."""
     kwargs = plain(model_cfg.kwargs) or {}
     if not isinstance(kwargs, Mapping):
-        raise config_error(f"model.kwargs must be a mapping, got {kwargs!r}")
+        raise ConfigError(f"model.kwargs must be a mapping, got {kwargs!r}")
     return dict(kwargs)
 
 
@@ -122,7 +112,7 @@ def patch_size(cfg: Any) -> list[int]:
     dims = spatial_dims(cfg.model)
     size = [int(s) for s in plain(cfg.data.patch_size)]
     if len(size) != dims:
-        raise config_error(
+        raise ConfigError(
             f"data.patch_size {size} has {len(size)} axes but model.spatial_dims is {dims}"
         )
     return size

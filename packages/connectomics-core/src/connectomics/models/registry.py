@@ -7,7 +7,9 @@ from typing import Any
 
 from torch import nn
 
-from connectomics.models.errors import config_error
+from connectomics.config.checks.registry_checks import register_patch_multiple
+from connectomics.config.errors import ConfigError
+from connectomics.config.suggest import closest
 from connectomics.models.options import spatial_dims
 
 ModelBuilder = Callable[[Any], nn.Module]
@@ -45,11 +47,9 @@ def list_models() -> list[str]:
 
 def _lookup(name: str) -> ModelBuilder:
     if name not in MODEL_REGISTRY:
-        import difflib
-
-        close = difflib.get_close_matches(name, MODEL_REGISTRY, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise config_error(
+        guess = closest(name, MODEL_REGISTRY)
+        hint = f" Did you mean {guess!r}?" if guess else ""
+        raise ConfigError(
             f"model.architecture {name!r} is not a registered model.{hint} "
             f"Available: {', '.join(list_models())}"
         )
@@ -71,3 +71,7 @@ def patch_multiple(cfg: Any) -> list[int]:
     if hasattr(model, "get_model_info"):
         return list(model.get_model_info()["patch_multiple"])
     return [1] * spatial_dims(cfg.model)
+
+
+# config validation asks this rule for the patch multiple (and so refuses unknown architectures)
+register_patch_multiple(patch_multiple)

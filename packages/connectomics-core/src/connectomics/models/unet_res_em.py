@@ -16,7 +16,7 @@ from monai.networks.blocks.dynunet_block import get_conv_layer
 from monai.networks.layers.factories import Pool
 from torch import nn
 
-from connectomics.models.errors import config_error
+from connectomics.config.errors import ConfigError
 from connectomics.models.options import (
     cumulative_scales,
     extra_kwargs,
@@ -114,7 +114,7 @@ def level_blocks(blocks: int | Sequence[int], levels: int) -> list[int]:
     """Residual blocks per resolution level: one count for all levels, or one per level."""
     counts = [int(blocks)] * levels if isinstance(blocks, int) else [int(b) for b in blocks]
     if len(counts) != levels or min(counts) < 1:
-        raise config_error(
+        raise ConfigError(
             f"model.kwargs.blocks must be a positive count or one per level ({levels} levels, "
             f"like model.filters), got {blocks!r}"
         )
@@ -145,7 +145,7 @@ def build_unet_res_em(cfg: Any) -> SegmentationNet:
         blocks=kwargs.pop("blocks", 1),
     )
     if kwargs:
-        raise config_error(
+        raise ConfigError(
             f"model.kwargs {sorted(kwargs)} are not options of unet_res_em "
             "(it accepts: act, norm, blocks)"
         )

@@ -7,17 +7,18 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+# imported for their side effect: they register their config checks (model and loss names,
+# patch multiples) with connectomics.config before any config is validated here
+import connectomics.losses  # noqa: F401
+import connectomics.models  # noqa: F401
+from connectomics.config import load_config, validate_config
+from connectomics.config.schema import Config
 from connectomics.lightning.errors import CheckpointError
 
 
 def ensure_config(cfg: Any) -> DictConfig:
     """A typed, validated config from a DictConfig, a plain dict or a YAML path/tutorial name."""
-    from connectomics.config import validate_config
-    from connectomics.config.schema import Config
-
     if isinstance(cfg, str | Path):
-        from connectomics.config import load_config
-
         return load_config(str(cfg))
     if isinstance(cfg, DictConfig) and OmegaConf.get_type(cfg) is Config:
         return cfg

@@ -8,6 +8,13 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from connectomics.data.datasets import (
+    build_test_volumes,
+    build_train_dataset,
+    build_val_dataset,
+    collate_batch,
+)
+from connectomics.data.datasets.stream import EpochStreamSampler, LazyDataLoader
 from connectomics.lightning.config_io import ensure_config
 from connectomics.lightning.seeding import seed_worker
 
@@ -42,12 +49,6 @@ class ConnectomicsDataModule(pl.LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         """Build the datasets the stage needs (fit, validate, test, predict)."""
-        from connectomics.data.datasets import (
-            build_test_volumes,
-            build_train_dataset,
-            build_val_dataset,
-        )
-
         if stage in (None, "fit"):
             # seeded stream: epoch e's crops and augmentations are fixed by (seed, e), so a
             # resumed run and any number of workers see exactly the uninterrupted run's data
@@ -64,8 +65,6 @@ class ConnectomicsDataModule(pl.LightningDataModule):
     def _loader(
         self, dataset: Dataset, sampler: Any = None, loader_class: type = DataLoader
     ) -> DataLoader:
-        from connectomics.data.datasets import collate_batch
-
         data = self.cfg.data
         workers = int(data.num_workers)
         return loader_class(
@@ -81,8 +80,6 @@ class ConnectomicsDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         """Random crops, a fresh set every epoch (indices carry the epoch); no shuffling."""
-        from connectomics.data.datasets.stream import EpochStreamSampler, LazyDataLoader
-
         if self.train_dataset is None:
             self.setup("fit")
         sampler = EpochStreamSampler(len(self.train_dataset))

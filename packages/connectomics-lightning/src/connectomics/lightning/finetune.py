@@ -19,6 +19,8 @@ from pytorch_lightning import Callback, LightningModule, Trainer
 from pytorch_lightning.callbacks import BaseFinetuning
 from torch import nn
 
+from connectomics.config.errors import ConfigError
+from connectomics.data.download import cached_download, split_checksum
 from connectomics.lightning.errors import CheckpointError
 
 log = logging.getLogger(__name__)
@@ -70,9 +72,6 @@ def _shape(shape: tuple[int, ...] | None) -> str:
 def resolve_source(source: str) -> Path:
     """A local checkpoint path for `source`: an existing path, or a URL with #sha256= (cached)."""
     if "://" in source:
-        from connectomics.config.errors import ConfigError
-        from connectomics.data.download import cached_download, split_checksum
-
         url, digest = split_checksum(source)
         if digest is None:
             raise ConfigError(
@@ -158,8 +157,6 @@ def init_from_checkpoint(model: nn.Module, source: str) -> InitReport:
 
 def encoder_modules(model: nn.Module, architecture: str) -> list[nn.Module]:
     """The encoder parts of a built network (see ENCODER_PARTS)."""
-    from connectomics.config.errors import ConfigError
-
     parts = ENCODER_PARTS.get(architecture)
     net = getattr(model, "net", model)
     if parts is None:
@@ -214,8 +211,6 @@ class FreezeEncoder(BaseFinetuning):
 
 def finetune_callbacks(cfg: Any) -> list[Callback]:
     """The callbacks `model.init_from` and `model.freeze_encoder_epochs` ask for."""
-    from connectomics.config.errors import ConfigError
-
     callbacks: list[Callback] = []
     epochs = int(cfg.model.get("freeze_encoder_epochs", 0) or 0)
     source = cfg.model.get("init_from")

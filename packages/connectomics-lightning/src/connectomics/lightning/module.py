@@ -11,6 +11,10 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
+from connectomics.config import output_activations
+from connectomics.data.inference import options_from_config, predict_to_store, predict_volume
+from connectomics.data.inference.activation import ActivationPlan
+from connectomics.data.inference.sections import fit_model_to_input
 from connectomics.lightning.checkpoint_io import safe_torch_load
 from connectomics.lightning.config_io import (
     config_from_checkpoint,
@@ -20,6 +24,8 @@ from connectomics.lightning.config_io import (
 from connectomics.lightning.errors import CheckpointError
 from connectomics.lightning.optim import build_optimizer, build_scheduler
 from connectomics.lightning.run_record import flat_hparams
+from connectomics.losses import build_loss_plan
+from connectomics.models import build_model
 
 CONFIG_KEY = "connectomics_config"
 
@@ -29,8 +35,6 @@ class ConnectomicsModule(pl.LightningModule):
 
     def __init__(self, cfg: Any, model: nn.Module | None = None) -> None:
         super().__init__()
-        from connectomics.losses import build_loss_plan
-        from connectomics.models import build_model
 
         self.cfg: DictConfig = ensure_config(cfg)
         self.model = model if model is not None else build_model(self.cfg)
@@ -115,17 +119,12 @@ class ConnectomicsModule(pl.LightningModule):
 
     def activate(self, logits: torch.Tensor) -> torch.Tensor:
         """Per-channel activation (sigmoid, softmax groups, tanh) of (B, C, ...) logits."""
-        from connectomics.data.inference.activation import ActivationPlan
-
         return ActivationPlan.build(self._activation_names, logits.shape[1]).apply_(logits)
 
     # -------------------------------------------------------------- inference
     def inference_setup(self, image: Any, where: str = "the input") -> tuple[Any, dict[str, Any]]:
         """The network and sliding-window options fitted to `image` (2D models go section by
         section through z-stacks; a channel count other than model.in_channels is an error)."""
-        from connectomics.data.inference import options_from_config
-        from connectomics.data.inference.sections import fit_model_to_input
-
         options = options_from_config(self.cfg)
         options["device"] = str(self.device)
         shape = tuple(image.shape)
@@ -135,8 +134,6 @@ class ConnectomicsModule(pl.LightningModule):
 
     def predict_image(self, image: Any, name: str = "the input") -> np.ndarray:
         """Sliding-window prediction (activated) of one whole image volume, in memory."""
-        from connectomics.data.inference import predict_volume
-
         model, options = self.inference_setup(image, name)
         return predict_volume(model, image, **options)
 
@@ -155,7 +152,6 @@ class ConnectomicsModule(pl.LightningModule):
         """Per-volume prediction: in memory, or streamed chunk by chunk when chunk_size is set."""
         name, image, _ = batch
         if self.cfg.inference.chunk_size:
-            from connectomics.data.inference import predict_to_store
             from connectomics.lightning.testing import volume_path
 
             output = volume_path(self.cfg, name, "prediction")
@@ -282,17 +278,7 @@ def _finest(outputs: Any) -> torch.Tensor:
 
 
 def _activations(cfg: DictConfig) -> list[str]:
-    try:
-        from connectomics.config import output_activations
-
-        return list(output_activations(cfg))
-    except ImportError:
-        from connectomics.config.target_channels import target_activations
-
-        names: list[str] = []
-        for target in cfg.data.targets:
-            names += target_activations(target.name, OmegaConf.to_container(target.kwargs))
-        return names
+    return list(output_activations(cfg))
 
 
 def _dice_iou(

@@ -7,6 +7,22 @@ from typing import Any
 
 import numpy as np
 
+from connectomics.config.errors import ConfigError
+from connectomics.config.plain import plain
+from connectomics.data.blockwise import decode_blockwise, engine_from_config, evaluate_blockwise
+from connectomics.data.datasets.sources import expand_paths
+from connectomics.data.decoding import apply_tuned_decoding, build_decoder
+from connectomics.data.errors import DataError
+from connectomics.data.evaluation import (
+    INSTANCE_METRICS,
+    SEMANTIC_METRICS,
+    check_metric_names,
+    evaluate,
+    write_report,
+)
+from connectomics.data.io import open_volume, write_volume
+from connectomics.data.io.paths import split_key
+
 
 def output_dir(cfg: Any) -> Path:
     """inference.output_path, or {save_dir}/predictions."""
@@ -20,9 +36,6 @@ def volume_path(cfg: Any, name: str, kind: str) -> Path:
 
 def refuse_input_overwrite(cfg: Any, path: Path) -> None:
     """DataError when an output volume would replace one of the configured input volumes."""
-    from connectomics.data.datasets.sources import expand_paths
-    from connectomics.data.errors import DataError
-    from connectomics.data.io.paths import split_key
 
     if not path.exists():
         return
@@ -48,14 +61,6 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
     Semantic metrics score the first channel's probabilities, instance metrics the decoded
     segmentation; the scores also go to `{name}_scores.json` beside the volumes.
     """
-    from connectomics.data.evaluation import (
-        INSTANCE_METRICS,
-        SEMANTIC_METRICS,
-        check_metric_names,
-        evaluate,
-        write_report,
-    )
-    from connectomics.data.io import write_volume
 
     output_dir(cfg).mkdir(parents=True, exist_ok=True)
     for kind in ("prediction", "segmentation"):
@@ -69,8 +74,6 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
     if cfg.decoding.name not in (None, "none") and blockwise:
         segmentation = _decode_blockwise(decode_cfg, name)
     elif cfg.decoding.name not in (None, "none"):
-        from connectomics.data.decoding import build_decoder
-
         segmentation = build_decoder(decode_cfg)(prediction)
         write_volume(
             str(volume_path(cfg, name, "segmentation")),
@@ -90,16 +93,12 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
         scores.update(evaluate(prediction[0], truth > 0, _with_metrics(section, semantic)))
     if instance:
         if segmentation is None:
-            from connectomics.config.errors import ConfigError
-
             raise ConfigError(
                 f"evaluation.metrics has instance metrics ({', '.join(instance)}) but "
                 "decoding.name is none; set a decoder (e.g. decoding.name=binary_cc) or keep "
                 "only semantic metrics"
             )
         if blockwise:
-            from connectomics.data.blockwise import engine_from_config, evaluate_blockwise
-
             engine = engine_from_config(cfg)
             block = list(cfg.decoding.block_size)
             ignore = list(section.ignore_labels or ())
@@ -116,8 +115,6 @@ def with_tuned_decoding(cfg: Any) -> Any:
         return cfg
     import copy
 
-    from connectomics.data.decoding import apply_tuned_decoding
-
     tuned = copy.deepcopy(cfg)
     note = apply_tuned_decoding(tuned)
     if note:
@@ -128,10 +125,6 @@ def with_tuned_decoding(cfg: Any) -> Any:
 def _decode_blockwise(cfg: Any, name: str) -> Any:
     """Decode the written prediction store block by block (decoding.block_size); the lazy
     segmentation volume."""
-    from omegaconf import OmegaConf
-
-    from connectomics.data.blockwise import decode_blockwise, engine_from_config
-    from connectomics.data.io import open_volume
 
     target = f"{volume_path(cfg, name, 'segmentation')}:segmentation"
     decode_blockwise(
@@ -141,7 +134,7 @@ def _decode_blockwise(cfg: Any, name: str) -> Any:
         list(cfg.decoding.block_size),
         engine_from_config(cfg),
         overwrite=True,
-        **(OmegaConf.to_container(cfg.decoding.kwargs, resolve=True) or {}),
+        **(plain(cfg.decoding.kwargs) or {}),
     )
     return open_volume(target)
 

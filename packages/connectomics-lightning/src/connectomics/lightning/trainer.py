@@ -18,6 +18,7 @@ from pytorch_lightning.callbacks import (
 )
 from pytorch_lightning.loggers import Logger, TensorBoardLogger
 
+from connectomics.config.errors import ConfigError
 from connectomics.lightning.callbacks import ImageLogger, sanitize_filename_template
 from connectomics.lightning.checkpoint_io import AtomicCheckpointIO
 from connectomics.lightning.checkpointing import SafeModelCheckpoint
@@ -81,12 +82,10 @@ def build_loggers(cfg: Any) -> list[Logger]:
         TensorBoardLogger(save_dir=cfg.logging.save_dir, name="lightning_logs")
     ]
     if cfg.logging.use_wandb:
-        try:
+        try:  # wandb is the optional [wandb] extra, imported only when asked for
             import wandb  # noqa: F401
             from pytorch_lightning.loggers import WandbLogger
         except ImportError as exc:
-            from connectomics.config.errors import ConfigError
-
             raise ConfigError(
                 "logging.use_wandb is true but wandb is not installed; "
                 'install it with: pip install "connectomics-lightning[wandb]"'

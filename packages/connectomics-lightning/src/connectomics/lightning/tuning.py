@@ -8,8 +8,14 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 
+from connectomics.config.errors import ConfigError
 from connectomics.data.datasets.builders import val_sources
-from connectomics.data.decoding import tune_decoder, write_tuned_record
+from connectomics.data.decoding import (
+    DECODER_REGISTRY,
+    TUNED_PARAMETER,
+    tune_decoder,
+    write_tuned_record,
+)
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +27,6 @@ class DecoderTuning(pl.Callback):
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Refuse a parameter the decoder does not take before training, not after it."""
         import inspect
-
-        from connectomics.config.errors import ConfigError
-        from connectomics.data.decoding import DECODER_REGISTRY, TUNED_PARAMETER
 
         decoding = pl_module.cfg.decoding
         name = str(decoding.name)

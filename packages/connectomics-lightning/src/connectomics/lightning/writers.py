@@ -7,6 +7,8 @@ from typing import Any
 
 from pytorch_lightning.callbacks import BasePredictionWriter
 
+from connectomics.data.io import write_volume
+
 
 class VolumePredictionWriter(BasePredictionWriter):
     """Write each predicted volume to `{output_dir}/{name}_prediction.{h5|zarr}` after its batch.
@@ -35,8 +37,6 @@ class VolumePredictionWriter(BasePredictionWriter):
         dataloader_idx: int,
     ) -> None:
         """Write one volume (or note where it was streamed)."""
-        from connectomics.data.io import write_volume
-
         if prediction.get("path"):
             self.written.append(prediction["path"])
             return

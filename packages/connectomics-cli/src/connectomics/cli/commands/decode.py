@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read the prediction, decode with the configured decoder, write uint32 labels."""
-    from connectomics.config import load_config
+    from connectomics.cli.common import load_checked_config
     from connectomics.data.decoding import build_decoder
     from connectomics.data.io import open_volume_auto, write_volume
 
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     decoder = args.decoder
     if decoder is None and args.config is None:
         decoder = _default_decoder(tuple(volume.shape))
-    cfg = load_config(
+    cfg = load_checked_config(
         args.config or "demo", overrides=[o for o in args.overrides if o not in decoding]
     )
     if decoder and decoder != cfg.decoding.name:

@@ -63,9 +63,11 @@ def run(args: argparse.Namespace) -> int:
         raise FileExistsError(f"{out} already holds a demo run; pass --overwrite or choose --out")
     import shutil
 
-    from connectomics.config import load_config
+    from connectomics.cli.common import load_checked_config
 
-    load_config("demo", overrides=list(args.overrides))  # a typo fails before anything is deleted
+    load_checked_config(
+        "demo", overrides=list(args.overrides)
+    )  # a typo fails before anything is deleted
     if args.overwrite and out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -82,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     ]
     if args.max_epochs is not None:
         overrides.append(f"training.max_epochs={args.max_epochs}")
-    cfg = load_config("demo", overrides=overrides)
+    cfg = load_checked_config("demo", overrides=overrides)
     apply_num_threads(cfg)
 
     from pytorch_lightning import seed_everything

@@ -1,13 +1,12 @@
-"""Small helpers shared by the checks: the error with a fix, name suggestions, optional APIs."""
+"""Small helpers shared by the checks: the error with a fix, choices and ranges."""
 
 from __future__ import annotations
 
-import difflib
-import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.suggest import did_you_mean
 
 
 def fail(key: str, problem: str, fix: str) -> ConfigError:
@@ -15,26 +14,12 @@ def fail(key: str, problem: str, fix: str) -> ConfigError:
     return ConfigError(f"{key}: {problem}; {fix}")
 
 
-def closest(name: str, choices: Iterable[str]) -> str | None:
-    """The choice closest to `name` (case-insensitive difflib), or None."""
-    options = list(choices)
-    lowered = {c.lower(): c for c in options}
-    text = str(name).lower()
-    if len(text) >= 3:  # a prefix or part of one choice ("Cosine") beats edit distance
-        partial = [c for low, c in lowered.items() if low.startswith(text) or text in low]
-        if len(partial) == 1:
-            return partial[0]
-    match = difflib.get_close_matches(text, list(lowered), n=1, cutoff=0.5)
-    return lowered[match[0]] if match else None
-
-
 def check_choice(key: str, value: Any, choices: Iterable[str]) -> None:
     """Raise when `value` is not one of `choices`, suggesting the closest."""
     options = list(choices)
     if value in options:
         return
-    guess = closest(str(value), options)
-    hint = f"did you mean {guess}? " if guess else ""
+    hint = did_you_mean(str(value), options)
     raise fail(key, f"unknown value {value!r}", f"{hint}choose one of {', '.join(options)}")
 
 
@@ -51,15 +36,3 @@ def check_range(key: str, value: Any, low: float | None = None, high: float | No
             else f"between {low} and {high}"
         )
         raise fail(key, f"{value} is out of range", f"set it to {bounds}")
-
-
-def optional_api(module: str, name: str) -> Callable[..., Any] | None:
-    """`module.name` when that package is installed and defines it, else None.
-
-    Imported at call time, so loading `connectomics.config` never pulls in torch networks,
-    and the registry-based checks fall back gracefully where a registry is missing.
-    """
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None

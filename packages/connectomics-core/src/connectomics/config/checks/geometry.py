@@ -5,18 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from omegaconf import OmegaConf
-
-from connectomics.config.checks.common import fail, optional_api
+from connectomics.config.checks.common import fail
+from connectomics.config.checks.registry_checks import registered_patch_multiple
 from connectomics.config.errors import ConfigError
-
-
-def _plain(value: Any) -> Any:
-    return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
+from connectomics.config.plain import plain
 
 
 def _check_sizes(key: str, sizes: Any, dims: int, minimum: int = 1) -> list[int]:
-    values = _plain(sizes)
+    values = plain(sizes)
     if not isinstance(values, list) or len(values) != dims:
         axes = "(z, y, x)" if dims == 3 else "(y, x)"
         raise fail(
@@ -30,7 +26,7 @@ def _check_sizes(key: str, sizes: Any, dims: int, minimum: int = 1) -> list[int]
 
 
 def _per_axis(key: str, value: Any, dims: int) -> None:
-    values = _plain(value)
+    values = plain(value)
     if isinstance(values, list) and len(values) != dims:
         raise fail(
             key, f"{values} has {len(values)} values", f"give one value or {dims} (one per axis)"
@@ -40,7 +36,7 @@ def _per_axis(key: str, value: Any, dims: int) -> None:
 def fallback_patch_multiple(cfg: Any) -> list[int]:
     """Product of model.strides per axis, or 2**(levels-1) per axis when strides is None."""
     dims = int(cfg.model.spatial_dims)
-    strides = _plain(cfg.model.strides)
+    strides = plain(cfg.model.strides)
     if strides is None:
         return [2 ** (len(cfg.model.filters) - 1)] * dims
     return [math.prod(s[axis] for s in strides) for axis in range(dims)]
@@ -48,7 +44,7 @@ def fallback_patch_multiple(cfg: Any) -> list[int]:
 
 def patch_multiple(cfg: Any) -> list[int]:
     """What every patch axis must be a multiple of: the model registry's answer, else strides."""
-    registry_multiple = optional_api("connectomics.models", "patch_multiple")
+    registry_multiple = registered_patch_multiple()
     if registry_multiple is None:
         return fallback_patch_multiple(cfg)
     try:
@@ -79,12 +75,12 @@ def check_geometry(cfg: Any) -> None:
     dims = cfg.model.spatial_dims
     if dims not in (2, 3):
         raise fail("model.spatial_dims", f"{dims} is not supported", "set it to 2 or 3")
-    filters = _plain(cfg.model.filters)
+    filters = plain(cfg.model.filters)
     if not filters or any(f < 1 for f in filters):
         raise fail(
             "model.filters", f"{filters} is invalid", "give positive widths, e.g. [16, 32, 64]"
         )
-    strides = _plain(cfg.model.strides)
+    strides = plain(cfg.model.strides)
     if strides is not None:
         if len(strides) != len(filters) - 1:
             raise fail(
@@ -105,7 +101,7 @@ def check_geometry(cfg: Any) -> None:
     _per_axis("inference.overlap", cfg.inference.overlap, dims)
     _per_axis("inference.border_padding", cfg.inference.border_padding, dims)
     for i, target in enumerate(cfg.data.targets):
-        offsets = _plain(target.kwargs.get("offsets")) if target.kwargs else None
+        offsets = plain(target.kwargs.get("offsets")) if target.kwargs else None
         for offset in offsets or []:
             if not isinstance(offset, list) or len(offset) != dims:
                 raise fail(

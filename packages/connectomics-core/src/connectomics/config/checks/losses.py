@@ -1,13 +1,12 @@
-"""The loss plan: names known, and weights, kwargs and channels given once per loss."""
+"""The loss plan: weights, kwargs and channels given once per loss."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from omegaconf import OmegaConf
-
-from connectomics.config.checks.common import closest, fail, optional_api
+from connectomics.config.checks.common import fail
+from connectomics.config.plain import plain
 
 
 def _channel_list(entry: Any) -> list[Any] | None:
@@ -25,18 +24,6 @@ def check_losses(cfg: Any) -> None:
         raise fail(
             "model.loss_functions", "no loss given", "give at least one loss, e.g. [DiceLoss]"
         )
-    known = optional_api("connectomics.losses", "list_losses")
-    if known is not None:
-        available = list(known())
-        for i, name in enumerate(names):
-            if name not in available:
-                guess = closest(name, available)
-                hint = f"did you mean {guess}? " if guess else ""
-                raise fail(
-                    f"model.loss_functions[{i}]",
-                    f"unknown loss {name!r}",
-                    f"{hint}available: {', '.join(available)}",
-                )
     weights = list(model.loss_weights)
     if len(weights) != count:
         raise fail(
@@ -46,7 +33,7 @@ def check_losses(cfg: Any) -> None:
         )
     if any(w < 0 for w in weights):
         raise fail("model.loss_weights", f"{weights} has a negative weight", "use weights >= 0")
-    kwargs = OmegaConf.to_container(model.loss_kwargs, resolve=True)
+    kwargs = plain(model.loss_kwargs)
     if kwargs and len(kwargs) != count:
         raise fail(
             "model.loss_kwargs",
@@ -60,7 +47,7 @@ def check_losses(cfg: Any) -> None:
                 f"{entry!r} is not a mapping",
                 "write e.g. {sigmoid: true}",
             )
-    channels = OmegaConf.to_container(model.loss_channels, resolve=True)
+    channels = plain(model.loss_channels)
     if channels and len(channels) != count:
         raise fail(
             "model.loss_channels",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from string import Formatter
 from typing import Any
 
-from connectomics.config.checks.common import check_choice, closest, fail
+from connectomics.config.checks.common import check_choice, fail
 from connectomics.config.metrics_logged import FILENAME_FIELDS, LOGGED_METRICS, is_logged_metric
+from connectomics.config.suggest import did_you_mean
 
 # Direction in which each logged metric improves.
 _BETTER = {"val/dice": "max", "val/iou": "max"}
@@ -15,8 +16,7 @@ _BETTER = {"val/dice": "max", "val/iou": "max"}
 def _check_metric(key: str, name: str) -> None:
     if is_logged_metric(name):
         return
-    guess = closest(name, LOGGED_METRICS)
-    hint = f"did you mean {guess}? " if guess else ""
+    hint = did_you_mean(name, LOGGED_METRICS)
     raise fail(
         key,
         f"{name!r} is not a metric the module logs",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from omegaconf import OmegaConf
-
 from connectomics.config.checks.common import check_choice, fail
+from connectomics.config.plain import plain
 from connectomics.config.target_channels import TARGET_SPECS, target_activations, target_channels
 
 
 def _kwargs(target: Any) -> dict[str, Any]:
-    return OmegaConf.to_container(target.kwargs, resolve=True) if target.kwargs else {}  # type: ignore[return-value]
+    return plain(target.kwargs) if target.kwargs else {}
 
 
 def output_activations(cfg: Any) -> list[str]:

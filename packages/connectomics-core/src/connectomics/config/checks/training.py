@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectomics.config.checks.common import check_choice, check_range, closest, fail
+from connectomics.config.checks.common import check_choice, check_range, fail
+from connectomics.config.suggest import did_you_mean
 
 # What Lightning's Trainer(precision=...) accepts, as strings (ints are normalised to these).
 PRECISIONS: tuple[str, ...] = (
@@ -44,8 +45,7 @@ def check_training(cfg: Any) -> None:
     training = cfg.training
     precision = normalise_precision(training.precision)
     if precision not in PRECISIONS:
-        guess = closest(precision, PRECISIONS)
-        hint = f"did you mean {guess}? " if guess else ""
+        hint = did_you_mean(precision, PRECISIONS)
         raise fail(
             "training.precision",
             f"{training.precision!r} is not a precision Lightning accepts",
@@ -71,8 +71,7 @@ def check_training(cfg: Any) -> None:
     optimizer = cfg.optimizer
     names = torch_optimizers()
     if optimizer.name not in names:
-        guess = closest(optimizer.name, names)
-        hint = f"did you mean {guess}? " if guess else ""
+        hint = did_you_mean(optimizer.name, names)
         raise fail(
             "optimizer.name",
             f"{optimizer.name!r} is not a torch.optim optimizer",

@@ -8,6 +8,8 @@ from typing import Any
 
 from monai.transforms import Compose
 
+from connectomics.config.errors import ConfigError
+from connectomics.config.plain import plain
 from connectomics.data.augment.registry import AUGMENTATION_REGISTRY
 
 AUGMENT_KEYS = ("image", "label", "mask")
@@ -30,25 +32,11 @@ ORDER = (
 )
 
 
-def _config_error(message: str) -> Exception:
-    try:
-        from connectomics.config.errors import ConfigError
-    except ImportError:  # core's errors module may not exist yet in a partial install
-        return ValueError(message)
-    return ConfigError(message)
-
-
 def section_dict(section: Any) -> dict[str, Any]:
     """A config section (DictConfig, dataclass or mapping) as a plain dict."""
     if section is None:
         return {}
-    try:
-        from omegaconf import DictConfig, OmegaConf
-
-        if isinstance(section, DictConfig):
-            return dict(OmegaConf.to_container(section, resolve=True))
-    except ImportError:
-        pass
+    section = plain(section)
     if dataclasses.is_dataclass(section):
         return dataclasses.asdict(section)
     if isinstance(section, Mapping):
@@ -63,7 +51,7 @@ def _resolve_rotate90(section: dict[str, Any], patch_size: Sequence[int]) -> dic
     if in_plane_only is None:
         in_plane_only = not cubic
     if not in_plane_only and not cubic:
-        raise _config_error(
+        raise ConfigError(
             f"data.augmentation.rotate90.in_plane_only: false needs a cubic patch, got "
             f"data.patch_size={list(patch_size)}; set it to true (or null) or use a cubic patch"
         )
@@ -80,7 +68,7 @@ def build_augmentations(cfg: Any, keys: Sequence[str] = AUGMENT_KEYS) -> Compose
     augmentation = data.augmentation
     patch_size = [int(p) for p in data.patch_size]
     if len(patch_size) not in (2, 3):
-        raise _config_error(
+        raise ConfigError(
             f"data.patch_size must be (z, y, x) or (y, x) for augmentation, got {patch_size}"
         )
     if not getattr(augmentation, "enabled", True):
@@ -94,7 +82,7 @@ def build_augmentations(cfg: Any, keys: Sequence[str] = AUGMENT_KEYS) -> Compose
             continue
         prob = float(section.get("prob", 0.0))
         if not 0.0 <= prob <= 1.0:
-            raise _config_error(f"data.augmentation.{name}.prob must be in [0, 1], got {prob}")
+            raise ConfigError(f"data.augmentation.{name}.prob must be in [0, 1], got {prob}")
         if name == "rotate90":
             section = _resolve_rotate90(section, patch_size)
         transform = AUGMENTATION_REGISTRY[name](section, tuple(keys), len(patch_size))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from connectomics.data.blockwise.agglomerate import agglomerate_blockwise
 from connectomics.data.blockwise.connected import BlockwiseReport, run_labelling
 from connectomics.data.blockwise.engine import Engine
 from connectomics.data.blockwise.grid import BlockGrid
@@ -22,9 +23,11 @@ BLOCKWISE_DECODERS = ("binary_cc", "affinity_cc", "affinity_waterz")
 def _check_kwargs(name: str, kwargs: dict[str, Any]) -> None:
     """DataError naming the keyword arguments the blockwise decoder `name` does not take."""
     if name == "affinity_waterz":
-        from connectomics.data.blockwise.agglomerate import agglomerate_blockwise as fn
-
-        accepted = [p for p in inspect.signature(fn).parameters if p not in AGGLOMERATE_INTERNAL]
+        accepted = [
+            p
+            for p in inspect.signature(agglomerate_blockwise).parameters
+            if p not in AGGLOMERATE_INTERNAL
+        ]
     else:
         accepted = [*list(inspect.signature(LABELLERS[name]).parameters)[1:], "min_size"]
     unknown = sorted(set(kwargs) - set(accepted))
@@ -82,7 +85,5 @@ def decode_blockwise(
     store = BlockStore(path, run, overwrite=overwrite)
     engine = engine or Engine()
     if name == "affinity_waterz":
-        from connectomics.data.blockwise.agglomerate import agglomerate_blockwise
-
         return agglomerate_blockwise(volume, store, grid, key, engine, **kwargs)
     return run_labelling(volume, store, grid, key, name, kwargs, engine)

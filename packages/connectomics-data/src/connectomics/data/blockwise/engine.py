@@ -62,12 +62,9 @@ class Engine:
         self, fn: Callable[..., Any], items: list[Any], shared: dict[str, Any]
     ) -> list[Any]:
         """The same map on the dask.distributed cluster at `self.scheduler`."""
-        try:
-            from distributed import Client, progress
-        except ImportError:  # pragma: no cover - distributed is a dependency of connectomics-data
-            raise DataError(
-                "a scheduler address needs the 'distributed' package: pip install distributed"
-            ) from None
+        # imported on use: dask.distributed is slow to import and only a cluster run needs it
+        from distributed import Client, progress
+
         try:
             client = Client(self.scheduler, timeout=f"{self.timeout}s", set_as_default=False)
         except OSError as error:

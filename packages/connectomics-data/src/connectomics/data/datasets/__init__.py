@@ -7,7 +7,6 @@ from connectomics.data.datasets.builders import (
     build_val_dataset,
 )
 from connectomics.data.datasets.crop_sampler import CropSampler
-from connectomics.data.datasets.grid import GridChunkDataset
 from connectomics.data.datasets.normalize import dataset_statistics, normalize_image
 from connectomics.data.datasets.padding import PaddedVolume, pad_to_patch
 from connectomics.data.datasets.pipeline import Pipeline, build_pipeline
@@ -18,7 +17,6 @@ from connectomics.data.datasets.split import split_volume
 __all__ = [
     "Batch",
     "CropSampler",
-    "GridChunkDataset",
     "PaddedVolume",
     "Pipeline",
     "RandomCropDataset",

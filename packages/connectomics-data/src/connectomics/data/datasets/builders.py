@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectomics.data.datasets.normalize import STATISTIC_MODES, dataset_statistics
+from connectomics.data.datasets.padding import pad_to_patch
 from connectomics.data.datasets.pipeline import build_pipeline
 from connectomics.data.datasets.random_crop import RandomCropDataset
 from connectomics.data.datasets.sources import VolumeSource, open_sources
@@ -67,7 +69,6 @@ def _maybe_pad(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
     mode = data.get("pad_mode")
     if mode is None:
         return sources
-    from connectomics.data.datasets.padding import pad_to_patch
 
     return pad_to_patch(sources, list(data.patch_size), str(mode))
 
@@ -103,8 +104,6 @@ def crops_per_epoch(cfg: Any, world_size: int = 1) -> int:
 def ensure_normalize_stats(cfg: Any) -> dict[str, float] | None:
     """data.normalize_stats, computed once from the training images when the mode needs them
     and none are set (written into cfg, so the checkpoint and config.yaml keep them)."""
-    from connectomics.data.datasets.normalize import STATISTIC_MODES, dataset_statistics
-
     data = cfg.data
     if data.normalize not in STATISTIC_MODES or data.get("normalize_stats") is not None:
         return data.get("normalize_stats")

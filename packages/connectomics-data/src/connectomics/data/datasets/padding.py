@@ -8,6 +8,7 @@ import numpy as np
 
 from connectomics.data.datasets.sources import VolumeSource, spatial_shape
 from connectomics.data.io import Volume
+from connectomics.data.io.padded_read import read_padded
 
 PAD_MODES = ("reflect", "replicate", "constant")
 
@@ -29,8 +30,6 @@ class PaddedVolume(Volume):
         return self.base
 
     def _read(self, region: tuple[slice, ...]) -> np.ndarray:
-        from connectomics.data.inference.padded_read import read_padded
-
         spatial = region[1:] if self.channel_axis else region
         box = tuple((s.start - a, s.stop - a) for s, (a, _) in zip(spatial, self.pad))
         data = read_padded(self.base, box, self.mode, self.channel_axis)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import warnings
 from collections.abc import Callable
 from typing import Any
+
+from connectomics.data.augment import build_augmentations
+from connectomics.data.targets import build_target_transform
 
 
 class Pipeline:
@@ -20,27 +21,8 @@ class Pipeline:
         return sample
 
 
-def _optional_builder(module: str, name: str) -> Callable[[Any], Any] | None:
-    """``module.name`` when that module is installed (it is developed separately)."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ModuleNotFoundError as error:
-        if error.name is not None and module.startswith(error.name):
-            warnings.warn(f"{module} is unavailable; samples skip that stage", stacklevel=3)
-            return None
-        raise
-
-
 def build_pipeline(cfg: Any, train: bool) -> Pipeline:
     """Augmentations (when ``train``) followed by the target transform of ``cfg``."""
-    transforms = []
-    if train:
-        build_augmentations = _optional_builder("connectomics.data.augment", "build_augmentations")
-        if build_augmentations is not None:
-            transforms.append(build_augmentations(cfg))
-    build_target_transform = _optional_builder(
-        "connectomics.data.targets", "build_target_transform"
-    )
-    if build_target_transform is not None:
-        transforms.append(build_target_transform(cfg))
+    transforms = [build_augmentations(cfg)] if train else []
+    transforms.append(build_target_transform(cfg))
     return Pipeline(transforms)

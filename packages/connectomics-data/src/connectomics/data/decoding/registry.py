@@ -7,6 +7,14 @@ from typing import Any
 
 import numpy as np
 
+from connectomics.config.errors import ConfigError
+from connectomics.config.plain import plain
+from connectomics.config.target_channels import (
+    DEFAULT_AFFINITY_OFFSETS_2D,
+    DEFAULT_AFFINITY_OFFSETS_3D,
+    target_channels,
+)
+
 Decoder = Callable[..., np.ndarray]
 
 DECODER_REGISTRY: dict[str, Decoder] = {}
@@ -24,20 +32,13 @@ def register_decoder(name: str) -> Callable[[Decoder], Decoder]:
     return add
 
 
-def _config_error(message: str) -> Exception:
-    """A ConfigError when connectomics-core is importable (it always is in the workspace)."""
-    from connectomics.config.errors import ConfigError
-
-    return ConfigError(message)
-
-
 def _lookup(name: str) -> Decoder:
     """The registered decoder `name`, or a ConfigError listing the known names."""
     try:
         return DECODER_REGISTRY[name]
     except KeyError:
         known = ", ".join(sorted(DECODER_REGISTRY))
-        raise _config_error(
+        raise ConfigError(
             f"unknown decoder {name!r} in decoding.name; choose one of: {known}"
         ) from None
 
@@ -47,30 +48,19 @@ def decode(name: str, prediction: Any, **kwargs: Any) -> np.ndarray:
     return _lookup(name)(prediction, **kwargs)
 
 
-def _plain(value: Any) -> Any:
-    """OmegaConf containers turned into plain Python values (decoders expect lists/dicts)."""
-    try:
-        from omegaconf import DictConfig, ListConfig, OmegaConf
-    except ImportError:  # pragma: no cover - omegaconf ships with core
-        return value
-    if isinstance(value, DictConfig | ListConfig):
-        return OmegaConf.to_container(value, resolve=True)
-    return value
-
-
 def build_decoder(cfg: Any) -> Callable[[Any], np.ndarray]:
     """A `prediction -> labels` callable from cfg.decoding.name and cfg.decoding.kwargs."""
     section = cfg.decoding if hasattr(cfg, "decoding") else cfg
     name = section.name
     if name in (None, "none"):
-        raise _config_error(
+        raise ConfigError(
             "decoding.name is 'none': there is no decoder to build; set decoding.name to one of "
             f"{', '.join(sorted(DECODER_REGISTRY))}"
         )
     fn = _lookup(str(name))
-    kwargs = _plain(section.kwargs) or {}
+    kwargs = plain(section.kwargs) or {}
     if not isinstance(kwargs, Mapping):
-        raise _config_error(f"decoding.kwargs must be a mapping, got {type(kwargs).__name__}")
+        raise ConfigError(f"decoding.kwargs must be a mapping, got {type(kwargs).__name__}")
     kwargs = dict(kwargs)
     _check_kwargs(str(name), fn, kwargs)
     _default_affinity_layout(fn, kwargs, cfg)
@@ -93,7 +83,7 @@ def _check_kwargs(name: str, fn: Decoder, kwargs: Mapping[str, Any]) -> None:
     accepted = [p for p in list(params)[1:]]
     unknown = sorted(set(kwargs) - set(accepted))
     if unknown:
-        raise _config_error(
+        raise ConfigError(
             f"decoding.kwargs {unknown} are not parameters of decoder {name!r}; "
             f"it accepts: {', '.join(accepted)}"
         )
@@ -107,17 +97,11 @@ def _default_affinity_layout(fn: Decoder, kwargs: dict[str, Any], cfg: Any) -> N
     """
     import inspect
 
-    from connectomics.config.target_channels import (
-        DEFAULT_AFFINITY_OFFSETS_2D,
-        DEFAULT_AFFINITY_OFFSETS_3D,
-        target_channels,
-    )
-
     params = inspect.signature(fn).parameters
     if not {"offsets", "channels"} <= set(params) or "offsets" in kwargs or "channels" in kwargs:
         return
     data = getattr(cfg, "data", None)
-    targets = _plain(getattr(data, "targets", None)) if data is not None else None
+    targets = plain(getattr(data, "targets", None)) if data is not None else None
     if not targets:
         return
     dims = int(cfg.model.spatial_dims)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.suggest import closest
 
 SEMANTIC_METRICS = ("dice", "iou", "precision", "recall", "f1")
 INSTANCE_METRICS = ("adapted_rand", "voi", "cremi", "ap")
@@ -17,8 +17,8 @@ def check_metric_names(metrics: Iterable[str], allowed: tuple[str, ...] = ALL_ME
     names = [metrics] if isinstance(metrics, str) else [str(name) for name in metrics]
     unknown = [name for name in names if name not in ALL_METRICS]
     if unknown:
-        close = difflib.get_close_matches(unknown[0], ALL_METRICS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        guess = closest(unknown[0], ALL_METRICS)
+        hint = f" (did you mean {guess!r}?)" if guess else ""
         raise ConfigError(
             f"unknown metric {unknown[0]!r} in evaluation.metrics{hint}; "
             f"valid names are: {', '.join(ALL_METRICS)}"

@@ -14,11 +14,13 @@ from monai.data.utils import compute_importance_map
 
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
+from connectomics.data.inference.chunking import available_memory
 from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
 from connectomics.data.inference.normalize import normalize_block, volume_statistics
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
-from connectomics.data.inference.padded_read import read_padded
 from connectomics.data.inference.tta import build_augmentations
+from connectomics.data.io import open_volume
+from connectomics.data.io.padded_read import read_padded
 
 Model = Callable[[torch.Tensor], Any]
 _NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "uint8": np.uint8}
@@ -27,12 +29,6 @@ _NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "uint8": np.uint8
 def open_input(image: Any) -> Any:
     """A lazy array for `image`: arrays pass through, a path opens via connectomics.data.io."""
     if isinstance(image, (str, Path)):
-        try:
-            from connectomics.data.io import open_volume
-        except ImportError as err:  # pragma: no cover - depends on the io module
-            raise DataError(
-                f"cannot open {image}: connectomics.data.io is not available; pass an array"
-            ) from err
         return open_volume(str(image))
     if not hasattr(image, "shape") or not hasattr(image, "__getitem__"):
         raise DataError(
@@ -319,8 +315,6 @@ def predict_volume(model: Model, image: Any, chunk_size: Any = None, **options: 
 def chunk_cache_bytes(predictor: SlidingWindowPredictor) -> int:
     """Bytes of window outputs worth keeping between chunks: every window of one slab of the
     grid (as deep as a window) so that none is recomputed, at most a quarter of free memory."""
-    from connectomics.data.inference.chunking import available_memory
-
     window = predictor.options.window_size
     starts = predictor.grid.starts
     stride = max(1, starts[0][1] - starts[0][0]) if len(starts[0]) > 1 else window[0]

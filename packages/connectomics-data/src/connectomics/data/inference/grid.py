@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-Box = tuple[tuple[int, int], ...]  # (start, stop) per spatial axis
+from connectomics.data.io.padded_read import Box
 
 
 def axis_starts(size: int, window: int, overlap: float, border: int = 0) -> list[int]:

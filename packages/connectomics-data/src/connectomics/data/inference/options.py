@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-try:  # the config layer's error when it exists; both are ValueError subclasses
-    from connectomics.config.errors import ConfigError as OptionError
-except ImportError:  # pragma: no cover - depends on the core package's progress
-    from connectomics.data.errors import DataError as OptionError
+from connectomics.config import output_activations
+from connectomics.config.errors import ConfigError as OptionError
+from connectomics.config.target_channels import target_channels
 
 BLENDING_MODES = ("gaussian", "constant")
 PADDING_MODES = ("reflect", "constant", "replicate")
@@ -180,21 +179,8 @@ def resolve_options(**options: Any) -> InferenceOptions:
 
 def _config_activations(cfg: Any) -> list[str]:
     """Per-channel activations of the configured targets, softmax groups tagged per target."""
-    from connectomics.config.target_channels import target_activations, target_channels
-
     targets = [(t.name, dict(t.kwargs) if t.kwargs is not None else {}) for t in cfg.data.targets]
-    try:
-        from connectomics.config import output_activations
-    except ImportError:
-        output_activations = None
-    if output_activations is not None:
-        names = [str(n) for n in output_activations(cfg)]
-    else:
-        names = [
-            n
-            for name, kwargs in targets
-            for n in target_activations(name, kwargs, int(cfg.model.spatial_dims))
-        ]
+    names = [str(n) for n in output_activations(cfg)]
     owners = [
         i
         for i, (name, kwargs) in enumerate(targets)

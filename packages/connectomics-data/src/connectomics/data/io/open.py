@@ -31,6 +31,8 @@ def open_volume(
     file, key = split_key(path, key)
     require_exists(file)
     kind = detect_format(file)
+    # each format's module is imported on use: h5py, zarr, tifffile and imageio are slow to
+    # import and a run needs one or two of them
     if kind == "hdf5":
         from connectomics.data.io.hdf5 import Hdf5Volume
 

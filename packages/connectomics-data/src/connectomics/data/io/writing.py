@@ -40,6 +40,7 @@ class WritableVolume(Volume):
         self.voxel_size = clean_voxel_size(attrs.get("voxel_size"), self.ndim) if attrs else None
 
     def _open(self) -> Any:
+        # format modules imported on use, as in open.py: each pulls in a slow-to-import library
         if self.kind == "hdf5":
             from connectomics.data.io.hdf5 import open_h5_file
 

@@ -7,6 +7,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.segmentation import find_boundaries, watershed
 
+from connectomics.data.errors import DataError
 from connectomics.data.synthetic.texture import check_shape, finish_image, smooth_noise
 
 
@@ -29,8 +30,6 @@ def make_neuron_volume(
     shape = check_shape(shape)
     anisotropy = float(anisotropy)
     if anisotropy <= 0:
-        from connectomics.data.errors import DataError
-
         raise DataError(f"anisotropy must be positive, got {anisotropy}")
     rng = np.random.default_rng(seed)
     physical = np.array(shape, dtype=float) * (anisotropy, 1.0, 1.0)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from connectomics.data.errors import DataError
+
 
 def check_shape(shape: tuple[int, ...] | list[int]) -> tuple[int, int, int]:
     """Return a validated (z, y, x) shape."""
-    from connectomics.data.errors import DataError
-
     shape = tuple(int(s) for s in shape)
     if len(shape) != 3 or min(shape) < 1:
         raise DataError(

@@ -8,17 +8,12 @@ from typing import Any
 import numpy as np
 from monai.transforms import MapTransform
 
+from connectomics.config.errors import ConfigError
+from connectomics.config.plain import plain
+from connectomics.data.errors import DataError
 from connectomics.data.targets.base import LabelTargetd, as_like, read_mask, spatial_label
 from connectomics.data.targets.registry import TARGET_REGISTRY
 from connectomics.data.targets.weights import class_balanced_weights
-
-
-def _config_error(message: str) -> Exception:
-    try:
-        from connectomics.config.errors import ConfigError
-    except ImportError:  # core's errors module may not exist yet in a partial install
-        return ValueError(message)
-    return ConfigError(message)
 
 
 class TargetStackd(MapTransform):
@@ -42,8 +37,6 @@ class TargetStackd(MapTransform):
         sample = dict(data)
         key = self.keys[0]
         if key not in sample:
-            from connectomics.data.errors import DataError
-
             raise DataError(f"the sample has no {key!r} entry to build targets from")
         label = spatial_label(sample[key])
         mask = read_mask(sample, self.mask_key, label.shape)
@@ -64,13 +57,13 @@ class TargetStackd(MapTransform):
 def build_target(name: str, kwargs: Mapping[str, Any] | None = None) -> LabelTargetd:
     """One registered target transform from its config name and kwargs."""
     if name not in TARGET_REGISTRY:
-        raise _config_error(
+        raise ConfigError(
             f"data.targets: unknown target {name!r}; choose one of {sorted(TARGET_REGISTRY)}"
         )
     try:
         return TARGET_REGISTRY[name](**dict(kwargs or {}))
     except TypeError as error:
-        raise _config_error(f"data.targets: bad kwargs for target {name!r}: {error}") from None
+        raise ConfigError(f"data.targets: bad kwargs for target {name!r}: {error}") from None
 
 
 def build_target_transform(cfg: Any) -> TargetStackd:
@@ -82,24 +75,13 @@ def build_target_transform(cfg: Any) -> TargetStackd:
     data = cfg.data if hasattr(cfg, "data") else cfg
     entries = list(data.targets or [])
     if not entries:
-        raise _config_error("data.targets is empty: list at least one target, e.g. name: binary")
+        raise ConfigError("data.targets is empty: list at least one target, e.g. name: binary")
     targets = []
     for entry in entries:
         name = entry["name"] if isinstance(entry, Mapping) else entry.name
         kwargs = entry.get("kwargs") if isinstance(entry, Mapping) else entry.kwargs
-        kwargs = _plain(kwargs or {})
+        kwargs = dict(plain(kwargs or {}))
         targets.append(build_target(name, kwargs))
     return TargetStackd(
         targets, class_balanced=bool(getattr(data, "class_balanced_weights", False))
     )
-
-
-def _plain(value: Any) -> Any:
-    """OmegaConf containers as plain Python containers."""
-    try:
-        from omegaconf import DictConfig, ListConfig, OmegaConf
-    except ImportError:
-        return value
-    if isinstance(value, DictConfig | ListConfig):
-        return OmegaConf.to_container(value, resolve=True)
-    return dict(value)

@@ -12,6 +12,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from connectomics.config.plain import plain
+from connectomics.data.inference.activation import ActivationPlan
+from connectomics.models import build_model
+
 
 class ExportedNetwork(nn.Module):
     """The eval-mode network of `config` (logits), optionally followed by its activations."""
@@ -19,7 +23,6 @@ class ExportedNetwork(nn.Module):
     def __init__(self, config: Mapping[str, Any], activation: Sequence[str] | None = None) -> None:
         super().__init__()
         from connectomics.lightning.config_io import ensure_config
-        from connectomics.models import build_model
 
         cfg = ensure_config(dict(config))
         self.network = build_model(cfg)
@@ -38,8 +41,6 @@ class ExportedNetwork(nn.Module):
 
 def activate(logits: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
     """Per-channel activations without in-place writes (which tracing and ONNX would lose)."""
-    from connectomics.data.inference.activation import ActivationPlan
-
     parts = []
     for name, start, stop in ActivationPlan.build(names, logits.shape[1]).runs:
         part, base = logits[:, start:stop], name.split(":", 1)[0]
@@ -55,13 +56,12 @@ def activate(logits: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
 
 def architecture_kwargs(cfg: Any) -> dict[str, Any]:
     """The config keys that define the network (model section, targets, patch size)."""
-    from omegaconf import OmegaConf
 
-    model = OmegaConf.to_container(cfg.model, resolve=True)
+    model = plain(cfg.model)
     model["init_from"] = None
     model["freeze_encoder_epochs"] = 0
     data = {
         "patch_size": list(cfg.data.patch_size),
-        "targets": OmegaConf.to_container(cfg.data.targets, resolve=True),
+        "targets": plain(cfg.data.targets),
     }
     return {"model": model, "data": data}

@@ -20,6 +20,7 @@ from connectomics.lightning.export.architecture import ExportedNetwork, architec
 from connectomics.lightning.export.onnx import OPSET, require, write_onnx
 from connectomics.lightning.export.source import ExportSource, load_export_source, normalized
 from connectomics.lightning.export.torchscript import save_torchscript, trace
+from connectomics.models import patch_multiple
 
 CONFIG_ATTACHMENT = "connectomics_config.yaml"
 CITATION = {
@@ -299,6 +300,4 @@ def _describe(
 
 
 def _patch_multiple(cfg: Any) -> list[int]:
-    from connectomics.models import patch_multiple
-
     return [int(m) for m in patch_multiple(cfg)]

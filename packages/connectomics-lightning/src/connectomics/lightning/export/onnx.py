@@ -17,7 +17,7 @@ OUTPUT_NAME = "logits"
 
 def require(module: str) -> Any:
     """Import an optional export dependency, or ImportError naming the extra to install."""
-    import importlib
+    import importlib  # onnx/onnxruntime are the optional [export] extra: imported by name on use
 
     try:
         return importlib.import_module(module)

@@ -10,6 +10,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from connectomics.data.inference import options_from_config
+from connectomics.data.inference.normalize import normalize_block, volume_statistics
+
 
 @dataclass
 class ExportSource:
@@ -36,8 +39,6 @@ class ExportSource:
 
     def activations(self) -> list[str]:
         """One activation name per output channel (inference.activation, resolved)."""
-        from connectomics.data.inference import options_from_config
-
         names = options_from_config(self.cfg)["activation"]
         names = [names] if isinstance(names, str) else list(names)
         channels = int(self.cfg.model.out_channels)
@@ -46,8 +47,6 @@ class ExportSource:
 
 def normalized(image: np.ndarray, cfg: Any) -> np.ndarray:
     """float32 copy of `image` normalised by data.normalize (as inference does it)."""
-    from connectomics.data.inference.normalize import normalize_block, volume_statistics
-
     mode = str(cfg.data.normalize)
     stats = cfg.data.get("normalize_stats")
     if stats is None and mode in ("zscore", "percentile"):

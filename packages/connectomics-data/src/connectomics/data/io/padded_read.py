@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from connectomics.data.inference.grid import Box
+Box = tuple[tuple[int, int], ...]  # (start, stop) per spatial axis
 
 
 def _source_indices(start: int, stop: int, size: int, mode: str) -> np.ndarray:

@@ -1,0 +1,44 @@
+"""Checks owned by the layers that hold a registry, registered by those layers on import.
+
+`connectomics.config` sits below `connectomics.models` and `connectomics.losses`, so it cannot
+ask their registries itself. Instead `connectomics.models` registers its patch-multiple rule
+(which also refuses an unknown model.architecture) and `connectomics.losses` its loss-name
+check when they are imported; `validate_config` then runs them. Entry points that load
+configs (the CLI, `connectomics.lightning`) import both packages first. Without them the
+patch multiple falls back to the product of model.strides and names are not checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+ConfigCheck = Callable[[Any], None]
+PatchMultiple = Callable[[Any], Sequence[int]]
+
+_CHECKS: list[ConfigCheck] = []
+_PATCH_MULTIPLE: list[PatchMultiple] = []
+
+
+def register_config_check(check: ConfigCheck) -> ConfigCheck:
+    """Have `validate_config` run `check(cfg)` (which raises ConfigError); returns `check`."""
+    if check not in _CHECKS:
+        _CHECKS.append(check)
+    return check
+
+
+def run_registered_checks(cfg: Any) -> None:
+    """Run every registered check on `cfg`, in registration order."""
+    for check in list(_CHECKS):
+        check(cfg)
+
+
+def register_patch_multiple(rule: PatchMultiple) -> PatchMultiple:
+    """Make `rule(cfg)` the per-axis multiple every patch and window axis must have."""
+    _PATCH_MULTIPLE[:] = [rule]
+    return rule
+
+
+def registered_patch_multiple() -> PatchMultiple | None:
+    """The registered patch-multiple rule, or None when the model layer is not imported."""
+    return _PATCH_MULTIPLE[0] if _PATCH_MULTIPLE else None
