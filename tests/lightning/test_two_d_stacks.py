@@ -9,7 +9,7 @@ from omegaconf import OmegaConf
 
 from connectomics.data.errors import DataError
 from connectomics.data.inference import predict_volume
-from connectomics.data.inference.sections import SectionModel, fit_model_to_input
+from connectomics.data.inference.sections import SectionModel, SlabModel, fit_model_to_input
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 
 
@@ -24,6 +24,25 @@ def test_section_model_equals_predicting_each_section_alone():
     for z in range(stack.shape[0]):
         alone = predict_volume(net, stack[z], **options)
         np.testing.assert_allclose(whole[:, z], alone, atol=1e-6)
+
+
+def test_a_3d_model_predicts_a_single_image_as_a_slab_as_deep_as_its_window():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Conv3d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv3d(4, 2, 3, padding=1)
+    ).eval()
+    image = np.random.default_rng(1).random((20, 18), dtype=np.float32)
+    # constant blending: the Gaussian's floor would weigh the two windowings slightly apart
+    options = {"window_size": [4, 8, 8], "overlap": 0.5, "activation": "sigmoid"}
+    options["blending"] = "constant"
+    model, fitted = fit_model_to_input(net, image.shape, options, 1, "image.tif")
+    assert isinstance(model, SlabModel) and fitted["window_size"] == [8, 8]
+    flat = predict_volume(model, image, **fitted)
+    assert flat.shape == (2, 20, 18)
+    # the same as the middle section of the image repeated to one window's depth
+    slab = np.repeat(image[None], 4, axis=0)
+    deep = predict_volume(net, slab, **options)
+    np.testing.assert_allclose(flat, deep[:, 2], atol=1e-5)
 
 
 def test_channel_count_must_match_in_channels():

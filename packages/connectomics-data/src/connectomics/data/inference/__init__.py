@@ -8,7 +8,7 @@ from connectomics.data.inference.options import (
     resolve_options,
 )
 from connectomics.data.inference.out_of_core import StoreReport, predict_to_store
-from connectomics.data.inference.sections import SectionModel, fit_model_to_input
+from connectomics.data.inference.sections import SectionModel, SlabModel, fit_model_to_input
 
 __all__ = [
     "InferenceOptions",
@@ -16,6 +16,7 @@ __all__ = [
     "SlidingWindowPredictor",
     "StoreReport",
     "auto_chunk_size",
+    "SlabModel",
     "fit_model_to_input",
     "options_from_config",
     "predict_to_store",

@@ -25,6 +25,23 @@ class SectionModel(torch.nn.Module):
         return out.reshape(b, z, out.shape[1], *out.shape[2:]).permute(0, 2, 1, 3, 4)
 
 
+class SlabModel(torch.nn.Module):
+    """Runs a 3D network on a 2D image: each (B, C, Y, X) window is repeated `depth` times along
+    z, and the middle section of the output is kept (a 3D model on a single section)."""
+
+    def __init__(self, model: Any, depth: int) -> None:
+        super().__init__()
+        self.model = model
+        self.depth = int(depth)
+
+    def forward(self, x: torch.Tensor) -> Any:
+        """(B, C, Y, X) -> (B, C_out, Y, X)."""
+        slab = x.unsqueeze(2).expand(-1, -1, self.depth, -1, -1).contiguous()
+        out = self.model(slab)
+        out = out[0] if isinstance(out, (list, tuple)) else out
+        return out[:, :, self.depth // 2]
+
+
 def _per_axis(value: Any, ndim: int) -> list[Any]:
     if isinstance(value, (int, float, str)) or value is None:
         return [value] * ndim
@@ -37,7 +54,8 @@ def fit_model_to_input(
     """The model and inference options for an input of `shape`.
 
     A 2D window on a (Z, Y, X) or (C, Z, Y, X) volume predicts it section by section: the
-    window becomes (1, y, x) and the model is wrapped in SectionModel. The input's channel
+    window becomes (1, y, x) and the model is wrapped in SectionModel. A 3D window on a (Y, X)
+    image predicts it with (y, x) windows, each repeated along z (SlabModel). The input's channel
     count must equal `in_channels` (model.in_channels); `where` names the input in errors.
     """
     window = list(options["window_size"])
@@ -52,6 +70,15 @@ def fit_model_to_input(
         elif options.get("tta_flip"):
             options["tta_flip_axes"] = [1, 2]  # a section has no z to flip
         model, ndim = SectionModel(model), 3
+    elif ndim == 3 and len(shape) == 2 and in_channels == 1:
+        # a single (Y, X) image: 2D windows, each seen by the 3D model as a constant slab as
+        # deep as its window (the depth it was trained on)
+        options["window_size"] = window[1:]
+        options["overlap"] = _per_axis(options.get("overlap", 0.5), 3)[1:]
+        options["border_padding"] = _per_axis(options.get("border_padding", 0), 3)[1:]
+        if options.get("tta_flip_axes") is not None:  # drop z, shift (y, x) to (0, 1)
+            options["tta_flip_axes"] = [int(a) - 1 for a in options["tta_flip_axes"] if int(a)]
+        model, ndim = SlabModel(model, window[0]), 2
     if len(shape) not in (ndim, ndim + 1):
         axes = "(Z, Y, X) or (C, Z, Y, X)" if ndim == 3 else "(Y, X) or (C, Y, X)"
         raise DataError(
