@@ -119,3 +119,19 @@ def test_cli_train_reports_a_failed_checkpoint_write_and_keeps_the_last_one(
     assert err.startswith("error: ") and words in err and len(err.splitlines()) == 1
     last = tmp_path / "run" / "last.ckpt"
     assert torch.load(last, map_location="cpu", weights_only=True)["epoch"] == 0
+
+
+def test_folder_fsync_ignores_only_filesystems_without_it(tmp_path, monkeypatch):
+    from connectomics.lightning import checkpoint_io
+
+    def failing(code):
+        def fsync(fd):
+            raise OSError(code, os.strerror(code))
+
+        return fsync
+
+    monkeypatch.setattr(checkpoint_io.os, "fsync", failing(errno.EINVAL))
+    checkpoint_io._fsync_folder(tmp_path)  # folder fsync unsupported: the rename stands
+    monkeypatch.setattr(checkpoint_io.os, "fsync", failing(errno.EIO))
+    with pytest.raises(OSError, match="Input/output error"):
+        checkpoint_io._fsync_folder(tmp_path)

@@ -59,8 +59,9 @@ def _fsync_folder(folder: Path) -> None:
         return
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.EBADF):  # folder fsync unsupported there
+            raise
     finally:
         os.close(fd)
 
