@@ -36,9 +36,16 @@ def speed_model() -> torch.nn.Module:
     ).eval()
 
 
-def bare_forward_seconds(model: torch.nn.Module, image: np.ndarray, batch_size: int) -> float:
+def bare_forward_seconds(
+    model: torch.nn.Module,
+    image: np.ndarray,
+    batch_size: int,
+    window: tuple[int, ...] = WINDOW,
+    overlap: float | tuple[float, ...] = 0.5,
+) -> float:
     """Time of the model alone over the same windows, pre-extracted into batches."""
-    grid = WindowGrid.build(image.shape, WINDOW, (0.5,) * 3, (0,) * 3)
+    overlaps = (overlap,) * len(window) if isinstance(overlap, float) else tuple(overlap)
+    grid = WindowGrid.build(image.shape, window, overlaps, (0,) * len(window))
     windows = grid.windows_touching(tuple((0, s) for s in image.shape))
     data = torch.from_numpy(image)[None]
     batches = []
@@ -47,7 +54,7 @@ def bare_forward_seconds(model: torch.nn.Module, image: np.ndarray, batch_size: 
         batches.append(
             torch.stack(
                 [
-                    data[(slice(None), *(slice(s, s + w) for s, w in zip(st, WINDOW)))]
+                    data[(slice(None), *(slice(s, s + w) for s, w in zip(st, window)))]
                     for st in group
                 ]
             )

@@ -143,8 +143,9 @@ def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
 
 def inference_speed(mode: dict, workdir: Path) -> dict:
     """Sliding-window prediction of a volume against the bare model on the same windows."""
+    from bench_inference import bare_forward_seconds
+
     from connectomics.data.inference import predict_volume
-    from connectomics.data.inference.grid import WindowGrid
     from connectomics.lightning import ConnectomicsModule
 
     cfg = pytc_sized_config(mode, workdir)
@@ -160,18 +161,8 @@ def inference_speed(mode: dict, workdir: Path) -> dict:
     )
     engine = time.perf_counter() - start
 
-    grid = WindowGrid.build(image.shape[1:], window, overlap, (0, 0, 0))
-    windows = grid.windows_touching(tuple((0, s) for s in image.shape[1:]))
-    data = torch.from_numpy(image)
-    start = time.perf_counter()
-    with torch.inference_mode():
-        for first in range(0, len(windows), batch):
-            crops = [
-                data[(slice(None), *(slice(s, s + w) for s, w in zip(origin, window)))]
-                for origin in windows[first : first + batch]
-            ]
-            model(torch.stack(crops))
-    bare = time.perf_counter() - start
+    # the bare model over the same windows, pre-extracted (bench_inference's reference)
+    bare = bare_forward_seconds(model, image[0], batch, tuple(window), tuple(overlap))
     voxels = float(np.prod(mode["volume"]))
     return {
         "volume": mode["volume"],

@@ -8,6 +8,7 @@ import io
 import tarfile
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import h5py
@@ -54,16 +55,21 @@ class RangeHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def server():
-    """A threaded loopback server on a free port; yields (base url, handler class)."""
-    handler = type("Handler", (RangeHandler,), {"files": {}, "ranges": [], "ignore_range": False})
+def serve(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[tuple[str, type]]:
+    """Run `handler` on a threaded loopback server on a free port; yield (base url, handler)."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", handler
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    """A loopback server of RangeHandler; yields (base url, handler class)."""
+    handler = type("Handler", (RangeHandler,), {"files": {}, "ranges": [], "ignore_range": False})
+    yield from serve(handler)
 
 
 def toy_zip() -> bytes:

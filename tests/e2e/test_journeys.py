@@ -66,8 +66,17 @@ def train_pair(folder: Path, config: str, overrides: list[str], steps: int) -> d
     return runs
 
 
-def scores(path: Path) -> dict[str, float]:
-    return json.loads(path.read_text())
+def predict_and_decode(ckpt: Path, image: object, store: Path, seg: Path, *decode: str) -> None:
+    """`predict` with the defaults into `store`, then `decode` it into `seg`."""
+    connectomics("predict", "--checkpoint", ckpt, "--input", image, "--output", store)
+    connectomics("decode", "--input", store, "--output", seg, *decode)
+
+
+def evaluate(prediction: Path, label: object) -> dict[str, float]:
+    """Scores of `connectomics evaluate`, read back from its --json report."""
+    report = Path(f"{prediction}.json")
+    connectomics("evaluate", "--prediction", prediction, "--label", label, "--json", report)
+    return json.loads(report.read_text())
 
 
 @pytest.mark.slow
@@ -97,17 +106,12 @@ def test_mitochondria_on_tiff_stacks(tmp_path):
     )
     result = {}
     for name, ckpt in runs.items():
-        store = tmp_path / f"{name}.zarr"
-        connectomics(
-            "predict", "--checkpoint", ckpt, "--input", tmp_path / "test_im.tif", "--output", store
-        )
-        seg = tmp_path / f"{name}_seg.tif"
-        connectomics("decode", "--input", store, "--output", seg)
-        label = tmp_path / "test_label.tif"
-        connectomics("evaluate", "--prediction", store, "--label", label, "--json", f"{store}.json")
-        instances = tmp_path / "test_instances.tif"
-        connectomics("evaluate", "--prediction", seg, "--label", instances, "--json", f"{seg}.json")
-        result[name] = {**scores(Path(f"{store}.json")), **scores(Path(f"{seg}.json"))}
+        store, seg = tmp_path / f"{name}.zarr", tmp_path / f"{name}_seg.tif"
+        predict_and_decode(ckpt, tmp_path / "test_im.tif", store, seg)
+        result[name] = {
+            **evaluate(store, tmp_path / "test_label.tif"),
+            **evaluate(seg, tmp_path / "test_instances.tif"),
+        }
     assert result["trained"]["dice"] > result["untrained"]["dice"] + 0.15
     assert result["trained"]["adapted_rand"] < result["untrained"]["adapted_rand"]
 
@@ -142,28 +146,10 @@ def test_neurons_affinities_hdf5_in_zarr_out_waterz(tmp_path, medulla_train, med
     )
     result = {}
     for name, ckpt in runs.items():
-        store = tmp_path / f"{name}.zarr"
-        connectomics(
-            "predict",
-            "--checkpoint",
-            ckpt,
-            "--input",
-            f"{tmp_path / 'test.h5'}:raw",
-            "--output",
-            store,
-        )
-        seg = tmp_path / f"{name}_seg.zarr"
-        connectomics("decode", "--input", store, "--output", seg, "--decoder", "affinity_waterz")
-        connectomics(
-            "evaluate",
-            "--prediction",
-            seg,
-            "--label",
-            f"{tmp_path / 'test.h5'}:label",
-            "--json",
-            f"{seg}.json",
-        )
-        result[name] = scores(Path(f"{seg}.json"))
+        store, seg = tmp_path / f"{name}.zarr", tmp_path / f"{name}_seg.zarr"
+        test = tmp_path / "test.h5"
+        predict_and_decode(ckpt, f"{test}:raw", store, seg, "--decoder", "affinity_waterz")
+        result[name] = evaluate(seg, f"{test}:label")
     assert result["trained"]["adapted_rand"] < result["untrained"]["adapted_rand"]
     assert result["trained"]["voi"] < result["untrained"]["voi"]
 
@@ -193,22 +179,9 @@ def test_2d_membranes_on_a_z_stack(tmp_path, isbi_membranes):
     )
     result = {}
     for name, ckpt in runs.items():
-        store = tmp_path / f"{name}.zarr"
-        connectomics(
-            "predict", "--checkpoint", ckpt, "--input", tmp_path / "test.h5", "--output", store
-        )
-        seg = tmp_path / f"{name}_seg.h5"
-        connectomics("decode", "--input", store, "--output", seg)
-        connectomics(
-            "evaluate",
-            "--prediction",
-            store,
-            "--label",
-            tmp_path / "test.h5",
-            "--json",
-            f"{store}.json",
-        )
-        result[name] = scores(Path(f"{store}.json"))
+        store, seg = tmp_path / f"{name}.zarr", tmp_path / f"{name}_seg.h5"
+        predict_and_decode(ckpt, tmp_path / "test.h5", store, seg)
+        result[name] = evaluate(store, tmp_path / "test.h5")
         with h5py.File(seg) as f:
             assert f[next(iter(f))].shape == (4, 128, 128)
     assert result["trained"]["dice"] > result["untrained"]["dice"] + 0.1

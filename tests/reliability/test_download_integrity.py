@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import json
-import threading
 
 import pytest
 
-from tests.data.test_download import RangeHandler, register_toy, toy_zip
+from tests.data.test_download import RangeHandler, register_toy, serve, toy_zip
 
 
 class CuttingHandler(RangeHandler):
@@ -34,12 +32,7 @@ class CuttingHandler(RangeHandler):
 @pytest.fixture
 def server():
     handler = type("Handler", (CuttingHandler,), {"files": {}, "ranges": []})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", handler
-    httpd.shutdown()
-    httpd.server_close()
+    yield from serve(handler)
 
 
 def test_truncated_first_download_is_not_recorded_and_the_next_one_succeeds(
