@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 
 from connectomics.config.schema import Config
 from connectomics.config.schema.data import TargetConfig
-from connectomics.config.target_channels import target_channels
+from connectomics.config.target_specs import TARGET_SPECS
 from connectomics.data.errors import DataError
 from connectomics.data.targets import (
     TARGET_REGISTRY,
@@ -66,8 +66,9 @@ def test_every_target_matches_declared_channels(medulla_label):
         assert isinstance(transform, cls)
         label = semantic_label if name == "semantic" else medulla_label
         out = transform({"label": label[None]})
-        assert transform.num_channels == target_channels(name, kwargs), name
-        assert out["target"].shape == (target_channels(name, kwargs), *label.shape), name
+        channels = TARGET_SPECS[name].channel_count(kwargs, label.ndim)
+        assert transform.num_channels == channels, name
+        assert out["target"].shape == (channels, *label.shape), name
         assert out["target"].dtype == np.float32
         assert out["valid"].shape == out["weight"].shape == out["target"].shape
 

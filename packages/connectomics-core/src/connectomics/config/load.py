@@ -6,15 +6,27 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
+from connectomics.config.checks.registry_checks import open_section_entries
 from connectomics.config.compose import BASE_KEY, display_path, merge_file, merge_mapping
 from connectomics.config.errors import ConfigError
 from connectomics.config.locate import locate_config
 from connectomics.config.overrides import apply_overrides, as_override_list
 from connectomics.config.schema import Config
 from connectomics.config.validation import validate_config
+
+
+def base_config() -> DictConfig:
+    """The schema's defaults, plus the defaults of entries registries added to open sections."""
+    cfg = OmegaConf.structured(Config)
+    for path, entries in open_section_entries().items():
+        section = OmegaConf.select(cfg, path)
+        with open_dict(section):
+            for name, defaults in entries.items():
+                section[name] = defaults
+    return cfg
 
 
 def _resolve(cfg: DictConfig, source: str) -> None:
@@ -54,7 +66,7 @@ def load_config(
     checked by `validate_config`. Every mistake raises ConfigError naming file, key and fix.
     """
     path = locate_config(path_or_name)
-    cfg = merge_file(OmegaConf.structured(Config), path)
+    cfg = merge_file(base_config(), path)
     return _finish(cfg, overrides, display_path(path))
 
 
@@ -71,5 +83,5 @@ def create_config(
     raw = dict(raw or {})  # type: ignore[arg-type]
     if BASE_KEY in raw:
         raise ConfigError(f"{source}: {BASE_KEY} is only supported in files; use load_config")
-    cfg = merge_mapping(OmegaConf.structured(Config), raw, source)
+    cfg = merge_mapping(base_config(), raw, source)
     return _finish(cfg, overrides, source)

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
+from connectomics.config.checks.registry_checks import open_section_entries
 from connectomics.config.errors import ConfigError
 from connectomics.config.schema import Config
 from connectomics.config.suggest import closest
@@ -70,12 +71,13 @@ def schema_annotation(path: Sequence[str]) -> Any | None:
     Paths below a free-form field (Any, dict) give Any.
     """
     annotation: Any = Config
-    for part in path:
+    for depth, part in enumerate(path):
         bare, _ = _strip_optional(annotation)
         if _is_schema(bare):
             fields = _fields(bare)
             if part not in fields:
-                return None
+                section = ".".join(path[:depth])
+                return _open_entry(section, part, path[depth + 1 :])
             annotation = fields[part]
         elif _list_item(bare) is not None:
             if not part.lstrip("-").isdigit():
@@ -84,6 +86,22 @@ def schema_annotation(path: Sequence[str]) -> Any | None:
         else:
             return Any
     return annotation
+
+
+def _open_entry(section: str, name: str, below: Sequence[str]) -> Any | None:
+    """Annotation of an entry a registry added to an open section (see registry_checks)."""
+    if name not in open_section_entries().get(section, {}):
+        return None
+    return dict[str, Any] if not below else Any
+
+
+def _open_keys() -> tuple[str, ...]:
+    """Dotted keys of the entries registries added to open sections, and of their values."""
+    keys: list[str] = []
+    for section, entries in open_section_entries().items():
+        for name, defaults in entries.items():
+            keys += [f"{section}.{name}", *(f"{section}.{name}.{k}" for k in defaults)]
+    return tuple(keys)
 
 
 def _normalise(key: str) -> str:
@@ -99,9 +117,10 @@ def suggest_key(key: str) -> str | None:
     """
     plain = _normalise(key)
     parent, _, leaf = plain.rpartition(".")
-    same_depth = [k for k in valid_keys() if k.count(".") == plain.count(".")]
+    keys = valid_keys() + _open_keys()
+    same_depth = [k for k in keys if k.count(".") == plain.count(".")]
     siblings = {k.rpartition(".")[2]: k for k in same_depth if k.rpartition(".")[0] == parent}
-    leaves = {k.rpartition(".")[2]: k for k in valid_keys()}
+    leaves = {k.rpartition(".")[2]: k for k in keys}
     guess = closest(leaf, siblings, cutoff=0.6)
     best = siblings[guess] if guess else closest(plain, same_depth, cutoff=0.75)
     if best is None:

@@ -11,7 +11,7 @@ from torch import nn
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.plain import plain
-from connectomics.config.target_channels import target_activations
+from connectomics.config.target_layout import TargetLayout
 from connectomics.losses.registry import build_loss_term, loss_spec
 from connectomics.losses.resize import resize_nearest, resize_target
 from connectomics.losses.terms import LossTerm
@@ -182,27 +182,24 @@ def _channels(entry: Any, out_channels: int, name: str) -> list[int] | None:
     return channels
 
 
-def _continuous_channels(cfg: Any, routes: Sequence[RoutedLoss], out_channels: int) -> list[bool]:
-    """Which target channels are continuous: tanh-activated targets, else regression losses."""
-    try:
-        targets = plain(cfg.data.targets) or []
-        activations = [
-            act
-            for t in targets
-            for act in target_activations(
-                t["name"], t.get("kwargs") or {}, int(cfg.model.spatial_dims)
-            )
-        ]
-    except (AttributeError, KeyError, TypeError):
-        activations = []
-    if len(activations) == out_channels:
-        return [act == "tanh" for act in activations]
+def _continuous_channels(
+    layout: TargetLayout | None, routes: Sequence[RoutedLoss], out_channels: int
+) -> list[bool]:
+    """Which target channels are continuous: the layout's, else those of regression losses."""
+    if layout is not None and layout.num_channels == out_channels:
+        return layout.continuous
     continuous = [False] * out_channels
     for route in routes:
         if loss_spec(route.name).continuous:
             for c in route.channels if route.channels is not None else range(out_channels):
                 continuous[c] = True
     return continuous
+
+
+def _layout(cfg: Any) -> TargetLayout | None:
+    """The config's target layout; None for a bare model section without data.targets."""
+    data = getattr(cfg, "data", None)
+    return TargetLayout.from_config(cfg) if getattr(data, "targets", None) else None
 
 
 def build_loss_plan(cfg: Any) -> LossPlan:
@@ -234,4 +231,5 @@ def build_loss_plan(cfg: Any) -> LossPlan:
                 f"model.deep_supervision_weights must be non-negative with a positive sum, "
                 f"got {scale_weights}"
             )
-    return LossPlan(terms, routes, scale_weights, _continuous_channels(cfg, routes, out_channels))
+    continuous = _continuous_channels(_layout(cfg), routes, out_channels)
+    return LossPlan(terms, routes, scale_weights, continuous)

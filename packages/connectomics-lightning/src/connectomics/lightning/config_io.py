@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 import connectomics.losses  # noqa: F401
 import connectomics.models  # noqa: F401
 from connectomics.config import load_config, validate_config
+from connectomics.config.load import base_config
 from connectomics.config.schema import Config
 from connectomics.lightning.errors import CheckpointError
 
@@ -22,7 +23,7 @@ def ensure_config(cfg: Any) -> DictConfig:
         return load_config(str(cfg))
     if isinstance(cfg, DictConfig) and OmegaConf.get_type(cfg) is Config:
         return cfg
-    typed = OmegaConf.merge(OmegaConf.structured(Config), cfg)
+    typed = OmegaConf.merge(base_config(), cfg)
     validate_config(typed)
     return typed
 

@@ -11,7 +11,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
-from connectomics.config import output_activations
+from connectomics.config.target_layout import TargetLayout
 from connectomics.data.inference import options_from_config, predict_to_store, predict_volume
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.sections import fit_model_to_input
@@ -39,7 +39,8 @@ class ConnectomicsModule(pl.LightningModule):
         self.cfg: DictConfig = ensure_config(cfg)
         self.model = model if model is not None else build_model(self.cfg)
         self.loss_plan = build_loss_plan(self.cfg)
-        self._activation_names = _activations(self.cfg)
+        self.layout = TargetLayout.from_config(self.cfg)
+        self._activation_names = self.layout.activations
         self.last_loss_parts: dict[str, torch.Tensor] = {}
         # the resolved config as flat hparams: TensorBoard's hparams tab and wandb's config
         self.save_hyperparameters(flat_hparams(self.cfg))
@@ -275,10 +276,6 @@ def _field(batch: Any, name: str) -> torch.Tensor | None:
 
 def _finest(outputs: Any) -> torch.Tensor:
     return outputs[0] if isinstance(outputs, list | tuple) else outputs
-
-
-def _activations(cfg: DictConfig) -> list[str]:
-    return list(output_activations(cfg))
 
 
 def _dice_iou(

@@ -6,18 +6,25 @@ ask their registries itself. Instead `connectomics.models` registers its patch-m
 check when they are imported; `validate_config` then runs them. Entry points that load
 configs (the CLI, `connectomics.lightning`) import both packages first. Without them the
 patch multiple falls back to the product of model.strides and names are not checked.
+
+A layer whose registry adds entries to a config section (connectomics-data's augmentations
+registered from outside the package add `data.augmentation.<name>`) registers that section as
+open with `register_open_section`: loading then accepts those entries, starting from their
+defaults, and the same layer registers the check of their values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 ConfigCheck = Callable[[Any], None]
 PatchMultiple = Callable[[Any], Sequence[int]]
+OpenEntries = Callable[[], Mapping[str, Mapping[str, Any]]]
 
 _CHECKS: list[ConfigCheck] = []
 _PATCH_MULTIPLE: list[PatchMultiple] = []
+_OPEN_SECTIONS: dict[str, OpenEntries] = {}
 
 
 def register_config_check(check: ConfigCheck) -> ConfigCheck:
@@ -42,3 +49,17 @@ def register_patch_multiple(rule: PatchMultiple) -> PatchMultiple:
 def registered_patch_multiple() -> PatchMultiple | None:
     """The registered patch-multiple rule, or None when the model layer is not imported."""
     return _PATCH_MULTIPLE[0] if _PATCH_MULTIPLE else None
+
+
+def register_open_section(path: str, entries: OpenEntries) -> None:
+    """Let the section at dotted `path` hold, beside its schema keys, the entries that
+    `entries()` returns (entry name -> its default values) at load time."""
+    _OPEN_SECTIONS[path] = entries
+
+
+def open_section_entries() -> dict[str, dict[str, dict[str, Any]]]:
+    """Dotted section path -> entry name -> default values, for every open section now."""
+    return {
+        path: {name: dict(values) for name, values in entries().items()}
+        for path, entries in _OPEN_SECTIONS.items()
+    }

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import fastremap
 import numpy as np
 
+from connectomics.config.target_specs import nearest_neighbour_offsets
 from connectomics.data.blockwise.connected import (
     BlockwiseReport,
     finished_report,
@@ -38,7 +39,6 @@ from connectomics.data.decoding.affinity_waterz import MEAN_AFFINITY
 from connectomics.data.decoding.prediction import (
     as_probabilities,
     check_offsets,
-    nearest_neighbour_offsets,
     take_channels,
 )
 from connectomics.data.errors import DataError

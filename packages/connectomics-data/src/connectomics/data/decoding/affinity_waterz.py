@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from connectomics.config.target_specs import nearest_neighbour_offsets
 from connectomics.data.decoding.affinity_cc import nearest_neighbour_channels
 from connectomics.data.decoding.postprocess import finalize_labels
 from connectomics.data.decoding.prediction import (
     as_probabilities,
     check_offsets,
-    nearest_neighbour_offsets,
     take_channels,
 )
 from connectomics.data.decoding.registry import register_decoder

@@ -41,11 +41,6 @@ def take_channels(
     return prediction[wanted]
 
 
-def nearest_neighbour_offsets(ndim: int) -> list[list[int]]:
-    """One unit offset per spatial axis, in axis order (the default affinity channels)."""
-    return [[int(a == b) for b in range(ndim)] for a in range(ndim)]
-
-
 def check_offsets(offsets: Sequence[Sequence[int]], ndim: int, channels: int, name: str) -> None:
     """DataError unless there is one `ndim`-entry offset per affinity channel."""
     if len(offsets) != channels or any(len(o) != ndim for o in offsets):

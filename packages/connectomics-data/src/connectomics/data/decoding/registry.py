@@ -9,11 +9,7 @@ import numpy as np
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.plain import plain
-from connectomics.config.target_channels import (
-    DEFAULT_AFFINITY_OFFSETS_2D,
-    DEFAULT_AFFINITY_OFFSETS_3D,
-    target_channels,
-)
+from connectomics.config.target_layout import TargetLayout
 
 Decoder = Callable[..., np.ndarray]
 
@@ -101,17 +97,9 @@ def _default_affinity_layout(fn: Decoder, kwargs: dict[str, Any], cfg: Any) -> N
     if not {"offsets", "channels"} <= set(params) or "offsets" in kwargs or "channels" in kwargs:
         return
     data = getattr(cfg, "data", None)
-    targets = plain(getattr(data, "targets", None)) if data is not None else None
-    if not targets:
+    if not getattr(data, "targets", None):
         return
-    dims = int(cfg.model.spatial_dims)
-    start = 0
-    for target in targets:
-        options = dict(target.get("kwargs") or {})
-        count = target_channels(target["name"], options, dims)
-        if target["name"] == "affinity":
-            default = DEFAULT_AFFINITY_OFFSETS_3D if dims == 3 else DEFAULT_AFFINITY_OFFSETS_2D
-            kwargs["offsets"] = [list(o) for o in options.get("offsets") or default]
-            kwargs["channels"] = list(range(start, start + count))
-            return
-        start += count
+    affinity = TargetLayout.from_config(cfg).affinity()
+    if affinity is not None:
+        kwargs["offsets"] = [list(o) for o in affinity.offsets or ()]
+        kwargs["channels"] = affinity.indices()

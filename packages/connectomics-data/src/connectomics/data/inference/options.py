@@ -6,13 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from connectomics.config import output_activations
 from connectomics.config.errors import ConfigError as OptionError
-from connectomics.config.target_channels import target_channels
+from connectomics.config.target_layout import TargetLayout
+from connectomics.config.target_specs import ACTIVATIONS
 
 BLENDING_MODES = ("gaussian", "constant")
 PADDING_MODES = ("reflect", "constant", "replicate")
-ACTIVATIONS = ("sigmoid", "softmax", "tanh", "none")
 OUTPUT_DTYPES = ("float32", "float16", "uint8")
 NORMALIZATIONS = ("none", "scale", "zscore", "percentile")
 
@@ -177,21 +176,6 @@ def resolve_options(**options: Any) -> InferenceOptions:
     )
 
 
-def _config_activations(cfg: Any) -> list[str]:
-    """Per-channel activations of the configured targets, softmax groups tagged per target."""
-    targets = [(t.name, dict(t.kwargs) if t.kwargs is not None else {}) for t in cfg.data.targets]
-    names = [str(n) for n in output_activations(cfg)]
-    owners = [
-        i
-        for i, (name, kwargs) in enumerate(targets)
-        for _ in range(target_channels(name, kwargs, int(cfg.model.spatial_dims)))
-    ]
-    if len(owners) != len(names):  # channels not laid out by targets: keep the names as given
-        return names
-    # two adjacent softmax targets must stay two groups
-    return [f"softmax:{i}" if n == "softmax" else n for n, i in zip(names, owners)]
-
-
 def _config_device(cfg: Any) -> str:
     accelerator = str(cfg.system.accelerator).lower()
     if accelerator in ("gpu", "cuda"):
@@ -212,7 +196,7 @@ def options_from_config(cfg: Any) -> dict[str, Any]:
     window = inf.window_size if inf.window_size is not None else cfg.data.patch_size
     activation = inf.activation
     if isinstance(activation, str) and activation.lower() == "auto":
-        activation = _config_activations(cfg)
+        activation = TargetLayout.from_config(cfg).activations
     elif not isinstance(activation, str):
         activation = list(activation)
     precision = str(cfg.training.precision)

@@ -6,10 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from connectomics.config.target_channels import (
-    DEFAULT_AFFINITY_OFFSETS_2D,
-    DEFAULT_AFFINITY_OFFSETS_3D,
-)
+from connectomics.config.target_specs import nearest_neighbour_offsets
 from connectomics.data.errors import DataError
 from connectomics.data.targets.base import LabelTargetd
 from connectomics.data.targets.registry import register_target
@@ -73,7 +70,7 @@ class AffinityTargetd(LabelTargetd):
         """The offsets used for a `ndim`-D label (defaults depend on the dimensionality)."""
         if self.offsets is not None:
             return self.offsets
-        return DEFAULT_AFFINITY_OFFSETS_3D if ndim == 3 else DEFAULT_AFFINITY_OFFSETS_2D
+        return nearest_neighbour_offsets(ndim)
 
     def compute(
         self, label: np.ndarray, mask: np.ndarray | None

@@ -1,0 +1,125 @@
+"""`TARGET_SPECS`: what the config layer knows about each label target, by registry name.
+
+A spec says how many channels a target makes for its kwargs, the activation of each channel
+at inference (channels of one target marked "softmax" form one softmax group), which channels
+are continuous (regressed, resized by averaging) and, for affinity-like targets, the offsets of
+its channels. The label-to-target transforms themselves live in connectomics-data, whose
+`register_target(name, spec=...)` registers a transform and its spec in one decorator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from connectomics.config.errors import ConfigError
+from connectomics.config.suggest import did_you_mean
+
+Kwargs = Mapping[str, Any]
+ACTIVATIONS = ("sigmoid", "softmax", "tanh", "none")
+
+
+def nearest_neighbour_offsets(ndim: int) -> list[list[int]]:
+    """One unit offset per spatial axis, in axis order (the default affinity channels)."""
+    return [[int(i == axis) for i in range(ndim)] for axis in range(ndim)]
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """Channels, activations, continuity and offsets of one target, given its kwargs.
+
+    `channels`, `activation`, `continuous` and `offsets` are values or functions of
+    (kwargs, spatial_dims). A single activation or continuity applies to every channel;
+    `continuous=None` makes tanh channels continuous and the others binary.
+    """
+
+    channels: int | Callable[[Kwargs, int], int] = 1
+    activation: str | Sequence[str] | Callable[[Kwargs, int], Sequence[str]] = "sigmoid"
+    continuous: bool | Sequence[bool] | None = None
+    offsets: Callable[[Kwargs, int], Sequence[Sequence[int]]] | None = None
+
+    def channel_count(self, kwargs: Kwargs, spatial_dims: int) -> int:
+        """Number of channels made with `kwargs` on `spatial_dims`-D labels."""
+        count = self.channels(kwargs, spatial_dims) if callable(self.channels) else self.channels
+        return int(count)
+
+    def activations(self, kwargs: Kwargs, spatial_dims: int) -> list[str]:
+        """Activation name of each channel."""
+        count = self.channel_count(kwargs, spatial_dims)
+        names = (
+            self.activation(kwargs, spatial_dims) if callable(self.activation) else self.activation
+        )
+        names = [names] * count if isinstance(names, str) else [str(n) for n in names]
+        if len(names) != count or any(n not in ACTIVATIONS for n in names):
+            raise ValueError(
+                f"target spec activation {names} must give one of {list(ACTIVATIONS)} for each "
+                f"of its {count} channel(s)"
+            )
+        return names
+
+    def continuity(self, kwargs: Kwargs, spatial_dims: int) -> list[bool]:
+        """Whether each channel is continuous (True) or binary/categorical (False)."""
+        names = self.activations(kwargs, spatial_dims)
+        if self.continuous is None:
+            return [name == "tanh" for name in names]
+        if isinstance(self.continuous, bool):
+            return [self.continuous] * len(names)
+        flags = [bool(c) for c in self.continuous]
+        if len(flags) != len(names):
+            raise ValueError(f"target spec continuous {flags} needs {len(names)} entries")
+        return flags
+
+    def channel_offsets(self, kwargs: Kwargs, spatial_dims: int) -> list[list[int]] | None:
+        """The offset of each channel of an affinity-like target (None for other targets)."""
+        if self.offsets is None:
+            return None
+        return [[int(v) for v in offset] for offset in self.offsets(kwargs, spatial_dims)]
+
+
+TARGET_SPECS: dict[str, TargetSpec] = {}
+
+
+def register_target_spec(name: str, spec: TargetSpec) -> TargetSpec:
+    """Make target `name` known to config validation and the `TargetLayout`; returns `spec`."""
+    if not isinstance(spec, TargetSpec):
+        raise TypeError(f"target {name!r}: spec must be a TargetSpec, got {type(spec).__name__}")
+    TARGET_SPECS[name] = spec
+    return spec
+
+
+def target_spec(name: str, key: str = "data.targets.name") -> TargetSpec:
+    """The spec of target `name`, or a ConfigError at `key` listing the known targets."""
+    try:
+        return TARGET_SPECS[name]
+    except KeyError:
+        known = sorted(TARGET_SPECS)
+        raise ConfigError(
+            f"{key}: unknown value {name!r}; {did_you_mean(str(name), known)}choose one of "
+            f"{', '.join(known)}"
+        ) from None
+
+
+def _affinity_offsets(kwargs: Kwargs, spatial_dims: int) -> Sequence[Sequence[int]]:
+    offsets = kwargs.get("offsets")
+    return offsets if offsets is not None else nearest_neighbour_offsets(spatial_dims)
+
+
+def _classes(kwargs: Kwargs, spatial_dims: int) -> int:
+    return int(kwargs.get("num_classes", 2))
+
+
+register_target_spec("binary", TargetSpec())
+register_target_spec(
+    "affinity",
+    TargetSpec(
+        channels=lambda kw, dims: len(_affinity_offsets(kw, dims)), offsets=_affinity_offsets
+    ),
+)
+register_target_spec("boundary", TargetSpec())
+register_target_spec("distance", TargetSpec(activation="tanh"))
+register_target_spec("binary_contour", TargetSpec(channels=2))
+register_target_spec(
+    "binary_contour_distance", TargetSpec(channels=3, activation=("sigmoid", "sigmoid", "tanh"))
+)
+register_target_spec("semantic", TargetSpec(channels=_classes, activation="softmax"))
