@@ -8,9 +8,9 @@ from pathlib import Path
 API_PAGE = Path(__file__).resolve().parents[1] / "docs" / "lightning-module-api.rst"
 
 
-def code_blocks(language: str) -> list[str]:
+def code_blocks(language: str, page: Path = API_PAGE) -> list[str]:
     """Bodies of the page's `.. code-block:: <language>` directives, dedented, in page order."""
-    lines = API_PAGE.read_text().splitlines()
+    lines = page.read_text().splitlines()
     blocks = []
     for i, line in enumerate(lines):
         if line.strip() != f".. code-block:: {language}":
