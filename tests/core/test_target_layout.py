@@ -5,7 +5,12 @@ import pytest
 from connectomics.config import load_config
 from connectomics.config.errors import ConfigError
 from connectomics.config.target_layout import TargetLayout
-from connectomics.config.target_specs import TargetSpec, register_target_spec, target_spec
+from connectomics.config.target_specs import (
+    TARGET_SPECS,
+    TargetSpec,
+    register_target_spec,
+    target_spec,
+)
 
 TWO_D = ["model.spatial_dims=2", "data.patch_size=[64,64]", "data.targets=[{name: affinity}]"]
 
@@ -38,6 +43,9 @@ def test_slices_activations_and_continuity_follow_the_targets_in_order():
         "binary_contour_distance: 3, semantic: 3, semantic: 2, distance: 1"
     )
     assert layout.slot("distance").indices() == [8]
+    assert layout.foreground_channel() == 0  # binary_contour_distance's foreground
+    assert TargetLayout.build([("affinity", {}), ("binary", {})]).foreground_channel() == 3
+    assert TargetLayout.build([("affinity", {})]).foreground_channel() == 0  # none: first
 
 
 def test_affinity_offsets_split_nearest_neighbour_and_long_range_channels():
@@ -60,11 +68,17 @@ def test_default_affinity_offsets_follow_dimensions():
 
 
 def test_registered_spec_gives_channels_activations_and_continuity():
-    register_target_spec("test_layout_pair", TargetSpec(channels=2, continuous=(True, False)))
-    layout = TargetLayout.build([("test_layout_pair", {}), ("binary", {})])
+    register_target_spec(
+        "test_layout_pair", TargetSpec(channels=2, continuous=(True, False), foreground=1)
+    )
+    try:
+        layout = TargetLayout.build([("test_layout_pair", {}), ("binary", {})])
+    finally:
+        TARGET_SPECS.pop("test_layout_pair")
     assert layout.activations == ["sigmoid"] * 3
     assert layout.continuous == [True, False, False]
     assert layout.slot("binary").channels == slice(2, 3)
+    assert layout.foreground_channel() == 1
 
 
 def test_unknown_target_names_the_entry_and_suggests():

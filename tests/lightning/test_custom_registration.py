@@ -24,11 +24,13 @@ from connectomics.data.augment.registry import (
     SCHEMA_SECTIONS,
     register_augmentation,
 )
+from connectomics.data.decoding import build_decoder
 from connectomics.data.inference import predict_volume
 from connectomics.data.io import read_volume
 from connectomics.data.targets import TARGET_REGISTRY, register_target
 from connectomics.data.targets.base import LabelTargetd
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
+from connectomics.lightning.testing import score_and_write
 
 REPO = Path(__file__).resolve().parents[2]
 TARGET, AUGMENTATION = "test_edge_distance", "test_invert"
@@ -65,7 +67,9 @@ class EdgeDistanced(LabelTargetd):
 @pytest.fixture(scope="module")
 def registered():
     """The custom target and augmentation, registered as a user's package would."""
-    register_target(TARGET, spec=TargetSpec(channels=2, continuous=(True, False)))(EdgeDistanced)
+    register_target(TARGET, spec=TargetSpec(channels=2, continuous=(True, False), foreground=1))(
+        EdgeDistanced
+    )
     assert EdgeDistanced.num_channels == 2
 
     @register_augmentation(AUGMENTATION, defaults={"strength": 1.0})
@@ -103,6 +107,19 @@ def test_custom_target_validates_and_sizes_model_and_loss(registered, target_cfg
     assert [r.channels for r in plan.routes] == [[0, 1], [1]]
     assert plan.continuous_channels == [True, False]
     assert module._activation_names == ["sigmoid", "sigmoid"]
+
+
+def test_custom_target_foreground_channel_is_decoded_and_scored(target_cfg, tmp_path):
+    OmegaConf.update(target_cfg, "inference.output_path", str(tmp_path / "out"))
+    truth = np.zeros((8, 16, 16), dtype=np.uint32)
+    truth[2:6, 2:7, 2:7], truth[2:6, 9:14, 9:14] = 1, 2
+    # channel 0 (distance) says nothing, channel 1 (foreground) holds the two objects
+    prediction = np.stack([np.zeros(truth.shape), (truth > 0) * 0.9]).astype(np.float32)
+    labels = build_decoder(target_cfg)(prediction)
+    assert len(np.unique(labels)) == 3
+    assert np.array_equal(labels > 0, truth > 0)
+    scores = score_and_write(target_cfg, "synthetic", prediction, truth)
+    assert scores["dice"] == pytest.approx(1.0) and scores["iou"] == pytest.approx(1.0)
 
 
 def test_custom_target_trains_and_predicts_its_channels(target_cfg, tmp_path):

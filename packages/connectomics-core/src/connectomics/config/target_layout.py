@@ -17,12 +17,14 @@ from connectomics.config.target_specs import nearest_neighbour_offsets, target_s
 
 @dataclass(frozen=True)
 class TargetSlot:
-    """One entry of data.targets: its name, its channels and how each channel is read."""
+    """One entry of data.targets: its name, its channels and how each channel is read
+    (`foreground` is the output channel of its foreground probability, if it has one)."""
 
     name: str
     channels: slice
     activations: tuple[str, ...]
     continuous: tuple[bool, ...]
+    foreground: int | None = None
     offsets: tuple[tuple[int, ...], ...] | None = None
 
     @property
@@ -69,6 +71,7 @@ class TargetLayout:
                     channels=slice(start, start + count),
                     activations=tuple(spec.activations(kwargs, spatial_dims)),
                     continuous=tuple(spec.continuity(kwargs, spatial_dims)),
+                    foreground=None if spec.foreground is None else start + spec.foreground,
                     offsets=None if offsets is None else tuple(tuple(o) for o in offsets),
                 )
             )
@@ -118,6 +121,11 @@ class TargetLayout:
     def affinity(self) -> TargetSlot | None:
         """The first target with offsets (affinities), or None."""
         return next((slot for slot in self.slots if slot.offsets is not None), None)
+
+    def foreground_channel(self) -> int:
+        """The output channel of the first target's foreground probability that has one
+        (binary, binary_contour, ...), else channel 0."""
+        return next((s.foreground for s in self.slots if s.foreground is not None), 0)
 
     def describe(self) -> str:
         """'name: channels' of each target, e.g. 'binary: 1, affinity: 3'."""

@@ -2,8 +2,9 @@
 
 A spec says how many channels a target makes for its kwargs, the activation of each channel
 at inference (channels of one target marked "softmax" form one softmax group), which channels
-are continuous (regressed, resized by averaging) and, for affinity-like targets, the offsets of
-its channels. The label-to-target transforms themselves live in connectomics-data, whose
+are continuous (regressed, resized by averaging), which channel (if any) is the foreground
+probability that semantic metrics and binary decoding read and, for affinity-like targets, the
+offsets of its channels. The label-to-target transforms themselves live in connectomics-data, whose
 `register_target(name, spec=...)` registers a transform and its spec in one decorator.
 """
 
@@ -31,12 +32,14 @@ class TargetSpec:
 
     `channels`, `activation`, `continuous` and `offsets` are values or functions of
     (kwargs, spatial_dims). A single activation or continuity applies to every channel;
-    `continuous=None` makes tanh channels continuous and the others binary.
+    `continuous=None` makes tanh channels continuous and the others binary. `foreground` is
+    the index, within the target, of its foreground-probability channel (None: it has none).
     """
 
     channels: int | Callable[[Kwargs, int], int] = 1
     activation: str | Sequence[str] | Callable[[Kwargs, int], Sequence[str]] = "sigmoid"
     continuous: bool | Sequence[bool] | None = None
+    foreground: int | None = None
     offsets: Callable[[Kwargs, int], Sequence[Sequence[int]]] | None = None
 
     def channel_count(self, kwargs: Kwargs, spatial_dims: int) -> int:
@@ -109,7 +112,7 @@ def _classes(kwargs: Kwargs, spatial_dims: int) -> int:
     return int(kwargs.get("num_classes", 2))
 
 
-register_target_spec("binary", TargetSpec())
+register_target_spec("binary", TargetSpec(foreground=0))
 register_target_spec(
     "affinity",
     TargetSpec(
@@ -118,8 +121,9 @@ register_target_spec(
 )
 register_target_spec("boundary", TargetSpec())
 register_target_spec("distance", TargetSpec(activation="tanh"))
-register_target_spec("binary_contour", TargetSpec(channels=2))
+register_target_spec("binary_contour", TargetSpec(channels=2, foreground=0))
 register_target_spec(
-    "binary_contour_distance", TargetSpec(channels=3, activation=("sigmoid", "sigmoid", "tanh"))
+    "binary_contour_distance",
+    TargetSpec(channels=3, activation=("sigmoid", "sigmoid", "tanh"), foreground=0),
 )
 register_target_spec("semantic", TargetSpec(channels=_classes, activation="softmax"))

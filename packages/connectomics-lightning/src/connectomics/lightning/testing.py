@@ -9,6 +9,7 @@ import numpy as np
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.plain import plain
+from connectomics.config.target_layout import TargetLayout
 from connectomics.data.blockwise import decode_blockwise, engine_from_config, evaluate_blockwise
 from connectomics.data.datasets.sources import expand_paths
 from connectomics.data.decoding import apply_tuned_decoding, build_decoder
@@ -58,7 +59,7 @@ def refuse_input_overwrite(cfg: Any, path: Path) -> None:
 def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> dict[str, float]:
     """Decode (unless decoding.name is none), write the volumes, and score against the label.
 
-    Semantic metrics score the first channel's probabilities, instance metrics the decoded
+    Semantic metrics score the foreground channel's probabilities (TargetLayout), instance metrics the decoded
     segmentation; the scores also go to `{name}_scores.json` beside the volumes.
     """
 
@@ -90,7 +91,8 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
     section = cfg.evaluation
     scores: dict[str, float] = {}
     if semantic:
-        scores.update(evaluate(prediction[0], truth > 0, _with_metrics(section, semantic)))
+        foreground = prediction[TargetLayout.from_config(cfg).foreground_channel()]
+        scores.update(evaluate(foreground, truth > 0, _with_metrics(section, semantic)))
     if instance:
         if segmentation is None:
             raise ConfigError(

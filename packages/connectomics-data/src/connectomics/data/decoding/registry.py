@@ -59,7 +59,7 @@ def build_decoder(cfg: Any) -> Callable[[Any], np.ndarray]:
         raise ConfigError(f"decoding.kwargs must be a mapping, got {type(kwargs).__name__}")
     kwargs = dict(kwargs)
     _check_kwargs(str(name), fn, kwargs)
-    _default_affinity_layout(fn, kwargs, cfg)
+    _defaults_from_layout(fn, kwargs, cfg)
 
     def decoder(prediction: Any) -> np.ndarray:
         return fn(prediction, **kwargs)
@@ -85,21 +85,21 @@ def _check_kwargs(name: str, fn: Decoder, kwargs: Mapping[str, Any]) -> None:
         )
 
 
-def _default_affinity_layout(fn: Decoder, kwargs: dict[str, Any], cfg: Any) -> None:
-    """Give an affinity decoder the affinity target's offsets and channels when unset.
-
-    With long-range offsets as auxiliary channels the decoder must know which channels hold
-    which offsets; the targets config says it, so the user need not repeat it.
-    """
+def _defaults_from_layout(fn: Decoder, kwargs: dict[str, Any], cfg: Any) -> None:
+    """Give a decoder the channels the targets config lays out, where it leaves them unset:
+    an affinity decoder the affinity target's offsets and channels (long-range offsets are
+    auxiliary channels), a binary decoder the foreground channel."""
     import inspect
 
-    params = inspect.signature(fn).parameters
-    if not {"offsets", "channels"} <= set(params) or "offsets" in kwargs or "channels" in kwargs:
-        return
     data = getattr(cfg, "data", None)
     if not getattr(data, "targets", None):
         return
-    affinity = TargetLayout.from_config(cfg).affinity()
-    if affinity is not None:
+    params = inspect.signature(fn).parameters
+    layout = TargetLayout.from_config(cfg)
+    affinity = layout.affinity()
+    wants_affinity = {"offsets", "channels"} <= set(params)
+    if wants_affinity and affinity is not None and not {"offsets", "channels"} & set(kwargs):
         kwargs["offsets"] = [list(o) for o in affinity.offsets or ()]
         kwargs["channels"] = affinity.indices()
+    if "channel" in params and "channel" not in kwargs:
+        kwargs["channel"] = layout.foreground_channel()
