@@ -11,7 +11,7 @@ class TargetConfig:
     """One label-to-target transform; its channels are concatenated in list order."""
 
     # Target registry name: binary, affinity, boundary, distance, binary_contour,
-    # binary_contour_distance, semantic.
+    # binary_contour_distance, semantic, or one registered with register_target.
     name: str = "binary"
     # Keyword arguments of the transform (e.g. offsets for affinity, thickness for boundary).
     kwargs: dict[str, Any] = field(default_factory=dict)
