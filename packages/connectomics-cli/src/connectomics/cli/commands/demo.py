@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 
-    seed_everything(cfg.system.seed, workers=True)
+    seed_everything(cfg.system.seed)
     module = ConnectomicsModule(cfg)
     datamodule = ConnectomicsDataModule(cfg)
     before = _test(cfg, module, datamodule)
