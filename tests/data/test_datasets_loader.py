@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
 from connectomics.data.datasets import Batch, RandomCropDataset, VolumeSource, collate_batch
 from connectomics.data.io import open_volume, write_volume
+from connectomics.data.io.volume import ArrayVolume
 from connectomics.data.synthetic import make_neuron_volume
 
 
@@ -52,3 +54,20 @@ def test_two_persistent_workers_read_hdf5_and_draw_distinct_crops(tmp_path: Path
     z, y, x = batch.meta[0]["origin"]
     expected = torch.from_numpy(label[z : z + 4, y : y + 16, x : x + 16].astype("int64"))
     torch.testing.assert_close(batch.target[0, 0], expected)
+
+
+def test_workers_draw_their_own_augmentations_without_a_worker_init_fn() -> None:
+    from monai.transforms import Compose, RandGaussianNoised
+
+    blank = np.zeros((8, 32, 32), np.uint8)  # every crop is equal: only the noise differs
+    source = VolumeSource("blank", ArrayVolume(blank), None)
+    noise = Compose([RandGaussianNoised(keys="image", prob=1.0)])
+    dataset = RandomCropDataset([source], (4, 16, 16), length=4, transform=noise)
+    loader = DataLoader(
+        dataset, batch_size=1, num_workers=2, collate_fn=lambda items: items[0]["image"]
+    )
+    first, second = list(loader)[:2]  # the first sample of worker 0 and of worker 1
+    assert not torch.equal(first, second)
+    seeded = RandomCropDataset([source], (4, 16, 16), 4, transform=noise, deterministic=True)
+    assert torch.equal(seeded[3]["image"], seeded[3]["image"])
+    assert not torch.equal(seeded[3]["image"], seeded[2]["image"])

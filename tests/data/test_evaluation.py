@@ -133,3 +133,40 @@ def test_report_table_and_json(tmp_path):
     assert len({len(row) for row in rows}) == 1  # aligned columns
     path = write_report(results, tmp_path / "sub" / "scores.json")
     assert json.loads(path.read_text()) == results
+
+
+def test_evaluate_scores_probabilities_and_their_segmentation_in_one_call():
+    gt = _instances()
+    probabilities = (gt > 0).astype(np.float32) * 0.8
+    probabilities[0] = 0.0  # one section missed: Dice below 1
+    segmentation = gt.copy()
+    segmentation[0] = 0
+    cfg = load_config("demo", overrides=["evaluation.metrics=[dice,adapted_rand]"])
+    scores = evaluate(probabilities, gt, cfg, segmentation=segmentation)
+    assert scores["dice"] == pytest.approx(evaluate_semantic(probabilities, gt, ["dice"])["dice"])
+    assert scores["dice"] < 1.0
+    assert scores["adapted_rand"] == pytest.approx(sk_adapted_rand(gt, segmentation)[0], abs=1e-6)
+    with pytest.raises(DataError, match="decode"):
+        evaluate(probabilities, gt, cfg)  # no segmentation for the instance metric
+
+
+def test_evaluate_counts_the_table_the_way_it_is_given():
+    from connectomics.data.blockwise import blockwise_contingency
+
+    gt = _instances()
+    seg = np.roll(gt, 1, axis=1)
+    whole = evaluate(seg, gt, metrics=["adapted_rand", "voi"])
+    calls = []
+
+    def by_blocks(first, second):
+        calls.append(1)
+        return blockwise_contingency(first, second, block_size=4)
+
+    blocks = evaluate(seg, gt, metrics=["adapted_rand", "voi"], contingency=by_blocks)
+    assert calls and blocks == pytest.approx(whole)
+
+
+def test_default_metrics_follow_what_the_volume_holds():
+    gt = _instances()
+    assert set(evaluate(gt, gt)) >= {"adapted_rand", "voi"}
+    assert set(evaluate(gt.astype(np.float32), gt)) == {"dice", "iou"}

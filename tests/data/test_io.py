@@ -231,3 +231,10 @@ def test_array_volume_and_explicit_key_argument(tmp_path: Path, volume: np.ndarr
         f["label"] = volume.astype(np.uint32)
     assert open_volume(tmp_path / "two.h5", key="label").dtype == np.uint32
     assert open_volume(f"{tmp_path}/two.h5:raw").dtype == np.uint16
+
+
+def test_create_volume_compresses_hdf5_unless_asked_not_to(tmp_path):
+    create_volume(tmp_path / "a.h5", (4, 8, 8), "float32", key="x").close()
+    create_volume(tmp_path / "b.h5", (4, 8, 8), "float32", key="x", compress=False).close()
+    with h5py.File(tmp_path / "a.h5") as a, h5py.File(tmp_path / "b.h5") as b:
+        assert a["x"].compression == "gzip" and b["x"].compression is None

@@ -8,7 +8,8 @@ from omegaconf import OmegaConf
 
 from connectomics.config import load_config
 from connectomics.data.io import open_volume
-from connectomics.lightning.testing import score_and_write, volume_path
+from connectomics.lightning.run_paths import volume_path
+from connectomics.lightning.testing import score_and_write
 from tests.data.blockwise_helpers import same_partition
 
 

@@ -105,7 +105,7 @@ def test_explicit_cpu_devices_mean_ddp(tiny_cfg):
 
 def test_new_run_refuses_a_folder_with_checkpoints(tiny_cfg):
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule
-    from connectomics.lightning.trainer import checkpoint_dir
+    from connectomics.lightning.run_paths import checkpoint_dir
 
     folder = checkpoint_dir(tiny_cfg)
     folder.mkdir(parents=True)

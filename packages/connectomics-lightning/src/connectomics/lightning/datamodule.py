@@ -16,20 +16,6 @@ from connectomics.data.datasets import (
 )
 from connectomics.data.datasets.stream import EpochStreamSampler, LazyDataLoader
 from connectomics.lightning.config_io import ensure_config
-from connectomics.lightning.seeding import seed_worker
-
-
-class VolumeListDataset(Dataset):
-    """Whole test/predict volumes as (name, lazy image, lazy label or None)."""
-
-    def __init__(self, volumes: list[tuple[str, Any, Any]]) -> None:
-        self.volumes = volumes
-
-    def __len__(self) -> int:
-        return len(self.volumes)
-
-    def __getitem__(self, index: int) -> tuple[str, Any, Any]:
-        return self.volumes[index]
 
 
 def _single(items: list[Any]) -> Any:
@@ -75,7 +61,6 @@ class ConnectomicsDataModule(pl.LightningDataModule):
             persistent_workers=bool(data.persistent_workers) and workers > 0,
             pin_memory=torch.cuda.is_available(),
             collate_fn=collate_batch,
-            worker_init_fn=seed_worker if workers > 0 else None,
         )
 
     def train_dataloader(self) -> DataLoader:
@@ -95,7 +80,8 @@ class ConnectomicsDataModule(pl.LightningDataModule):
         """Whole test volumes, one per batch, predicted with sliding windows."""
         if self.test_volumes is None:
             self.setup("test")
-        return DataLoader(VolumeListDataset(self.test_volumes), batch_size=1, collate_fn=_single)
+        # the (name, lazy image, lazy label) list is the dataset
+        return DataLoader(self.test_volumes, batch_size=1, collate_fn=_single)
 
     def predict_dataloader(self) -> DataLoader:
         """Same volumes as test (data.test_image).
@@ -107,7 +93,7 @@ class ConnectomicsDataModule(pl.LightningDataModule):
             return self.test_dataloader()
         if self.test_volumes is None:
             self.setup("predict")
-        dataset = VolumeListDataset(self.test_volumes)
+        volumes = self.test_volumes
         return DataLoader(
-            dataset, batch_size=1, sampler=list(range(len(dataset))), collate_fn=_single
+            volumes, batch_size=1, sampler=list(range(len(volumes))), collate_fn=_single
         )

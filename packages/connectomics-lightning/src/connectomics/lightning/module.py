@@ -24,6 +24,7 @@ from connectomics.lightning.config_io import (
 from connectomics.lightning.errors import CheckpointError
 from connectomics.lightning.optim import build_optimizer, build_scheduler
 from connectomics.lightning.run_record import flat_hparams
+from connectomics.lightning.val_metrics import ForegroundOverlap
 from connectomics.losses import build_loss_plan
 from connectomics.models import build_model
 
@@ -42,6 +43,7 @@ class ConnectomicsModule(pl.LightningModule):
         self.layout = TargetLayout.from_config(self.cfg)
         self._activation_names = self.layout.activations
         self.last_loss_parts: dict[str, torch.Tensor] = {}
+        self.val_overlap = ForegroundOverlap(self.cfg.evaluation.threshold)
         # the resolved config as flat hparams: TensorBoard's hparams tab and wandb's config
         self.save_hyperparameters(flat_hparams(self.cfg))
 
@@ -101,7 +103,7 @@ class ConnectomicsModule(pl.LightningModule):
         return loss
 
     def validation_step(self, batch: Any, batch_idx: int) -> dict[str, torch.Tensor]:
-        """Loss and Dice/IoU of thresholded probabilities on one validation batch."""
+        """Loss of one validation batch; its voxels join the epoch's Dice/IoU."""
         images, labels = batch
         logits = _finest(self.model(images))
         valid = _field(batch, "valid")
@@ -111,11 +113,12 @@ class ConnectomicsModule(pl.LightningModule):
         for name, value in self.last_loss_parts.items():
             self.log(f"val/{name}", value, on_epoch=True, batch_size=size, sync_dist=True)
         probabilities = self.activate(logits.detach().float().clone())
-        dice, iou = _dice_iou(
-            probabilities, labels, valid, self._activation_names, self.cfg.evaluation.threshold
+        self.val_overlap.update(
+            probabilities, labels, valid, self._activation_names, self.layout.continuous
         )
-        self.log("val/dice", dice, on_epoch=True, prog_bar=True, batch_size=size, sync_dist=True)
-        self.log("val/iou", iou, on_epoch=True, batch_size=size, sync_dist=True)
+        overlap = self.val_overlap
+        self.log("val/dice", overlap.dice, on_step=False, on_epoch=True, prog_bar=True)
+        self.log("val/iou", overlap.iou, on_step=False, on_epoch=True)
         return {"loss": loss, "probabilities": probabilities}
 
     def activate(self, logits: torch.Tensor) -> torch.Tensor:
@@ -153,7 +156,7 @@ class ConnectomicsModule(pl.LightningModule):
         """Per-volume prediction: in memory, or streamed chunk by chunk when chunk_size is set."""
         name, image, _ = batch
         if self.cfg.inference.chunk_size:
-            from connectomics.lightning.testing import volume_path
+            from connectomics.lightning.run_paths import volume_path
 
             output = volume_path(self.cfg, name, "prediction")
             model, options = self.inference_setup(image, str(name))
@@ -278,26 +281,3 @@ def _finest(outputs: Any) -> torch.Tensor:
     return outputs[0] if isinstance(outputs, list | tuple) else outputs
 
 
-def _dice_iou(
-    prob: torch.Tensor,
-    target: torch.Tensor,
-    valid: torch.Tensor | None,
-    names: list[str],
-    threshold: float,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Foreground Dice and IoU over the sigmoid channels (softmax: argmax != 0)."""
-    channels = [i for i, n in enumerate(names) if n == "sigmoid" and i < prob.shape[1]]
-    if channels:
-        pred = prob[:, channels] > threshold
-        true = target[:, channels] > 0.5
-        keep = valid[:, channels] > 0 if valid is not None else torch.ones_like(pred)
-    else:
-        pred = prob.argmax(1, keepdim=True) > 0
-        true = target.argmax(1, keepdim=True) > 0 if target.shape[1] > 1 else target > 0
-        keep = torch.ones_like(pred)
-    inter = (pred & true & keep).sum().float()
-    p, t = (pred & keep).sum().float(), (true & keep).sum().float()
-    dice = torch.where(p + t > 0, 2 * inter / (p + t), torch.ones_like(inter))
-    union = p + t - inter
-    iou = torch.where(union > 0, inter / union, torch.ones_like(inter))
-    return dice, iou

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
+from torch.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    LinearLR,
+    PolynomialLR,
+    ReduceLROnPlateau,
+    SequentialLR,
+    StepLR,
+)
 
-SCHEDULERS = ("CosineAnnealingLR", "PolyLR", "StepLR", "ReduceLROnPlateau", "none")
+from connectomics.config.metrics_logged import better_mode
 
 
 def build_optimizer(cfg: Any, params) -> torch.optim.Optimizer:
@@ -24,78 +31,76 @@ def build_optimizer(cfg: Any, params) -> torch.optim.Optimizer:
     return cls(params, **kwargs)
 
 
-def _main_factor(cfg: Any, step: int, total: int, steps_per_epoch: int) -> float:
-    """LR factor of the main schedule `step` optimizer steps after warm-up ended."""
-    scfg = cfg.scheduler
-    floor = min(scfg.min_lr / cfg.optimizer.lr, 1.0)
-    progress = min(step / max(total, 1), 1.0)
-    if scfg.name == "CosineAnnealingLR":
-        return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
-    if scfg.name == "PolyLR":
-        return floor + (1.0 - floor) * (1.0 - progress) ** scfg.power
-    if scfg.name == "StepLR":
-        return max(scfg.gamma ** (step // max(scfg.step_size * steps_per_epoch, 1)), floor)
-    return 1.0
+class PolynomialLRToMin(PolynomialLR):
+    """torch's PolynomialLR ending at `eta_min` instead of 0, as CosineAnnealingLR does."""
 
-
-def lr_factor(cfg: Any, step: int, total_steps: int, steps_per_epoch: int) -> float:
-    """Multiplier of the base LR at optimizer step `step`: warm-up, then the main schedule."""
-    warmup = int(round(cfg.scheduler.warmup_epochs * steps_per_epoch))
-    if step < warmup:
-        start = cfg.scheduler.warmup_start_factor
-        return start + (1.0 - start) * step / warmup
-    return _main_factor(cfg, step - warmup, max(total_steps - warmup, 1), steps_per_epoch)
-
-
-class LinearWarmup(torch.optim.lr_scheduler.LRScheduler):
-    """Linear warm-up over `warmup_steps`, then leaves the LR to other schedulers (plateau)."""
-
-    def __init__(self, optimizer: torch.optim.Optimizer, warmup_steps: int, start_factor: float):
-        self.warmup_steps = max(int(warmup_steps), 1)
-        self.start_factor = start_factor
-        super().__init__(optimizer)
+    def __init__(
+        self, optimizer: torch.optim.Optimizer, total_iters: int, power: float, eta_min: float
+    ) -> None:
+        self.eta_min = float(eta_min)
+        super().__init__(optimizer, total_iters=total_iters, power=power)
 
     def get_lr(self) -> list[float]:
-        """Warm-up LR while warming up; the groups' current LR afterwards."""
-        step = self.last_epoch
-        if step > self.warmup_steps:
-            return [group["lr"] for group in self.optimizer.param_groups]
-        factor = self.start_factor + (1.0 - self.start_factor) * min(step / self.warmup_steps, 1.0)
-        return [base * factor for base in self.base_lrs]
+        """eta_min + (base - eta_min) * (1 - step / total_iters) ** power."""
+        left = 1.0 - min(self.last_epoch, self.total_iters) / self.total_iters
+        return [self.eta_min + (base - self.eta_min) * left**self.power for base in self.base_lrs]
+
+
+class StepLRToMin(StepLR):
+    """torch's StepLR that never decays below `eta_min`, like the other schedules."""
+
+    def __init__(
+        self, optimizer: torch.optim.Optimizer, step_size: int, gamma: float, eta_min: float
+    ) -> None:
+        self.eta_min = float(eta_min)
+        super().__init__(optimizer, step_size=step_size, gamma=gamma)
+
+    def get_lr(self) -> list[float]:
+        """max(eta_min, base * gamma ** (step // step_size))."""
+        decays = self.last_epoch // self.step_size
+        return [max(self.eta_min, base * self.gamma**decays) for base in self.base_lrs]
+
+
+def _main_schedule(cfg: Any, optimizer: torch.optim.Optimizer, steps: int, steps_per_epoch: int):
+    """The named per-step schedule over `steps` optimizer steps (after warm-up)."""
+    scfg = cfg.scheduler
+    if scfg.name == "CosineAnnealingLR":
+        return CosineAnnealingLR(optimizer, T_max=steps, eta_min=scfg.min_lr)
+    if scfg.name == "PolyLR":
+        return PolynomialLRToMin(optimizer, steps, scfg.power, scfg.min_lr)
+    step_size = max(scfg.step_size * steps_per_epoch, 1)
+    return StepLRToMin(optimizer, step_size, scfg.gamma, scfg.min_lr)
 
 
 def build_scheduler(
     cfg: Any, optimizer: torch.optim.Optimizer, total_steps: int, steps_per_epoch: int
 ) -> list[dict[str, Any]]:
-    """Lightning scheduler configs: a per-step LambdaLR (warm-up + main), plus plateau per epoch."""
+    """Lightning scheduler configs: warm-up (LinearLR) then the named schedule per step
+    (SequentialLR), or warm-up per step plus ReduceLROnPlateau per epoch."""
     name = cfg.scheduler.name
     if name in (None, "none", "None"):
         return []
-    configs: list[dict[str, Any]] = []
     warmup = int(round(cfg.scheduler.warmup_epochs * steps_per_epoch))
-    if name == "ReduceLROnPlateau" and warmup > 0:
-        warm = LinearWarmup(optimizer, warmup, cfg.scheduler.warmup_start_factor)
-        configs.append({"scheduler": warm, "interval": "step", "frequency": 1, "name": "lr"})
-    elif name != "ReduceLROnPlateau":
-        lam = torch.optim.lr_scheduler.LambdaLR(
-            optimizer,
-            lambda step: lr_factor(cfg, step, total_steps, steps_per_epoch),
-        )
-        configs.append({"scheduler": lam, "interval": "step", "frequency": 1, "name": "lr"})
+    start = cfg.scheduler.warmup_start_factor
+    configs: list[dict[str, Any]] = []
     if name == "ReduceLROnPlateau":
-        plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        if warmup > 0:
+            warm = LinearLR(optimizer, start_factor=start, end_factor=1.0, total_iters=warmup)
+            configs.append({"scheduler": warm, "interval": "step", "frequency": 1, "name": "lr"})
+        plateau = ReduceLROnPlateau(
             optimizer,
-            mode="max" if cfg.scheduler.monitor.endswith(("dice", "iou")) else "min",
+            mode=better_mode(cfg.scheduler.monitor),
             factor=cfg.scheduler.gamma,
             patience=cfg.scheduler.patience,
             min_lr=cfg.scheduler.min_lr,
         )
+        monitor = cfg.scheduler.monitor
         configs.append(
-            {
-                "scheduler": plateau,
-                "interval": "epoch",
-                "monitor": cfg.scheduler.monitor,
-                "strict": False,
-            }
+            {"scheduler": plateau, "interval": "epoch", "monitor": monitor, "strict": False}
         )
-    return configs
+        return configs
+    schedule = _main_schedule(cfg, optimizer, max(total_steps - warmup, 1), steps_per_epoch)
+    if warmup > 0:
+        warm = LinearLR(optimizer, start_factor=start, end_factor=1.0, total_iters=warmup)
+        schedule = SequentialLR(optimizer, [warm, schedule], milestones=[warmup])
+    return [{"scheduler": schedule, "interval": "step", "frequency": 1, "name": "lr"}]

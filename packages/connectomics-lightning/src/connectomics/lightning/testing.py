@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -10,29 +11,15 @@ import numpy as np
 from connectomics.config.errors import ConfigError
 from connectomics.config.plain import plain
 from connectomics.config.target_layout import TargetLayout
-from connectomics.data.blockwise import decode_blockwise, engine_from_config, evaluate_blockwise
+from connectomics.data.blockwise import decode_blockwise, engine_from_config
+from connectomics.data.blockwise.evaluate import blockwise_contingency
 from connectomics.data.datasets.sources import expand_paths
 from connectomics.data.decoding import apply_tuned_decoding, build_decoder
 from connectomics.data.errors import DataError
-from connectomics.data.evaluation import (
-    INSTANCE_METRICS,
-    SEMANTIC_METRICS,
-    check_metric_names,
-    evaluate,
-    write_report,
-)
+from connectomics.data.evaluation import evaluate, split_metrics, write_report
 from connectomics.data.io import open_volume, write_volume
 from connectomics.data.io.paths import split_key
-
-
-def output_dir(cfg: Any) -> Path:
-    """inference.output_path, or {save_dir}/predictions."""
-    return Path(cfg.inference.output_path or Path(cfg.logging.save_dir) / "predictions")
-
-
-def volume_path(cfg: Any, name: str, kind: str) -> Path:
-    """Where the `kind` ("prediction", "segmentation") volume of test volume `name` goes."""
-    return output_dir(cfg) / f"{name}_{kind}.{cfg.inference.output_format}"
+from connectomics.lightning.run_paths import output_dir, scores_path, volume_path
 
 
 def refuse_input_overwrite(cfg: Any, path: Path) -> None:
@@ -85,29 +72,23 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
     if label is None or not cfg.evaluation.enabled:
         return {}
     truth = np.asarray(label if isinstance(label, np.ndarray) else label[...])
-    names = check_metric_names(list(cfg.evaluation.metrics))
-    semantic = [m for m in names if m in SEMANTIC_METRICS]
-    instance = [m for m in names if m in INSTANCE_METRICS]
-    section = cfg.evaluation
-    scores: dict[str, float] = {}
-    if semantic:
-        foreground = prediction[TargetLayout.from_config(cfg).foreground_channel()]
-        scores.update(evaluate(foreground, truth > 0, _with_metrics(section, semantic)))
-    if instance:
-        if segmentation is None:
-            raise ConfigError(
-                f"evaluation.metrics has instance metrics ({', '.join(instance)}) but "
-                "decoding.name is none; set a decoder (e.g. decoding.name=binary_cc) or keep "
-                "only semantic metrics"
-            )
-        if blockwise:
-            engine = engine_from_config(cfg)
-            block = list(cfg.decoding.block_size)
-            ignore = list(section.ignore_labels or ())
-            scores.update(evaluate_blockwise(segmentation, truth, instance, block, engine, ignore))
-        else:
-            scores.update(evaluate(segmentation, truth, _with_metrics(section, instance)))
-    write_report(scores, output_dir(cfg) / f"{name}_scores.json")
+    _, instance = split_metrics(cfg.evaluation.metrics)
+    if instance and segmentation is None:
+        raise ConfigError(
+            f"evaluation.metrics has instance metrics ({', '.join(instance)}) but "
+            "decoding.name is none; set a decoder (e.g. decoding.name=binary_cc) or keep "
+            "only semantic metrics"
+        )
+    contingency = None
+    if blockwise:
+        block, engine = list(cfg.decoding.block_size), engine_from_config(cfg)
+        contingency = partial(blockwise_contingency, block_size=block, engine=engine)
+    scores = evaluate(
+        prediction[TargetLayout.from_config(cfg).foreground_channel()],
+        truth,
+        cfg.evaluation, segmentation=segmentation, contingency=contingency
+    )
+    write_report(scores, scores_path(cfg, name))
     return scores
 
 
@@ -139,11 +120,3 @@ def _decode_blockwise(cfg: Any, name: str) -> Any:
         **(plain(cfg.decoding.kwargs) or {}),
     )
     return open_volume(target)
-
-
-def _with_metrics(section: Any, metrics: list[str]) -> Any:
-    from omegaconf import OmegaConf
-
-    copy = OmegaConf.create(OmegaConf.to_container(section))
-    copy.metrics = metrics
-    return copy

@@ -27,16 +27,12 @@ from connectomics.lightning.finetune import finetune_callbacks
 from connectomics.lightning.finite import NonFiniteGuard
 from connectomics.lightning.rng_state import RngStateCheckpoint
 from connectomics.lightning.run_lock import RunFolderLock
+from connectomics.lightning.run_paths import checkpoint_dir, output_dir
 from connectomics.lightning.run_record import ConfigRecorder
 from connectomics.lightning.tuning import DecoderTuning
 from connectomics.lightning.writers import VolumePredictionWriter
 
 log = logging.getLogger(__name__)
-
-
-def checkpoint_dir(cfg: Any) -> Path:
-    """Folder of the run's checkpoints: checkpoint.dirpath or {save_dir}/checkpoints."""
-    return Path(cfg.checkpoint.dirpath or Path(cfg.logging.save_dir) / "checkpoints")
 
 
 def resolve_devices(cfg: Any) -> tuple[str, int | str, str]:
@@ -138,8 +134,7 @@ def build_callbacks(cfg: Any) -> list[Callback]:
         callbacks.append(TQDMProgressBar())
     if cfg.logging.log_images:
         callbacks.append(ImageLogger())
-    output = cfg.inference.output_path or str(Path(cfg.logging.save_dir) / "predictions")
-    callbacks.append(VolumePredictionWriter(output, cfg.inference.output_format, cfg=cfg))
+    callbacks.append(VolumePredictionWriter(output_dir(cfg), cfg.inference.output_format, cfg=cfg))
     callbacks += finetune_callbacks(cfg)  # model.init_from, model.freeze_encoder_epochs
     if cfg.decoding.tune.enabled:
         callbacks.append(DecoderTuning())

@@ -8,6 +8,7 @@ from typing import Any
 from pytorch_lightning.callbacks import BasePredictionWriter
 
 from connectomics.data.io import write_volume
+from connectomics.lightning.run_paths import volume_file
 
 
 class VolumePredictionWriter(BasePredictionWriter):
@@ -40,7 +41,7 @@ class VolumePredictionWriter(BasePredictionWriter):
         if prediction.get("path"):
             self.written.append(prediction["path"])
             return
-        path = self.output_dir / f"{prediction['name']}_prediction.{self.output_format}"
+        path = volume_file(self.output_dir, prediction["name"], "prediction", self.output_format)
         if self.cfg is not None:
             from connectomics.lightning.testing import refuse_input_overwrite
 

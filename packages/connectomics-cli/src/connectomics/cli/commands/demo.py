@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 
-    seed_everything(cfg.system.seed, workers=True)
+    seed_everything(cfg.system.seed)
     module = ConnectomicsModule(cfg)
     datamodule = ConnectomicsDataModule(cfg)
     before = _test(cfg, module, datamodule)
@@ -151,7 +151,7 @@ def _figure(path: Path, cfg: Any, losses: list[float]) -> None:
     import numpy as np
 
     from connectomics.data.io import read_volume
-    from connectomics.lightning.testing import volume_path
+    from connectomics.lightning.run_paths import volume_path
 
     image = read_volume(str(cfg.data.test_image), key="raw")
     truth = read_volume(str(cfg.data.test_label), key="label")

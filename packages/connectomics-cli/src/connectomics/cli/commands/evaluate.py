@@ -38,11 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute the metrics and print them as a table."""
+    from functools import partial
+
+    from connectomics.cli.common import progress
     from connectomics.data.evaluation import (
-        SEMANTIC_METRICS,
-        evaluate_instances,
-        evaluate_semantic,
+        default_metrics,
+        evaluate,
         format_report,
+        split_metrics,
         write_report,
     )
     from connectomics.data.io import open_volume_auto
@@ -53,47 +56,26 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         refuse_output_on_input(args.json, args.prediction, args.label)
         refuse_clobber(args.json, args.overwrite, "--json file")
+    bar = progress(2, "evaluate", unit="step")
     keys = ["segmentation", "prediction"]
-    from connectomics.cli.common import progress
-
-    bar = progress(4, "evaluate", unit="step")
-    prediction_volume = open_volume_auto(args.prediction, keys, option="--prediction")
-    label_volume = open_volume_auto(args.label, ["label"], option="--label")
-    probabilities = prediction_volume.dtype.kind == "f"
-    metrics = args.metrics or (["dice", "iou"] if probabilities else ["adapted_rand", "voi"])
-    semantic = [m for m in metrics if m in SEMANTIC_METRICS]
-    instance = [m for m in metrics if m not in SEMANTIC_METRICS]
-    if instance and probabilities:
-        from connectomics.data.errors import DataError
-
-        raise DataError(
-            f"--metrics {' '.join(instance)} score instances but {args.prediction} holds "
-            f"probabilities ({prediction_volume.dtype}); decode it first (connectomics decode --input "
-            f"{args.prediction} --output seg.h5) or use --metrics dice iou"
-        )
-    results = {}
-    loaded: list = []
-
-    def arrays() -> list:
-        """Both volumes in memory, read once (blockwise evaluation never reads them whole)."""
-        if not loaded:
-            loaded.extend([prediction_volume.read(), label_volume.read()])
-            bar.update(2)
-        return loaded
-
-    if semantic:
-        prediction, label = arrays()
-        results.update(evaluate_semantic(prediction, label, semantic, threshold=args.threshold))
-    bar.update(1)
-    if instance and _chunked(args, prediction_volume, label_volume):
-        from connectomics.data.blockwise import Engine, evaluate_blockwise
+    prediction = open_volume_auto(args.prediction, keys, option="--prediction")
+    label = open_volume_auto(args.label, ["label"], option="--label")
+    metrics = args.metrics or default_metrics(prediction)
+    _, instance = split_metrics(metrics)
+    contingency = None
+    if instance and _chunked(args, prediction, label):
+        from connectomics.data.blockwise import Engine, blockwise_contingency
 
         engine = Engine(scheduler=args.scheduler)
-        block = args.block_size or 128
-        results.update(evaluate_blockwise(prediction_volume, label_volume, instance, block, engine))
-    elif instance:
-        prediction, label = arrays()
-        results.update(evaluate_instances(prediction, label, instance))
+        contingency = partial(
+            blockwise_contingency, block_size=args.block_size or 128, engine=engine
+        )
+    else:  # read once, in memory
+        prediction, label = prediction.read(), label.read()
+    bar.update(1)
+    results = evaluate(
+        prediction, label, metrics=metrics, threshold=args.threshold, contingency=contingency
+    )
     bar.update(1)
     bar.close()
     print(format_report(results))

@@ -53,10 +53,10 @@ def run(args: argparse.Namespace) -> int:
         raise FileNotFoundError("no input volume: pass --input VOLUME or set data.test_image")
     option = "--input" if args.input else "data.test_image"
     image = open_volume_auto(str(source), [cfg.data.image_key], option=option)
-    output = args.output or str(
-        Path(cfg.inference.output_path or Path(cfg.logging.save_dir) / "predictions")
-        / f"{Path(str(source).split(':')[0]).stem}_prediction.{cfg.inference.output_format}"
-    )
+    from connectomics.lightning.run_paths import volume_path
+
+    stem = Path(str(source).split(":")[0]).stem
+    output = args.output or str(volume_path(cfg, stem, "prediction"))
     refuse_output_on_input(output, source)
     if module is None:
         module = load_module(args.checkpoint, cfg)

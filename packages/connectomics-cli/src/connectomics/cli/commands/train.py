@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 
-    seed_everything(cfg.system.seed, workers=True)
+    seed_everything(cfg.system.seed)
     datamodule = ConnectomicsDataModule(cfg)
     module = ConnectomicsModule(cfg)
     trainer = create_trainer(cfg, resume=bool(args.resume))

@@ -6,11 +6,13 @@ from string import Formatter
 from typing import Any
 
 from connectomics.config.checks.common import check_choice, fail
-from connectomics.config.metrics_logged import FILENAME_FIELDS, LOGGED_METRICS, is_logged_metric
+from connectomics.config.metrics_logged import (
+    FILENAME_FIELDS,
+    LOGGED_METRICS,
+    better_mode,
+    is_logged_metric,
+)
 from connectomics.config.suggest import did_you_mean
-
-# Direction in which each logged metric improves.
-_BETTER = {"val/dice": "max", "val/iou": "max"}
 
 
 def _check_metric(key: str, name: str) -> None:
@@ -26,7 +28,7 @@ def _check_metric(key: str, name: str) -> None:
 
 def _check_mode(key: str, metric: str, mode: str) -> None:
     check_choice(key, mode, ("min", "max"))
-    better = _BETTER.get(metric, "min")
+    better = better_mode(metric)
     if mode != better:
         raise fail(
             key,

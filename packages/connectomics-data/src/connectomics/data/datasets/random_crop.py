@@ -22,11 +22,13 @@ class RandomCropDataset(Dataset):
     Samples are dicts with ``image`` float32 (C, *spatial), ``label`` int64 (1, *spatial),
     optional ``mask`` float32 and ``meta``; ``transform`` (augmentations then targets) is
     applied last. A 2-element ``patch_size`` draws single z slices, giving (C, Y, X) crops.
-    With ``deterministic=True`` index i always gives the same crop and augmentation (seeded
-    by ``seed`` and i), as validation needs, and any index >= 0 is valid (an
-    EpochStreamSampler gives every epoch its own indices, so training is reproducible with
-    any number of workers and resumes exactly); otherwise each process draws from its own
-    generator seeded by ``torch.initial_seed()``, which differs between workers and runs.
+
+    The dataset owns all of its randomness (no worker_init_fn is needed): with
+    ``deterministic=True`` index i always gives the same crop and augmentation (seeded by
+    ``seed`` and i), as validation needs, and any index >= 0 is valid (an EpochStreamSampler
+    gives every epoch its own indices, so training is reproducible with any number of workers
+    and resumes exactly); otherwise each process draws crops and augmentation states from its
+    own generator seeded by ``torch.initial_seed()``, which differs between workers and runs.
     """
 
     def __init__(
@@ -91,13 +93,16 @@ class RandomCropDataset(Dataset):
         return self._rng
 
     def reseed_augmentation(self, index: int) -> None:
-        """Give every random transform a state drawn from (seed, index)."""
+        """Give every random transform a state drawn from (seed, index), or from this
+        process's stream when not deterministic."""
         if self._randomizables is None:
             self._randomizables = _randomizables(self.transform)
         if self._randomizables:
-            seeds = np.random.SeedSequence([self.seed, int(index), 1]).generate_state(
-                len(self._randomizables)
-            )
+            count = len(self._randomizables)
+            if self.deterministic:
+                seeds = np.random.SeedSequence([self.seed, int(index), 1]).generate_state(count)
+            else:
+                seeds = self.rng_for(index).integers(2**32, size=count, dtype=np.uint64)
             for transform, seed in zip(self._randomizables, seeds):
                 # reseed in place: set_random_state builds new generators (and a Compose
                 # rebuilds all of its children's), ~1000x slower per item
@@ -147,8 +152,7 @@ class RandomCropDataset(Dataset):
             "accepted": choice.accepted,
         }
         if self.transform is not None:
-            if self.deterministic:
-                self.reseed_augmentation(index)
+            self.reseed_augmentation(index)
             sample = self.transform(sample)
         return sample
 

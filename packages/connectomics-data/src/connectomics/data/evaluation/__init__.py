@@ -1,12 +1,13 @@
 """Evaluation of predictions and segmentations against ground truth."""
 
-from connectomics.data.evaluation.dispatch import evaluate
+from connectomics.data.evaluation.dispatch import default_metrics, evaluate
 from connectomics.data.evaluation.instance import AP_THRESHOLDS, evaluate_instances
 from connectomics.data.evaluation.metric_names import (
     ALL_METRICS,
     INSTANCE_METRICS,
     SEMANTIC_METRICS,
     check_metric_names,
+    split_metrics,
 )
 from connectomics.data.evaluation.report import format_report, write_report
 from connectomics.data.evaluation.semantic import evaluate_semantic
@@ -17,9 +18,11 @@ __all__ = [
     "INSTANCE_METRICS",
     "SEMANTIC_METRICS",
     "check_metric_names",
+    "default_metrics",
     "evaluate",
     "evaluate_instances",
     "evaluate_semantic",
     "format_report",
+    "split_metrics",
     "write_report",
 ]

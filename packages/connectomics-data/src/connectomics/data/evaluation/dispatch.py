@@ -1,38 +1,87 @@
-"""`evaluate`: run the metrics named in the config's evaluation section."""
+"""`evaluate`: the one entry that scores predictions and segmentations against ground truth.
+
+`connectomics test` (the trainer's test stage), `connectomics evaluate` and `connectomics demo`
+all score through it; it alone splits the metric names into semantic and instance ones.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
 from connectomics.data.errors import DataError
-from connectomics.data.evaluation.instance import evaluate_instances
+from connectomics.data.evaluation.instance import evaluate_instances, instance_scores
 from connectomics.data.evaluation.metric_names import (
-    INSTANCE_METRICS,
+    DEFAULT_INSTANCE,
+    DEFAULT_SEMANTIC,
     SEMANTIC_METRICS,
-    check_metric_names,
+    split_metrics,
 )
 from connectomics.data.evaluation.semantic import evaluate_semantic
+from connectomics.data.io.volume import Volume
+from connectomics.metrics import ContingencyTable
 from connectomics.metrics.arrays import as_numpy
 
+# (segmentation, ground truth) -> their contingency table, e.g. counted block by block
+Contingency = Callable[[Any, Any], ContingencyTable]
 
-def evaluate(pred_or_seg: Any, gt: Any, cfg_evaluation: Any) -> dict[str, float]:
-    """Score `pred_or_seg` against `gt` with the metrics of `cfg.evaluation` (the section or the
-    whole config): semantic ones on the foreground, instance ones on the labels."""
+
+def evaluate(
+    pred_or_seg: Any,
+    gt: Any,
+    cfg_evaluation: Any = None,
+    *,
+    metrics: Iterable[str] | None = None,
+    threshold: float | None = None,
+    segmentation: Any = None,
+    contingency: Contingency | None = None,
+) -> dict[str, float]:
+    """Score against `gt`: semantic metrics on `pred_or_seg`, instance ones on the labels.
+
+    Metric names, threshold and ignored labels come from `cfg_evaluation` (the evaluation
+    section or the whole config) unless given; with neither, a probability map gets
+    dice/iou and a segmentation adapted_rand/voi. Instance metrics score `segmentation` when
+    given (the decoded `pred_or_seg`), else `pred_or_seg` itself, which must hold labels;
+    `contingency` counts their table another way (block by block: nothing read whole).
+    """
     section = getattr(cfg_evaluation, "evaluation", cfg_evaluation)
-    names = check_metric_names(list(section.metrics))
-    semantic = [name for name in names if name in SEMANTIC_METRICS]
-    instance = [name for name in names if name in INSTANCE_METRICS]
-    values = as_numpy(pred_or_seg)
-    if instance and values.dtype.kind not in "uib":
+    labels = pred_or_seg if segmentation is None else segmentation
+    if metrics is None and section is not None:
+        metrics = section.metrics
+    if metrics is None:
+        metrics = default_metrics(pred_or_seg)
+    semantic, instance = split_metrics(metrics)
+    if instance and _dtype(labels).kind not in "uib":
         raise DataError(
             f"evaluation.metrics asks for instance metrics ({', '.join(instance)}) but the input "
-            f"holds {values.dtype} probabilities; decode it into a segmentation first, or keep "
-            f"only semantic metrics ({', '.join(SEMANTIC_METRICS)})"
+            f"holds {_dtype(labels)} probabilities; decode it into a segmentation first "
+            f"(decoding.name, `connectomics decode`), or keep only semantic metrics "
+            f"({', '.join(SEMANTIC_METRICS)})"
         )
+    if threshold is None:
+        threshold = getattr(section, "threshold", 0.5) if section is not None else 0.5
+    ignore = getattr(section, "ignore_labels", (0,)) if section is not None else (0,)
     results: dict[str, float] = {}
     if semantic:
-        results.update(evaluate_semantic(values, gt, semantic, threshold=float(section.threshold)))
-    if instance:
-        ignore = getattr(section, "ignore_labels", (0,))
-        results.update(evaluate_instances(values, gt, instance, ignore_labels=ignore or ()))
+        values = as_numpy(pred_or_seg)
+        results.update(evaluate_semantic(values, as_numpy(gt), semantic, float(threshold)))
+    if instance and contingency is not None:
+        results.update(instance_scores(contingency(labels, gt), instance, ignore or ()))
+    elif instance:
+        results.update(evaluate_instances(labels, gt, instance, ignore_labels=ignore or ()))
     return results
+
+
+def default_metrics(pred_or_seg: Any) -> tuple[str, ...]:
+    """The metrics scored when none is named: dice/iou of a probability map, adapted_rand/voi
+    of a segmentation."""
+    return DEFAULT_SEMANTIC if _dtype(pred_or_seg).kind == "f" else DEFAULT_INSTANCE
+
+
+def _dtype(values: Any) -> np.dtype:
+    """numpy dtype of an array, lazy volume (not read), tensor or sequence."""
+    if isinstance(values, np.ndarray | Volume):
+        return np.dtype(values.dtype)
+    return as_numpy(values).dtype

@@ -10,6 +10,15 @@ from connectomics.config.suggest import closest
 SEMANTIC_METRICS = ("dice", "iou", "precision", "recall", "f1")
 INSTANCE_METRICS = ("adapted_rand", "voi", "cremi", "ap")
 ALL_METRICS = SEMANTIC_METRICS + INSTANCE_METRICS
+# what `evaluate` computes when no metric is named: by what the scored volume holds
+DEFAULT_SEMANTIC = ("dice", "iou")
+DEFAULT_INSTANCE = ("adapted_rand", "voi")
+
+
+def split_metrics(metrics: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(semantic, instance) names of `metrics`, each checked (ConfigError on an unknown one)."""
+    names = check_metric_names(metrics)
+    return [n for n in names if n in SEMANTIC_METRICS], [n for n in names if n in INSTANCE_METRICS]
 
 
 def check_metric_names(metrics: Iterable[str], allowed: tuple[str, ...] = ALL_METRICS) -> list[str]:

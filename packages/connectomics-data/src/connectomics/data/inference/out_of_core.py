@@ -25,7 +25,6 @@ from connectomics.data.inference.grid import chunk_boxes
 from connectomics.data.inference.identity import input_identity
 from connectomics.data.inference.options import OptionError, resolve_options
 from connectomics.data.inference.store import (
-    STORE_CLASSES,
     PredictionStore,
     StoreTarget,
     parse_output_path,
@@ -112,7 +111,7 @@ def _prepare_as_writer(
     resume: bool,
     overwrite: bool,
 ) -> PredictionStore:
-    store = STORE_CLASSES[target.format].open(target)  # type: ignore[attr-defined]
+    store = PredictionStore.open(target)
     if store is None:
         return create()
     meta = store.metadata()
@@ -137,7 +136,7 @@ def _wait_for_store(
     """Ranks > 0: wait until rank 0 has created (or validated) the store of this run."""
     deadline = time.monotonic() + timeout
     while True:
-        store = STORE_CLASSES[target.format].open(target)  # type: ignore[attr-defined]
+        store = PredictionStore.open(target)
         meta = store.metadata() if store is not None else None
         if meta is not None:
             if meta.get("hash") == digest:
@@ -165,7 +164,7 @@ def _refuse_input_as_output(image: Any, target: StoreTarget) -> None:
 
 def _previous_chunk(target: StoreTarget) -> list[int] | None:
     """The chunk size of an existing store of a prediction (to resume it), else None."""
-    store = STORE_CLASSES[target.format].open(target)  # type: ignore[attr-defined]
+    store = PredictionStore.open(target)
     if store is None:
         return None
     try:
@@ -258,7 +257,7 @@ def predict_to_store(
             "value_range": output_scale(predictor),
             "chunk_size": list(chunk),
         }
-        return STORE_CLASSES[target.format].create(  # type: ignore[attr-defined]
+        return PredictionStore.create(
             target,
             (channels, *predictor.shape),
             (channels, *chunk),

@@ -3,13 +3,13 @@
 Layout: the prediction array `<key>` (C, *spatial), chunked exactly like the processing chunks,
 and `<key>_done` (one uint8 per chunk, set to 1 after that chunk's data is written). The
 prediction array's attribute "connectomics_inference" holds the run hash, options and value
-ranges; it is written last, so its presence means the store is ready.
+ranges; it is written last, so its presence means the store is ready. Both arrays are made and
+written by the volume writer of `connectomics.data.io` (`create_volume`, `WritableVolume`).
 """
 
 from __future__ import annotations
 
 import json
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,11 @@ import numpy as np
 
 from connectomics.data.errors import DataError
 from connectomics.data.inference.grid import Box
+from connectomics.data.io.writing import WritableVolume, create_volume
 
 META_ATTR = "connectomics_inference"
 _SUFFIX_FORMATS = {".zarr": "zarr", ".h5": "h5", ".hdf5": "h5"}
+_KINDS = {"zarr": "zarr", "h5": "hdf5"}  # store format -> volume writer kind
 
 
 @dataclass(frozen=True)
@@ -53,32 +55,6 @@ def parse_output_path(output_path: str | Path, output_format: str | None = None)
     return StoreTarget(path, key, fmt)
 
 
-class PredictionStore(ABC):
-    """A writable chunked prediction with per-chunk completion markers."""
-
-    target: StoreTarget
-
-    @abstractmethod
-    def metadata(self) -> dict[str, Any] | None:
-        """The run metadata, or None while the store is not (completely) created."""
-
-    @abstractmethod
-    def done_flags(self) -> np.ndarray:
-        """Boolean flag per chunk id: its data is fully written."""
-
-    @abstractmethod
-    def write(self, box: Box, data: np.ndarray) -> None:
-        """Write one chunk's (C, *box) data."""
-
-    @abstractmethod
-    def mark_done(self, chunk_id: int) -> None:
-        """Record that a chunk is finished (after its data is durable)."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release file handles."""
-
-
 def _box_index(box: Box) -> tuple[slice, ...]:
     return (slice(None), *(slice(a, b) for a, b in box))
 
@@ -95,20 +71,12 @@ def _check_zarr_container(path: Path) -> None:
         )
 
 
-class ZarrPredictionStore(PredictionStore):
-    """Zarr group; chunk-aligned writes from several processes are safe."""
-
-    def __init__(self, target: StoreTarget, group: Any):
-        self.target = target
-        self.group = group
-
-    @classmethod
-    def open(cls, target: StoreTarget) -> ZarrPredictionStore | None:
-        """Open an existing store (None when there is no prediction array yet)."""
+def _present(target: StoreTarget) -> set[str]:
+    """Which of the prediction array and its done record the container (which exists) holds."""
+    names = {target.key, f"{target.key}_done"}
+    if target.format == "zarr":
         import zarr
 
-        if not target.path.exists():
-            return None
         _check_zarr_container(target.path)
         try:
             group = zarr.open_group(str(target.path), mode="a")
@@ -117,74 +85,46 @@ class ZarrPredictionStore(PredictionStore):
                 f"output {target.path} exists but is not a Zarr group ({err}); choose another "
                 "output path or remove it"
             ) from err
-        return cls(target, group) if target.key in group else None
+        return {name for name in names if name in group}
+    import h5py
 
-    @classmethod
-    def create(
-        cls,
-        target: StoreTarget,
-        shape: tuple[int, ...],
-        chunks: tuple[int, ...],
-        dtype: str,
-        n_chunks: int,
-        meta: dict[str, Any],
-    ) -> ZarrPredictionStore:
-        """Create the arrays (replacing old ones of that key); metadata is written last."""
-        import zarr
-
-        _check_zarr_container(target.path)
-        group = zarr.open_group(str(target.path), mode="a")
-        for name in (target.key, f"{target.key}_done"):
-            if name in group:
-                del group[name]
-        group.create_array(target.key, shape=shape, chunks=chunks, dtype=dtype, fill_value=0)
-        group.create_array(
-            f"{target.key}_done", shape=(n_chunks,), chunks=(1,), dtype="uint8", fill_value=0
-        )
-        group[target.key].attrs[META_ATTR] = meta
-        return cls(target, group)
-
-    def metadata(self) -> dict[str, Any] | None:
-        return self.group[self.target.key].attrs.asdict().get(META_ATTR)
-
-    def done_flags(self) -> np.ndarray:
-        return np.asarray(self.group[f"{self.target.key}_done"][:]) > 0
-
-    def write(self, box: Box, data: np.ndarray) -> None:
-        self.group[self.target.key][_box_index(box)] = data
-
-    def mark_done(self, chunk_id: int) -> None:
-        self.group[f"{self.target.key}_done"][chunk_id] = 1
-
-    def close(self) -> None:
-        """Nothing to release: every Zarr write is already on disk."""
+    try:
+        with h5py.File(target.path, "r") as file:
+            return {name for name in names if name in file}
+    except OSError as err:
+        raise DataError(
+            f"output {target.path} exists but cannot be opened as HDF5 ({err}); choose "
+            "another output path or remove it"
+        ) from err
 
 
-class H5PredictionStore(PredictionStore):
-    """HDF5 file; one writing process only (HDF5 has no safe concurrent writes)."""
+class PredictionStore:
+    """A chunked prediction and its per-chunk completion record.
 
-    def __init__(self, target: StoreTarget, file: Any):
+    Zarr: chunk-aligned writes from several processes are safe. HDF5: one writing process
+    only (HDF5 has no safe concurrent writes); every write is flushed.
+    """
+
+    def __init__(
+        self, target: StoreTarget, data: WritableVolume, done: WritableVolume | None
+    ) -> None:
         self.target = target
-        self.file = file
+        self.data = data
+        self.done = done
 
     @classmethod
-    def open(cls, target: StoreTarget) -> H5PredictionStore | None:
-        """Open an existing store (None when there is no prediction dataset yet)."""
-        import h5py
-
-        if not target.path.exists():
+    def open(cls, target: StoreTarget) -> PredictionStore | None:
+        """Open an existing store (None when there is no prediction array yet; an array
+        without its done record, not written by connectomics, has no metadata)."""
+        present = _present(target) if target.path.exists() else set()
+        if target.key not in present:
             return None
-        try:
-            file = h5py.File(target.path, "a")
-        except OSError as err:
-            raise DataError(
-                f"output {target.path} exists but cannot be opened as HDF5 ({err}); choose "
-                "another output path or remove it"
-            ) from err
-        if target.key in file:
-            return cls(target, file)
-        file.close()
-        return None
+        kind, path, done = _KINDS[target.format], str(target.path), f"{target.key}_done"
+        return cls(
+            target,
+            WritableVolume(path, target.key, kind),
+            WritableVolume(path, done, kind) if done in present else None,
+        )
 
     @classmethod
     def create(
@@ -195,41 +135,45 @@ class H5PredictionStore(PredictionStore):
         dtype: str,
         n_chunks: int,
         meta: dict[str, Any],
-    ) -> H5PredictionStore:
-        """Create the datasets (replacing old ones of that key); metadata is written last."""
-        import h5py
-
-        target.path.parent.mkdir(parents=True, exist_ok=True)
-        file = h5py.File(target.path, "a")
-        for name in (target.key, f"{target.key}_done"):
-            if name in file:
-                del file[name]
-        file.create_dataset(target.key, shape=shape, chunks=chunks, dtype=dtype, fillvalue=0)
-        file.create_dataset(f"{target.key}_done", shape=(n_chunks,), dtype="uint8", fillvalue=0)
-        file[target.key].attrs[META_ATTR] = json.dumps(meta)
-        file.flush()
-        return cls(target, file)
+    ) -> PredictionStore:
+        """Create the arrays (replacing old ones of that key); metadata is written last."""
+        if target.format == "zarr":
+            _check_zarr_container(target.path)
+        path, key = str(target.path), target.key
+        options = {"mode": "w", "overwrite": True, "compress": False}
+        data = create_volume(path, shape, dtype, chunks, key=key, **options)
+        done = create_volume(path, (n_chunks,), "uint8", (1,), key=f"{key}_done", **options)
+        data.attrs[META_ATTR] = meta if target.format == "zarr" else json.dumps(meta)
+        data.flush()
+        return cls(target, data, done)
 
     def metadata(self) -> dict[str, Any] | None:
-        raw = self.file[self.target.key].attrs.get(META_ATTR)
-        return None if raw is None else json.loads(raw)
+        """The run metadata, or None while the store is not (completely) created."""
+        raw = self.data.attrs.get(META_ATTR) if self.done is not None else None
+        return json.loads(raw) if isinstance(raw, str) else raw
 
     def done_flags(self) -> np.ndarray:
-        return self.file[f"{self.target.key}_done"][:] > 0
+        """Boolean flag per chunk id: its data is fully written."""
+        return self._done().read() > 0
 
     def write(self, box: Box, data: np.ndarray) -> None:
-        self.file[self.target.key][_box_index(box)] = data
-        self.file.flush()
+        """Write one chunk's (C, *box) data."""
+        self.data[_box_index(box)] = data
+        self.data.flush()
 
     def mark_done(self, chunk_id: int) -> None:
-        self.file[f"{self.target.key}_done"][chunk_id] = 1
-        self.file.flush()
+        """Record that a chunk is finished (after its data is durable)."""
+        done = self._done()
+        done[chunk_id] = 1
+        done.flush()
 
     def close(self) -> None:
-        self.file.close()
+        """Release file handles."""
+        self.data.close()
+        if self.done is not None:
+            self.done.close()
 
-
-STORE_CLASSES: dict[str, type[PredictionStore]] = {
-    "zarr": ZarrPredictionStore,
-    "h5": H5PredictionStore,
-}
+    def _done(self) -> WritableVolume:
+        if self.done is None:
+            raise DataError(f"output {self.target} has no record of finished chunks")
+        return self.done

@@ -102,11 +102,13 @@ def create_volume(
     overwrite: bool = False,
     zarr_format: int | None = None,
     fill_value: Any = 0,
+    compress: bool = True,
 ) -> WritableVolume:
     """Create a chunked on-disk array (.zarr, .h5/.hdf5 or .npy) and return it for writing.
 
     ``mode="a"`` reopens an existing array of the same shape and dtype (or creates it);
-    ``mode="w"`` refuses to replace an existing one unless ``overwrite=True``.
+    ``mode="w"`` refuses to replace an existing one unless ``overwrite=True``. HDF5 chunks are
+    gzip-compressed (level 1) unless ``compress=False``; Zarr keeps its default codec.
     """
     if mode not in ("w", "a"):
         raise DataError(f"create_volume mode must be 'w' or 'a', got {mode!r}")
@@ -124,7 +126,8 @@ def create_volume(
         raise DataError(f"chunks {chunks} must have one size per axis of shape {shape}")
     if kind == "hdf5":
         key = key or DEFAULT_KEY
-        created = _create_hdf5(file, key, shape, dtype, chunks, mode, overwrite, fill_value)
+        gzip = {"compression": "gzip", "compression_opts": 1} if compress else {}
+        created = _create_hdf5(file, key, shape, dtype, chunks, mode, overwrite, fill_value, gzip)
     elif kind == "zarr":
         created = _create_zarr(
             file, key, shape, dtype, chunks, mode, overwrite, zarr_format, fill_value
@@ -152,6 +155,7 @@ def _create_hdf5(
     mode: str,
     overwrite: bool,
     fill_value: Any,
+    compression: dict[str, Any],
 ) -> bool:
     """Create the dataset; return False when ``mode='a'`` found it already there."""
     from connectomics.data.io.hdf5 import open_h5_file
@@ -169,9 +173,8 @@ def _create_hdf5(
             shape=shape,
             dtype=dtype,
             chunks=chunks,
-            compression="gzip",
-            compression_opts=1,
             fillvalue=fill_value,
+            **compression,
         )
     return True
 
