@@ -24,6 +24,7 @@ import numpy as np
 
 from connectomics.data.blockwise.connected import (
     BlockwiseReport,
+    Laps,
     finished_report,
     prepare_fragments,
     relabel_block,
@@ -207,20 +208,25 @@ def agglomerate_blockwise(
         float(aff_threshold_low),
         int(halo),
     )
+    laps = Laps()
     engine.map(fragment_block, todo, {"job": job})
+    laps.lap("fragments")
     counts = np.asarray(store.group["fragment_counts"][:], dtype=np.int64)
     ids_offsets = offsets_of(counts)
     n_ids = int(counts.sum())
     n_edges = engine.map(block_edges, range(n), {"job": job, "offsets": ids_offsets})
+    laps.lap("graph")
     u, v, sums, edge_counts, sizes = load_graph(store, ids_offsets, n_ids, n_edges)
     objects = agglomerate_mean_affinity(n_ids, u, v, sums, edge_counts, float(threshold))
     del u, v, sums, edge_counts
     n_objects = write_lookup(store, final_lookup(objects, sizes, min_size))
     del objects, sizes
+    laps.lap("agglomerate")
     cc_job = _RelabelJob(grid, str(store.path), key)
     engine.map(relabel_block, plan.relabel, {"job": cc_job, "offsets": ids_offsets})
+    laps.lap("relabel")
     store.group.attrs["n_objects"] = n_objects
-    return BlockwiseReport(store.path, key, n, todo, plan.skipped, n_objects)
+    return BlockwiseReport(store.path, key, n, todo, plan.skipped, n_objects, laps.seconds)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ global ids. The result equals the whole-volume decoder's up to a relabelling, fo
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,22 @@ class BlockwiseReport:
     computed: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     n_objects: int = 0
+    # wall-clock seconds of each pass (fragments, graph or stitch, agglomerate, relabel)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class Laps:
+    """Wall-clock seconds of consecutive passes, by name."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        """Record the seconds since the previous lap as pass `name`."""
+        now = time.perf_counter()
+        self.seconds[name] = now - self._last
+        self._last = now
 
 
 @dataclass(frozen=True)
@@ -182,9 +199,13 @@ def run_labelling(
     plan = prepare_fragments(store, grid, key)
     todo = plan.todo
     job = CCJob(prediction, grid, str(store.path), key, decoder, kwargs)
+    laps = Laps()
     engine.map(label_block, todo, {"job": job})
+    laps.lap("fragments")
     counts = np.asarray(store.group["fragment_counts"][:], dtype=np.int64)
     n_objects = stitch_blocks(job, engine, counts, min_size)
+    laps.lap("stitch")
     engine.map(relabel_block, plan.relabel, {"job": job, "offsets": offsets_of(counts)})
+    laps.lap("relabel")
     store.group.attrs["n_objects"] = n_objects
-    return BlockwiseReport(store.path, key, n, todo, plan.skipped, n_objects)
+    return BlockwiseReport(store.path, key, n, todo, plan.skipped, n_objects, laps.seconds)
