@@ -78,14 +78,19 @@ def decode_threads(folder: str, block: int) -> dict:
 
     base = Path(folder)
     imported = peak_mib()
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     output = base / "threads.zarr"
     start = time.perf_counter()
     engine = Engine(num_workers=2, progress=False)
     report = decode_blockwise(base / "affs.zarr", output, "affinity_waterz", block, engine, True)
     seconds = time.perf_counter() - start
+    used = resource.getrusage(resource.RUSAGE_SELF)
     peak = peak_mib()  # before scoring, which imports torch
     return {
         "seconds": seconds,
+        # CPU seconds of all threads: on 2 free cores the decode takes about cpu_s / 2 or more
+        "cpu_s": used.ru_utime + used.ru_stime - cpu_before,
         "peak_rss_mib": peak,
         "import_rss_mib": imported,
         "passes_s": report.seconds,

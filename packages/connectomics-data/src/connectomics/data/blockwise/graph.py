@@ -68,18 +68,27 @@ def agglomerate_mean_affinity(
         active[u[below]] = active[v[below]] = True
         keep = active[u] | active[v]
         u, v, sums, counts, score, below = (x[keep] for x in (u, v, sums, counts, score, below))
-        pairs = _mutual_best(u, v, score, below)
+        pairs = _mutual_best(n_ids, u, v, score, below)
         if len(pairs) < ROUND_MERGES * len(u):
             _merge_from_heap(parent, u, v, sums, counts, threshold)
             break
         parent[v[pairs]] = u[pairs]
-        u, v = parent[u], parent[v]
-        # the merged pairs' own edge disappears; their other edges become one per neighbour
-        keep = u != v
-        u, v, sums, counts = sum_edges(
-            np.minimum(u, v)[keep], np.maximum(u, v)[keep], sums[keep], counts[keep]
+        # only edges of merged regions change: they are renamed and summed per region pair
+        merged = np.zeros(n_ids + 1, dtype=bool)
+        merged[u[pairs]] = merged[v[pairs]] = True
+        touched = merged[u] | merged[v]
+        a, b = parent[u[touched]], parent[v[touched]]
+        loop = a == b  # the merged pairs' own edges
+        a, b, tsums, tcounts = sum_edges(
+            np.minimum(a, b)[~loop],
+            np.maximum(a, b)[~loop],
+            sums[touched][~loop],
+            counts[touched][~loop],
         )
-        counts = counts.astype(np.float64)
+        u = np.concatenate([u[~touched], a])
+        v = np.concatenate([v[~touched], b])
+        sums = np.concatenate([sums[~touched], tsums])
+        counts = np.concatenate([counts[~touched], tcounts.astype(np.float64)])
     while True:
         grand = parent[parent]
         if np.array_equal(grand, parent):
@@ -132,17 +141,15 @@ def _merge_from_heap(
                 heapq.heappush(heap, (score, min(a, w), max(a, w)))
 
 
-def _mutual_best(u: np.ndarray, v: np.ndarray, score: np.ndarray, below: np.ndarray) -> np.ndarray:
+def _mutual_best(
+    n_ids: int, u: np.ndarray, v: np.ndarray, score: np.ndarray, below: np.ndarray
+) -> np.ndarray:
     """Indices of the edges below the threshold that are the lowest-scoring edge of both their
-    regions (ties broken by the ids, so the lowest edge overall is always one)."""
+    regions (ties broken by position, so the lowest edge overall is always one)."""
     candidates = np.flatnonzero(below)
-    order = candidates[np.lexsort((v[candidates], u[candidates], score[candidates]))]
-    ends = np.concatenate([u[order], v[order]])
-    edges = np.concatenate([order, order])
-    rank = np.concatenate([np.arange(len(order))] * 2)
-    by_region = np.lexsort((rank, ends))
-    regions, first = np.unique(ends[by_region], return_index=True)
-    best_edge = edges[by_region[first]]
-    best_u = best_edge[np.searchsorted(regions, u[order])]
-    best_v = best_edge[np.searchsorted(regions, v[order])]
-    return order[(best_u == order) & (best_v == order)]
+    order = candidates[np.argsort(score[candidates], kind="stable")]
+    rank = np.arange(len(order))
+    best = np.full(n_ids + 1, len(order))  # rank of each region's lowest edge
+    np.minimum.at(best, u[order], rank)
+    np.minimum.at(best, v[order], rank)
+    return order[(best[u[order]] == rank) & (best[v[order]] == rank)]
