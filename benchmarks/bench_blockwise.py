@@ -11,8 +11,9 @@ Figures (written as JSON, default benchmarks/results/blockwise-<mode>.json):
 - decode: time, peak RSS and adapted Rand error of a size^3 map on the local threads engine
   (2 threads), time per pass;
 - scaling: a dask.distributed LocalCluster of 1 and then 2 worker processes (1 thread each) on
-  the same map in one process, the speed-up, and the load average beside it (the cores are
-  shared).
+  the same map in one process, the speed-up, the load average beside it and the cores each
+  configuration actually got (CPU seconds of workers and driver over wall seconds: the
+  machine's cores are shared with other work).
 
 Run:  uv run --frozen python benchmarks/bench_blockwise.py               (short: seconds)
       uv run --frozen python benchmarks/bench_blockwise.py --mode full   (128^3 -> 256^3, 250^3)
@@ -65,6 +66,12 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU seconds (user + system, all threads) this process has used."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
 def adapted_rand(seg: str, folder: Path) -> float:
     """Adapted Rand error of a blockwise segmentation against the labels, block by block."""
     from connectomics.data.blockwise import evaluate_blockwise
@@ -78,19 +85,18 @@ def decode_threads(folder: str, block: int) -> dict:
 
     base = Path(folder)
     imported = peak_mib()
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_before = before.ru_utime + before.ru_stime
+    cpu_before = cpu_seconds()
     output = base / "threads.zarr"
     start = time.perf_counter()
     engine = Engine(num_workers=2, progress=False)
     report = decode_blockwise(base / "affs.zarr", output, "affinity_waterz", block, engine, True)
     seconds = time.perf_counter() - start
-    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = cpu_seconds() - cpu_before
     peak = peak_mib()  # before scoring, which imports torch
     return {
         "seconds": seconds,
         # CPU seconds of all threads: on 2 free cores the decode takes about cpu_s / 2 or more
-        "cpu_s": used.ru_utime + used.ru_stime - cpu_before,
+        "cpu_s": cpu,
         "peak_rss_mib": peak,
         "import_rss_mib": imported,
         "passes_s": report.seconds,
@@ -117,14 +123,19 @@ def cluster_scaling(folder: str, block: int) -> dict:
             with Client(cluster) as client:  # workers import the decoders before the clock
                 client.run(lambda: __import__("connectomics.data.blockwise.agglomerate"))
                 client.run(lambda: __import__("waterz"))
-            engine = Engine(scheduler=cluster.scheduler_address, progress=False)
-            start = time.perf_counter()
-            output = base / f"cluster-{workers}.zarr"
-            report = decode_blockwise(
-                base / "affs.zarr", output, "affinity_waterz", block, engine, True
-            )
-            seconds = time.perf_counter() - start
-        runs[workers].append({"seconds": seconds, "passes_s": report.seconds})
+                before = sum(client.run(cpu_seconds).values()) + cpu_seconds()
+                engine = Engine(scheduler=cluster.scheduler_address, progress=False)
+                start = time.perf_counter()
+                output = base / f"cluster-{workers}.zarr"
+                report = decode_blockwise(
+                    base / "affs.zarr", output, "affinity_waterz", block, engine, True
+                )
+                seconds = time.perf_counter() - start
+                cpu = sum(client.run(cpu_seconds).values()) + cpu_seconds() - before
+        # cores this configuration actually got (workers and driver), whatever else ran
+        runs[workers].append(
+            {"seconds": seconds, "passes_s": report.seconds, "cores": cpu / seconds}
+        )
     best = {w: min(runs[w], key=lambda r: r["seconds"]) for w in runs}
     return {
         "workers_1_s": best[1]["seconds"],
@@ -132,6 +143,7 @@ def cluster_scaling(folder: str, block: int) -> dict:
         "speedup_1_to_2": best[1]["seconds"] / best[2]["seconds"],
         "passes_s": {str(w): best[w]["passes_s"] for w in best},
         "runs_s": {str(w): [r["seconds"] for r in runs[w]] for w in runs},
+        "cores_used": {str(w): [r["cores"] for r in runs[w]] for w in runs},
         "driver_peak_rss_mib": peak_mib(),
         "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
