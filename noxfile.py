@@ -148,7 +148,8 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
-    """Neuron benchmark (speed ratios, accuracy in fixed time) as JSON; `-- --mode full` for all."""
+    """Neuron and blockwise benchmarks (speed ratios, accuracy in fixed time, memory growth,
+    scaling) as JSON; `-- --mode full` for all."""
     session.run("uv", "sync", "--frozen", external=True)
     session.run(
         "uv",
@@ -157,5 +158,19 @@ def bench(session: nox.Session) -> None:
         "python",
         "benchmarks/bench_neurons.py",
         *session.posargs,
+        external=True,
+    )
+    # blockwise decoding at scale: small volumes in short mode, 256^3 in full; only --mode
+    # applies to it (the other options are bench_neurons')
+    args = session.posargs
+    mode = args[args.index("--mode") + 1] if "--mode" in args[:-1] else "short"
+    session.run(
+        "uv",
+        "run",
+        "--frozen",
+        "python",
+        "benchmarks/bench_blockwise.py",
+        "--mode",
+        mode,
         external=True,
     )

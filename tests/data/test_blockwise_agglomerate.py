@@ -5,14 +5,16 @@ from __future__ import annotations
 import h5py
 import numpy as np
 import pytest
+import zarr
 from scipy import ndimage
 
-from connectomics.data.blockwise import Engine, decode_blockwise
+from connectomics.data.blockwise import BlockGrid, Engine, decode_blockwise, graph
 from connectomics.data.blockwise.graph import agglomerate_mean_affinity, merge_edges
 from connectomics.data.decoding import decode
 from connectomics.data.errors import DataError
 from connectomics.data.evaluation import evaluate_instances
 from connectomics.data.io import open_volume, write_volume
+from tests.data.blockwise_helpers import same_partition
 
 
 def test_merged_regions_score_their_whole_boundary():
@@ -30,6 +32,60 @@ def test_merged_regions_score_their_whole_boundary():
     assert objects[1] == objects[2] != objects[3]
     assert objects[4] == objects[5] == objects[6]
     assert len({objects[1], objects[3], objects[4], objects[0]}) == 4
+
+
+@pytest.mark.parametrize("round_merges", [0.0, 0.01])
+def test_rounds_of_mutual_best_pairs_merge_like_one_pair_at_a_time(monkeypatch, round_merges):
+    """Merging all mutual lowest-scoring pairs per round (all rounds, or until few merge and
+    the heap takes over) ends with the same objects as merging one lowest pair at a time."""
+    monkeypatch.setattr(graph, "ROUND_MERGES", round_merges)
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(2, 80))
+        a, b = rng.integers(1, n + 1, (2, int(rng.integers(1, 4 * n))))
+        hub = rng.random(len(a)) < 0.2  # some regions touch many others
+        a[hub] = 1
+        keep = a != b
+        count = rng.integers(1, 20, int(keep.sum()))
+        u, v, sums, counts = merge_edges(
+            [
+                (
+                    np.minimum(a, b)[keep],
+                    np.maximum(a, b)[keep],
+                    rng.random(len(count)) * count,
+                    count,
+                )
+            ]
+        )
+        threshold = float(rng.random())
+        objects = agglomerate_mean_affinity(n, u, v, sums, counts, threshold)
+        one_at_a_time = np.arange(n + 1)
+        graph._merge_from_heap(one_at_a_time, u, v, sums, counts.astype(float), threshold)
+        while not np.array_equal(one_at_a_time[one_at_a_time], one_at_a_time):
+            one_at_a_time = one_at_a_time[one_at_a_time]
+        assert same_partition(objects, one_at_a_time)
+
+
+def test_stored_lookup_maps_block_fragments_to_objects(tmp_path):
+    """The driver keeps no lookup: each block's ids are one range of the stored lookup."""
+    affs = np.random.default_rng(4).random((3, 12, 20, 20)).astype(np.float32)
+    write_volume(tmp_path / "a.zarr", affs)
+    decode_blockwise(tmp_path / "a.zarr", tmp_path / "s.zarr", "affinity_waterz", 10)
+    group = zarr.open_group(str(tmp_path / "s.zarr"), mode="r")
+    counts = group["fragment_counts"][:]
+    assert group["lookup"].shape == (counts.sum() + 1,) and len(counts) == 8
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    grid = BlockGrid.build((12, 20, 20), 10)
+    fragments, segmentation = group["fragments"][:], group["segmentation"][:]
+    for block_id, box in enumerate(grid.boxes):
+        region = tuple(slice(*span) for span in box)
+        local = fragments[region].astype(np.int64)
+        expected = np.where(local > 0, group["lookup"][:][local + offsets[block_id]], 0)
+        assert np.array_equal(segmentation[region], expected)
+        edges = group["edges"][str(block_id)][:].reshape(4, -1)
+        # the block's stored edges join fragments of this block or of blocks before it
+        assert (edges[1] <= offsets[block_id] + counts[block_id]).all()
+    assert len(np.unique(segmentation)) > 2
 
 
 @pytest.fixture(scope="module")

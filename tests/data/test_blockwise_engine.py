@@ -90,10 +90,18 @@ def test_two_worker_processes_of_a_local_cluster(tmp_path):
             engine,
             threshold=0.65,
         )
+        # agglomeration: workers write edge tables and read the lookup from the store
+        waterz = decode_blockwise(
+            tmp_path / "p.zarr", tmp_path / "w.zarr", "affinity_waterz", (6, 16, 8), engine
+        )
         with distributed.Client(cluster.scheduler_address) as client:
             workers = client.scheduler_info()["workers"]
     assert len(workers) == 2 and report.n_blocks == 2 * 2 * 3
     assert same_partition(open_volume(f"{tmp_path}/s.zarr:segmentation").read(), whole)
+    decode_blockwise(tmp_path / "p.zarr", tmp_path / "t.zarr", "affinity_waterz", (6, 16, 8))
+    threads = open_volume(f"{tmp_path}/t.zarr:segmentation").read()
+    assert waterz.n_objects > 1
+    assert same_partition(open_volume(f"{tmp_path}/w.zarr:segmentation").read(), threads)
 
 
 def test_unreachable_scheduler_is_a_data_error(tmp_path):

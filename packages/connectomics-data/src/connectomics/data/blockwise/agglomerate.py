@@ -25,9 +25,11 @@ import numpy as np
 from connectomics.config.target_specs import nearest_neighbour_offsets
 from connectomics.data.blockwise.connected import (
     BlockwiseReport,
+    Laps,
     finished_report,
     prepare_fragments,
     relabel_block,
+    write_lookup,
 )
 from connectomics.data.blockwise.engine import Engine
 from connectomics.data.blockwise.graph import agglomerate_mean_affinity, merge_edges
@@ -112,9 +114,10 @@ def fragment_block(block_id: int, job: AgglomerationJob) -> int:
     return count
 
 
-def block_edges(block_id: int, job: AgglomerationJob, offsets: np.ndarray) -> tuple:
-    """Pass 2: boundary statistics of fragment pairs joined by the block's affinities, and the
-    voxel count of each of its fragments."""
+def block_edges(block_id: int, job: AgglomerationJob, offsets: np.ndarray) -> int:
+    """Pass 2: store the boundary statistics of the fragment pairs joined by the block's
+    affinities (summed per pair: a pair's edges all lie in one block) and the voxel count of
+    each of its fragments; return the number of pairs."""
     box = job.grid.boxes[block_id]
     lower = tuple((max(start - 1, 0), stop) for start, stop in box)
     local = np.asarray(open_array(job.store, "fragments")[as_slices(lower)]).astype(np.int64)
@@ -133,7 +136,31 @@ def block_edges(block_id: int, job: AgglomerationJob, offsets: np.ndarray) -> tu
         u, v = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
         parts.append((u, v, values[keep].astype(np.float64), np.ones(len(u), np.int64)))
     sizes = np.bincount(local[core].ravel())
-    return merge_edges(parts), sizes
+    edges = np.stack(merge_edges(parts)).astype(np.float64)  # ids are exact below 2**53
+    store = BlockStore.reopen(job.store)
+    store.put_block("edges", block_id, edges)
+    store.put_block("sizes", block_id, sizes)
+    return edges.shape[1]
+
+
+def load_graph(
+    store: BlockStore, offsets: np.ndarray, n_ids: int, n_edges: list[int]
+) -> tuple[np.ndarray, ...]:
+    """The region graph (u, v, sums, counts) and fragment sizes from the stored block tables,
+    read one block at a time into arrays of their final size."""
+    total = int(sum(n_edges))
+    u, v = np.empty(total, np.int64), np.empty(total, np.int64)
+    sums, counts = np.empty(total, np.float64), np.empty(total, np.float64)
+    sizes = np.zeros(n_ids + 1, dtype=np.int64)
+    start = 0
+    for block_id, count in enumerate(n_edges):
+        table = store.get_block("edges", block_id).reshape(4, count)
+        end = start + count
+        u[start:end], v[start:end], sums[start:end], counts[start:end] = table
+        block_sizes = store.get_block("sizes", block_id)
+        sizes[offsets[block_id] + 1 : offsets[block_id] + len(block_sizes)] = block_sizes[1:]
+        start = end
+    return u, v, sums, counts, sizes
 
 
 def agglomerate_blockwise(
@@ -181,24 +208,25 @@ def agglomerate_blockwise(
         float(aff_threshold_low),
         int(halo),
     )
+    laps = Laps()
     engine.map(fragment_block, todo, {"job": job})
+    laps.lap("fragments")
     counts = np.asarray(store.group["fragment_counts"][:], dtype=np.int64)
     ids_offsets = offsets_of(counts)
     n_ids = int(counts.sum())
-    results = engine.map(block_edges, range(n), {"job": job, "offsets": ids_offsets})
-    sizes = np.zeros(n_ids + 1, dtype=np.int64)
-    for block_id, (_, block_sizes) in enumerate(results):
-        sizes[ids_offsets[block_id] + np.arange(1, len(block_sizes))] = block_sizes[1:]
-    u, v, sums, edge_counts = merge_edges([r[0] for r in results])
+    n_edges = engine.map(block_edges, range(n), {"job": job, "offsets": ids_offsets})
+    laps.lap("graph")
+    u, v, sums, edge_counts, sizes = load_graph(store, ids_offsets, n_ids, n_edges)
     objects = agglomerate_mean_affinity(n_ids, u, v, sums, edge_counts, float(threshold))
-    lookup = final_lookup(objects, sizes, min_size)
+    del u, v, sums, edge_counts
+    n_objects = write_lookup(store, final_lookup(objects, sizes, min_size))
+    del objects, sizes
+    laps.lap("agglomerate")
     cc_job = _RelabelJob(grid, str(store.path), key)
-    engine.map(
-        relabel_block, plan.relabel, {"job": cc_job, "offsets": ids_offsets, "lookup": lookup}
-    )
-    n_objects = int(lookup.max()) if len(lookup) else 0
+    engine.map(relabel_block, plan.relabel, {"job": cc_job, "offsets": ids_offsets})
+    laps.lap("relabel")
     store.group.attrs["n_objects"] = n_objects
-    return BlockwiseReport(store.path, key, n, todo, plan.skipped, n_objects)
+    return BlockwiseReport(store.path, key, n, todo, plan.skipped, n_objects, laps.seconds)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ global ids. The result equals the whole-volume decoder's up to a relabelling, fo
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,22 @@ class BlockwiseReport:
     computed: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     n_objects: int = 0
+    # wall-clock seconds of each pass (fragments, graph or stitch, agglomerate, relabel)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class Laps:
+    """Wall-clock seconds of consecutive passes, by name."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        """Record the seconds since the previous lap as pass `name`."""
+        now = time.perf_counter()
+        self.seconds[name] = now - self._last
+        self._last = now
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,7 @@ def label_block(block_id: int, job: CCJob) -> int:
     open_array(job.store, "fragments")[as_slices(box)] = labels[core]
     halo = labels[_shell(labels.shape, core)]
     store = BlockStore.reopen(job.store)
-    store.put_halo(block_id, halo)
+    store.put_block("halo", block_id, halo)
     count = int(labels.max())
     open_array(job.store, "fragment_counts")[block_id] = count
     open_array(job.store, "fragments_done")[block_id] = 1
@@ -89,26 +106,27 @@ def pair_block(block_id: int, job: CCJob, offsets: np.ndarray) -> tuple[np.ndarr
     owners = job.grid.owner_ids(outer)
     global_ids = np.where(local > 0, local + offsets[owners], 0)
     core = _core_in(box, outer)
-    halo = BlockStore.reopen(job.store).get_halo(block_id).astype(np.int64)
+    halo = BlockStore.reopen(job.store).get_block("halo", block_id).astype(np.int64)
     halo = np.where(halo > 0, halo + offsets[block_id], 0)
     pairs = unique_pairs(halo, global_ids[_shell(local.shape, core)])
     sizes = np.bincount(local[core].ravel())
     return pairs, sizes
 
 
-def relabel_block(block_id: int, job: CCJob, offsets: np.ndarray, lookup: np.ndarray) -> None:
-    """Pass 3: write the block's final ids and mark it done."""
+def relabel_block(block_id: int, job: CCJob, offsets: np.ndarray) -> None:
+    """Pass 3: write the block's final ids (read from the stored lookup) and mark it done."""
     box = job.grid.boxes[block_id]
-    local = np.asarray(open_array(job.store, "fragments")[as_slices(box)]).astype(np.int64)
-    global_ids = np.where(local > 0, local + offsets[block_id], 0)
-    open_array(job.store, job.key)[as_slices(box)] = lookup[global_ids]
+    local = np.asarray(open_array(job.store, "fragments")[as_slices(box)])
+    start = int(offsets[block_id])
+    # the block's global ids are start + 1 .. start + local.max(): one slice of the lookup
+    lookup = np.asarray(open_array(job.store, "lookup")[start : start + int(local.max()) + 1])
+    lookup[0] = 0
+    open_array(job.store, job.key)[as_slices(box)] = lookup[local]
     open_array(job.store, f"{job.key}_done")[block_id] = 1
 
 
-def stitch_and_relabel(
-    job: CCJob, engine: Engine, counts: np.ndarray, min_size: int, todo: list[int]
-) -> int:
-    """Passes 2 and 3: join ids across blocks, write consecutive ids of the `todo` blocks."""
+def stitch_blocks(job: CCJob, engine: Engine, counts: np.ndarray, min_size: int) -> int:
+    """Pass 2: join ids across blocks; store the lookup to consecutive ids; objects found."""
     offsets = offsets_of(counts)
     n_ids = int(counts.sum())
     results = engine.map(pair_block, range(len(job.grid)), {"job": job, "offsets": offsets})
@@ -119,8 +137,13 @@ def stitch_and_relabel(
         sizes[ids] = block_sizes[1:]
         pairs.append(block_pairs)
     components = merge_pairs(n_ids, np.concatenate(pairs) if pairs else np.zeros((0, 2)))
-    lookup = final_lookup(components, sizes, min_size)
-    engine.map(relabel_block, todo, {"job": job, "offsets": offsets, "lookup": lookup})
+    del pairs, results
+    return write_lookup(BlockStore.reopen(job.store), final_lookup(components, sizes, min_size))
+
+
+def write_lookup(store: BlockStore, lookup: np.ndarray) -> int:
+    """Store the final lookup for the relabel pass; the number of objects."""
+    store.put_lookup(lookup)
     return int(lookup.max()) if len(lookup) else 0
 
 
@@ -176,8 +199,13 @@ def run_labelling(
     plan = prepare_fragments(store, grid, key)
     todo = plan.todo
     job = CCJob(prediction, grid, str(store.path), key, decoder, kwargs)
+    laps = Laps()
     engine.map(label_block, todo, {"job": job})
+    laps.lap("fragments")
     counts = np.asarray(store.group["fragment_counts"][:], dtype=np.int64)
-    n_objects = stitch_and_relabel(job, engine, counts, min_size, plan.relabel)
+    n_objects = stitch_blocks(job, engine, counts, min_size)
+    laps.lap("stitch")
+    engine.map(relabel_block, plan.relabel, {"job": job, "offsets": offsets_of(counts)})
+    laps.lap("relabel")
     store.group.attrs["n_objects"] = n_objects
-    return BlockwiseReport(store.path, key, n, todo, plan.skipped, n_objects)
+    return BlockwiseReport(store.path, key, n, todo, plan.skipped, n_objects, laps.seconds)

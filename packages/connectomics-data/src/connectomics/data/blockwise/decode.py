@@ -83,7 +83,7 @@ def decode_blockwise(
         "key": key,
     }
     store = BlockStore(path, run, overwrite=overwrite)
-    engine = engine or Engine()
-    if name == "affinity_waterz":
-        return agglomerate_blockwise(volume, store, grid, key, engine, **kwargs)
-    return run_labelling(volume, store, grid, key, name, kwargs, engine)
+    with (engine or Engine()).connected() as engine:  # one connection for all passes
+        if name == "affinity_waterz":
+            return agglomerate_blockwise(volume, store, grid, key, engine, **kwargs)
+        return run_labelling(volume, store, grid, key, name, kwargs, engine)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -26,6 +27,8 @@ class Engine:
     progress: bool | None = None
     # seconds to wait for the distributed scheduler to answer
     timeout: float = 20.0
+    # the connection held by `connected()`, shared by the passes of a run
+    client: Any = field(default=None, compare=False, repr=False)
 
     @property
     def distributed(self) -> bool:
@@ -58,24 +61,44 @@ class Engine:
                 return list(dask.compute(*tasks, **options))
         return list(dask.compute(*tasks, **options))
 
-    def _map_distributed(
-        self, fn: Callable[..., Any], items: list[Any], shared: dict[str, Any]
-    ) -> list[Any]:
-        """The same map on the dask.distributed cluster at `self.scheduler`."""
+    @contextmanager
+    def connected(self) -> Iterator[Engine]:
+        """This engine holding one connection to its cluster until the block exits, so that
+        the passes of a run do not each connect; the engine itself for local schedulers."""
+        if not self.distributed or self.client is not None:
+            yield self
+            return
+        with self._connect() as client:
+            yield replace(self, client=client)
+
+    def _connect(self) -> Any:
+        """A dask.distributed Client of the scheduler at `self.scheduler`."""
         # imported on use: dask.distributed is slow to import and only a cluster run needs it
-        from distributed import Client, progress
+        from distributed import Client
 
         try:
-            client = Client(self.scheduler, timeout=f"{self.timeout}s", set_as_default=False)
+            return Client(self.scheduler, timeout=f"{self.timeout}s", set_as_default=False)
         except OSError as error:
             raise DataError(
                 f"cannot reach the Dask scheduler {self.scheduler!r} ({error}); start one "
                 "(dask scheduler / dask-jobqueue) and pass its address, e.g. tcp://host:8786, "
                 "or leave decoding.scheduler empty to use local threads"
             ) from None
-        with client:
-            scattered = {k: client.scatter(v, broadcast=True) for k, v in shared.items()}
-            futures = client.map(fn, items, pure=False, **scattered)
-            if self.show_progress():
-                progress(futures)
-            return client.gather(futures)
+
+    def _map_distributed(
+        self, fn: Callable[..., Any], items: list[Any], shared: dict[str, Any]
+    ) -> list[Any]:
+        """The same map on the dask.distributed cluster at `self.scheduler`."""
+        if self.client is None:
+            with self.connected() as engine:
+                return engine._map_distributed(fn, items, shared)
+        from distributed import progress
+
+        client = self.client
+        # the shared arguments are small (paths, the grid, per-block offsets): tasks read
+        # their blocks from the stores and return numbers or small tables
+        scattered = {k: client.scatter(v, broadcast=True) for k, v in shared.items()}
+        futures = client.map(fn, items, pure=False, **scattered)
+        if self.show_progress():
+            progress(futures)
+        return client.gather(futures)

@@ -18,6 +18,10 @@ from connectomics.data.errors import DataError
 
 RUN_ATTR = "connectomics_blockwise"
 DEFAULT_KEY = "segmentation"
+# groups of per-block arrays (`put_block`): halo labels, region graph edges, fragment sizes
+BLOCK_GROUPS = ("halo", "edges", "sizes")
+# ids per chunk of the stored lookup: a block reads only the chunks of its id range
+LOOKUP_CHUNK = 2**18
 
 
 def split_output(output: str | Path) -> tuple[Path, str]:
@@ -43,7 +47,8 @@ class BlockStore:
         if overwrite and self.path.exists():
             shutil.rmtree(self.path)
         self.group = zarr.open_group(str(self.path), mode="a")
-        self.group.require_group("halo")
+        for name in BLOCK_GROUPS:  # created here: workers writing at once would race
+            self.group.require_group(name)
         found = self.group.attrs.get(RUN_ATTR)
         if found is None:
             self.group.attrs[RUN_ATTR] = run
@@ -66,17 +71,25 @@ class BlockStore:
         create = getattr(group, "create_array", None) or group.create_dataset
         return create(key, shape=shape, chunks=chunks, dtype=dtype, fill_value=0, overwrite=True)
 
-    def put_halo(self, block_id: int, values: np.ndarray) -> None:
-        """Store a block's labels of its halo voxels (one array per block)."""
-        group = zarr.open_group(str(self.path / "halo"), mode="a")
-        shape = (len(values),)
-        array = self._create(group, str(block_id), shape, (max(len(values), 1),), values.dtype)
+    def put_block(self, name: str, block_id: int, values: np.ndarray) -> None:
+        """Store a 1D array of one block (its halo labels, edge table...) under group `name`."""
+        group = zarr.open_group(str(self.path / name), mode="r+")
+        values = np.ascontiguousarray(values).ravel()
+        array = self._create(
+            group, str(block_id), values.shape, (max(len(values), 1),), values.dtype
+        )
         if len(values):
             array[:] = values
 
-    def get_halo(self, block_id: int) -> np.ndarray:
-        """A block's labels of its halo voxels, as stored by `put_halo`."""
-        return np.asarray(zarr.open_group(str(self.path / "halo"), mode="r")[str(block_id)][:])
+    def get_block(self, name: str, block_id: int) -> np.ndarray:
+        """The 1D array of a block stored by `put_block`."""
+        return np.asarray(zarr.open_group(str(self.path / name), mode="r")[str(block_id)][:])
+
+    def put_lookup(self, lookup: np.ndarray) -> None:
+        """Store the final id of every global fragment id (read back by block id ranges)."""
+        chunk = min(max(len(lookup), 1), LOOKUP_CHUNK)
+        array = self._create(self.group, "lookup", lookup.shape, (chunk,), lookup.dtype)
+        array[:] = lookup
 
     def array(
         self, key: str, shape: tuple[int, ...], chunks: tuple[int, ...], dtype: Any
