@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 from pytorch_lightning import Callback
 
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 from connectomics.lightning.optim import build_optimizer, build_scheduler
+from tests.config_edit import set_key
 
 
 class _RecordLR(Callback):
@@ -29,7 +29,7 @@ def test_warmup_raises_lr_every_optimizer_step(tiny_cfg, name):
         "data.batch_size": 1,
         "optimizer.lr": 0.01,
     }.items():
-        OmegaConf.update(tiny_cfg, key, value)
+        set_key(tiny_cfg, key, value)
     record = _RecordLR()
     trainer = create_trainer(
         tiny_cfg, logger=False, enable_checkpointing=False, limit_val_batches=0, callbacks=[record]
@@ -45,8 +45,8 @@ def test_warmup_raises_lr_every_optimizer_step(tiny_cfg, name):
 
 
 def test_plateau_warms_up_then_follows_the_metric(tiny_cfg):
-    OmegaConf.update(tiny_cfg, "scheduler.name", "ReduceLROnPlateau")
-    OmegaConf.update(tiny_cfg, "scheduler.warmup_epochs", 1.0)
+    set_key(tiny_cfg, "scheduler.name", "ReduceLROnPlateau")
+    set_key(tiny_cfg, "scheduler.warmup_epochs", 1.0)
     net = torch.nn.Linear(2, 1)
     opt = build_optimizer(tiny_cfg, net.parameters())
     configs = build_scheduler(tiny_cfg, opt, total_steps=20, steps_per_epoch=4)

@@ -2,6 +2,9 @@
 
 from fnmatch import fnmatchcase
 
+from connectomics.config.checks.common import fail
+from connectomics.config.suggest import did_you_mean
+
 # Logged every step/epoch by connectomics.lightning.ConnectomicsModule.
 LOGGED_METRICS: tuple[str, ...] = ("train/loss", "val/loss", "val/dice", "val/iou")
 
@@ -11,7 +14,33 @@ LOGGED_METRIC_PATTERNS: tuple[str, ...] = ("train/loss_*", "val/loss_*")
 # Extra names ModelCheckpoint fills in a filename template besides the logged metrics.
 FILENAME_FIELDS: tuple[str, ...] = ("epoch", "step")
 
+# Direction in which each logged metric improves (the others: downward).
+_BETTER = {"val/dice": "max", "val/iou": "max"}
+
 
 def is_logged_metric(name: str) -> bool:
     """Whether `name` is a metric the module logs (exact name or a loss-part pattern)."""
     return name in LOGGED_METRICS or any(fnmatchcase(name, p) for p in LOGGED_METRIC_PATTERNS)
+
+
+def check_monitor(key: str, name: str) -> str:
+    """`name` when the module logs it; else ConfigError at `key` with the closest name."""
+    if is_logged_metric(name):
+        return name
+    hint = did_you_mean(name, LOGGED_METRICS)
+    raise fail(
+        key,
+        f"{name!r} is not a metric the module logs",
+        f"{hint}use one of {', '.join(LOGGED_METRICS)} (or a loss part train/loss_*, val/loss_*)",
+    )
+
+
+def check_mode(key: str, metric: str, mode: str) -> None:
+    """ConfigError at `key` when `mode` watches `metric` in the direction it does not improve."""
+    better = _BETTER.get(metric, "min")
+    if mode != better:
+        raise fail(
+            key,
+            f"{mode}, but {metric} improves {'upward' if better == 'max' else 'downward'}",
+            f"set it to {better}",
+        )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.plain import plain
 from connectomics.models.options import spatial_dims
 
 
@@ -20,11 +19,8 @@ def require_no_deep_supervision(model_cfg: Any, name: str) -> None:
 
 def require_default_strides(model_cfg: Any, name: str) -> None:
     """Reject custom `model.strides` for an architecture that always halves every axis."""
-    strides = plain(model_cfg.strides)
-    if strides is None:
-        return
-    flat = [s for entry in strides for s in (entry if isinstance(entry, list) else [entry])]
-    if any(int(s) != 2 for s in flat):
+    strides = model_cfg.strides
+    if strides is not None and any(s != 2 for entry in strides for s in entry):
         raise ConfigError(
             f"model.architecture {name} down-samples by 2 along every axis; set model.strides "
             f"to null, or use unet_res_em, unet or dynunet for anisotropic strides"

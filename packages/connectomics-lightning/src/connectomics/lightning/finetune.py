@@ -212,8 +212,8 @@ class FreezeEncoder(BaseFinetuning):
 def finetune_callbacks(cfg: Any) -> list[Callback]:
     """The callbacks `model.init_from` and `model.freeze_encoder_epochs` ask for."""
     callbacks: list[Callback] = []
-    epochs = int(cfg.model.get("freeze_encoder_epochs", 0) or 0)
-    source = cfg.model.get("init_from")
+    epochs = cfg.model.freeze_encoder_epochs
+    source = cfg.model.init_from
     if epochs < 0:
         raise ConfigError(
             f"model.freeze_encoder_epochs: {epochs} is out of range; set it to 0 or more"

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.plain import plain
+from connectomics.config.schema import Config, EvaluationConfig
 from connectomics.data.blockwise import decode_blockwise, engine_from_config, evaluate_blockwise
 from connectomics.data.datasets.sources import expand_paths
 from connectomics.data.decoding import apply_tuned_decoding, build_decoder
@@ -24,17 +24,17 @@ from connectomics.data.io import open_volume, write_volume
 from connectomics.data.io.paths import split_key
 
 
-def output_dir(cfg: Any) -> Path:
+def output_dir(cfg: Config) -> Path:
     """inference.output_path, or {save_dir}/predictions."""
     return Path(cfg.inference.output_path or Path(cfg.logging.save_dir) / "predictions")
 
 
-def volume_path(cfg: Any, name: str, kind: str) -> Path:
+def volume_path(cfg: Config, name: str, kind: str) -> Path:
     """Where the `kind` ("prediction", "segmentation") volume of test volume `name` goes."""
     return output_dir(cfg) / f"{name}_{kind}.{cfg.inference.output_format}"
 
 
-def refuse_input_overwrite(cfg: Any, path: Path) -> None:
+def refuse_input_overwrite(cfg: Config, path: Path) -> None:
     """DataError when an output volume would replace one of the configured input volumes."""
 
     if not path.exists():
@@ -43,7 +43,7 @@ def refuse_input_overwrite(cfg: Any, path: Path) -> None:
         for kind in ("image", "label", "mask"):
             option = f"data.{stage}_{kind}"
             try:
-                inputs = expand_paths(cfg.data.get(f"{stage}_{kind}"), option)
+                inputs = expand_paths(getattr(cfg.data, f"{stage}_{kind}"), option)
             except DataError:
                 continue
             for item in inputs:
@@ -55,7 +55,7 @@ def refuse_input_overwrite(cfg: Any, path: Path) -> None:
                     )
 
 
-def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> dict[str, float]:
+def score_and_write(cfg: Config, name: str, prediction: np.ndarray, label: Any) -> dict[str, float]:
     """Decode (unless decoding.name is none), write the volumes, and score against the label.
 
     Semantic metrics score the first channel's probabilities, instance metrics the decoded
@@ -109,7 +109,7 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
     return scores
 
 
-def with_tuned_decoding(cfg: Any) -> Any:
+def with_tuned_decoding(cfg: Config) -> Any:
     """`cfg`, or a copy with the run's tuned decoder parameter (decoding.tune) filled in."""
     if not cfg.decoding.tune.enabled:
         return cfg
@@ -122,7 +122,7 @@ def with_tuned_decoding(cfg: Any) -> Any:
     return tuned
 
 
-def _decode_blockwise(cfg: Any, name: str) -> Any:
+def _decode_blockwise(cfg: Config, name: str) -> Any:
     """Decode the written prediction store block by block (decoding.block_size); the lazy
     segmentation volume."""
 
@@ -134,14 +134,10 @@ def _decode_blockwise(cfg: Any, name: str) -> Any:
         list(cfg.decoding.block_size),
         engine_from_config(cfg),
         overwrite=True,
-        **(plain(cfg.decoding.kwargs) or {}),
+        **cfg.decoding.kwargs,
     )
     return open_volume(target)
 
 
-def _with_metrics(section: Any, metrics: list[str]) -> Any:
-    from omegaconf import OmegaConf
-
-    copy = OmegaConf.create(OmegaConf.to_container(section))
-    copy.metrics = metrics
-    return copy
+def _with_metrics(section: EvaluationConfig, metrics: list[str]) -> EvaluationConfig:
+    return section.model_copy(update={"metrics": metrics})

@@ -9,7 +9,7 @@ from typing import Any
 from monai.transforms import Compose
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.plain import plain
+from connectomics.config.schema.section import Section
 from connectomics.data.augment.registry import AUGMENTATION_REGISTRY
 
 AUGMENT_KEYS = ("image", "label", "mask")
@@ -33,10 +33,11 @@ ORDER = (
 
 
 def section_dict(section: Any) -> dict[str, Any]:
-    """A config section (DictConfig, dataclass or mapping) as a plain dict."""
+    """A config section (pydantic model, dataclass or mapping) as a dict."""
     if section is None:
         return {}
-    section = plain(section)
+    if isinstance(section, Section):
+        return section.model_dump()
     if dataclasses.is_dataclass(section):
         return dataclasses.asdict(section)
     if isinstance(section, Mapping):

@@ -66,11 +66,11 @@ def val_sources(cfg: Any) -> list[VolumeSource]:
 
 def _maybe_pad(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
     """Volumes smaller than data.patch_size padded by data.pad_mode (None: left as they are)."""
-    mode = data.get("pad_mode")
+    mode = data.pad_mode
     if mode is None:
         return sources
 
-    return pad_to_patch(sources, list(data.patch_size), str(mode))
+    return pad_to_patch(sources, list(data.patch_size), mode)
 
 
 def check_channels(sources: list[VolumeSource], cfg: Any, stage: str) -> list[VolumeSource]:
@@ -97,16 +97,16 @@ def _maybe_cache(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
 
 def crops_per_epoch(cfg: Any, world_size: int = 1) -> int:
     """Crops one epoch draws: data.steps_per_epoch optimizer steps on every device."""
-    accumulate = int(cfg.training.get("accumulate_grad_batches", 1) or 1)
-    return int(cfg.data.steps_per_epoch) * int(cfg.data.batch_size) * accumulate * world_size
+    accumulate = cfg.training.accumulate_grad_batches
+    return cfg.data.steps_per_epoch * cfg.data.batch_size * accumulate * world_size
 
 
 def ensure_normalize_stats(cfg: Any) -> dict[str, float] | None:
     """data.normalize_stats, computed once from the training images when the mode needs them
     and none are set (written into cfg, so the checkpoint and config.yaml keep them)."""
     data = cfg.data
-    if data.normalize not in STATISTIC_MODES or data.get("normalize_stats") is not None:
-        return data.get("normalize_stats")
+    if data.normalize not in STATISTIC_MODES or data.normalize_stats is not None:
+        return data.normalize_stats
     images = [source.image for source in train_sources(cfg)]
     data.normalize_stats = dataset_statistics(images)
     return dict(data.normalize_stats)
@@ -133,7 +133,7 @@ def build_train_dataset(
         length=crops_per_epoch(cfg, world_size),
         transform=transform,
         normalize=data.normalize,
-        normalize_stats=data.get("normalize_stats"),
+        normalize_stats=data.normalize_stats,
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,
@@ -159,7 +159,7 @@ def build_val_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset
         length=data.val_iterations,
         transform=transform,
         normalize=data.normalize,
-        normalize_stats=data.get("normalize_stats"),
+        normalize_stats=data.normalize_stats,
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,

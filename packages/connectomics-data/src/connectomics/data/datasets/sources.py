@@ -72,9 +72,9 @@ def open_with_default_key(path: str, default_key: str | None, option: str) -> Vo
 
 def open_sources(data_cfg: Any, stage: str) -> list[VolumeSource]:
     """Open the ``{stage}_image/label/mask`` volumes of the data config, matched by order."""
-    images = expand_paths(data_cfg.get(f"{stage}_image"), f"data.{stage}_image")
-    labels = expand_paths(data_cfg.get(f"{stage}_label"), f"data.{stage}_label")
-    masks = expand_paths(data_cfg.get(f"{stage}_mask"), f"data.{stage}_mask")
+    images = expand_paths(getattr(data_cfg, f"{stage}_image"), f"data.{stage}_image")
+    labels = expand_paths(getattr(data_cfg, f"{stage}_label"), f"data.{stage}_label")
+    masks = expand_paths(getattr(data_cfg, f"{stage}_mask"), f"data.{stage}_mask")
     for option, paths in ((f"data.{stage}_label", labels), (f"data.{stage}_mask", masks)):
         if paths and len(paths) != len(images):
             raise DataError(

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.plain import plain
+from connectomics.config.schema import Config, DecodingConfig
 from connectomics.config.target_channels import (
     DEFAULT_AFFINITY_OFFSETS_2D,
     DEFAULT_AFFINITY_OFFSETS_3D,
@@ -48,9 +48,9 @@ def decode(name: str, prediction: Any, **kwargs: Any) -> np.ndarray:
     return _lookup(name)(prediction, **kwargs)
 
 
-def build_decoder(cfg: Any) -> Callable[[Any], np.ndarray]:
+def build_decoder(cfg: Config | DecodingConfig) -> Callable[[Any], np.ndarray]:
     """A `prediction -> labels` callable from cfg.decoding.name and cfg.decoding.kwargs."""
-    section = cfg.decoding if hasattr(cfg, "decoding") else cfg
+    section = cfg.decoding if isinstance(cfg, Config) else cfg
     name = section.name
     if name in (None, "none"):
         raise ConfigError(
@@ -58,10 +58,7 @@ def build_decoder(cfg: Any) -> Callable[[Any], np.ndarray]:
             f"{', '.join(sorted(DECODER_REGISTRY))}"
         )
     fn = _lookup(str(name))
-    kwargs = plain(section.kwargs) or {}
-    if not isinstance(kwargs, Mapping):
-        raise ConfigError(f"decoding.kwargs must be a mapping, got {type(kwargs).__name__}")
-    kwargs = dict(kwargs)
+    kwargs = dict(section.kwargs)
     _check_kwargs(str(name), fn, kwargs)
     _default_affinity_layout(fn, kwargs, cfg)
 
@@ -89,7 +86,9 @@ def _check_kwargs(name: str, fn: Decoder, kwargs: Mapping[str, Any]) -> None:
         )
 
 
-def _default_affinity_layout(fn: Decoder, kwargs: dict[str, Any], cfg: Any) -> None:
+def _default_affinity_layout(
+    fn: Decoder, kwargs: dict[str, Any], cfg: Config | DecodingConfig
+) -> None:
     """Give an affinity decoder the affinity target's offsets and channels when unset.
 
     With long-range offsets as auxiliary channels the decoder must know which channels hold
@@ -100,16 +99,14 @@ def _default_affinity_layout(fn: Decoder, kwargs: dict[str, Any], cfg: Any) -> N
     params = inspect.signature(fn).parameters
     if not {"offsets", "channels"} <= set(params) or "offsets" in kwargs or "channels" in kwargs:
         return
-    data = getattr(cfg, "data", None)
-    targets = plain(getattr(data, "targets", None)) if data is not None else None
-    if not targets:
-        return
-    dims = int(cfg.model.spatial_dims)
+    if not isinstance(cfg, Config):
+        return  # a decoding section alone: no targets to read the layout from
+    dims = cfg.model.spatial_dims
     start = 0
-    for target in targets:
-        options = dict(target.get("kwargs") or {})
-        count = target_channels(target["name"], options, dims)
-        if target["name"] == "affinity":
+    for target in cfg.data.targets:
+        options = target.kwargs
+        count = target_channels(target.name, options, dims)
+        if target.name == "affinity":
             default = DEFAULT_AFFINITY_OFFSETS_3D if dims == 3 else DEFAULT_AFFINITY_OFFSETS_2D
             kwargs["offsets"] = [list(o) for o in options.get("offsets") or default]
             kwargs["channels"] = list(range(start, start + count))

@@ -6,7 +6,7 @@ loss, the training time and the data; the best value on held-out labels beats an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,9 +72,8 @@ def tune_decoder(
     values = [float(v) for v in (values or DEFAULT_VALUES)]
     table: list[tuple[float, float]] = []
     for value in values:
-        trial = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
-        kwargs: Mapping[str, Any] = trial.decoding.kwargs or {}
-        trial.decoding.kwargs = {**kwargs, parameter: value}
+        trial = cfg.model_copy(deep=True)
+        trial.decoding.kwargs = {**cfg.decoding.kwargs, parameter: value}
         decoder = build_decoder(trial)
         total, weight = 0.0, 0
         for prediction, label in pairs:

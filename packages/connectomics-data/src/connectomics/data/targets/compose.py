@@ -9,7 +9,7 @@ import numpy as np
 from monai.transforms import MapTransform
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.plain import plain
+from connectomics.config.schema import TargetConfig
 from connectomics.data.errors import DataError
 from connectomics.data.targets.base import LabelTargetd, as_like, read_mask, spatial_label
 from connectomics.data.targets.registry import TARGET_REGISTRY
@@ -78,10 +78,9 @@ def build_target_transform(cfg: Any) -> TargetStackd:
         raise ConfigError("data.targets is empty: list at least one target, e.g. name: binary")
     targets = []
     for entry in entries:
-        name = entry["name"] if isinstance(entry, Mapping) else entry.name
-        kwargs = entry.get("kwargs") if isinstance(entry, Mapping) else entry.kwargs
-        kwargs = dict(plain(kwargs or {}))
-        targets.append(build_target(name, kwargs))
+        if isinstance(entry, Mapping):
+            entry = TargetConfig.model_validate(entry)
+        targets.append(build_target(entry.name, dict(entry.kwargs)))
     return TargetStackd(
         targets, class_balanced=bool(getattr(data, "class_balanced_weights", False))
     )

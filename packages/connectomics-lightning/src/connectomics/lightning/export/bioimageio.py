@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from omegaconf import OmegaConf
+import yaml
 
 from connectomics.lightning.export.architecture import ExportedNetwork, architecture_kwargs
 from connectomics.lightning.export.onnx import OPSET, require, write_onnx
@@ -100,7 +100,7 @@ def _preprocessing(cfg: Any, dtype: np.dtype, axes: list[str]) -> list[Any]:
 
     steps: list[Any] = []
     mode = str(cfg.data.normalize)
-    stats = cfg.data.get("normalize_stats")
+    stats = cfg.data.normalize_stats
     if mode == "percentile" and stats is None:
         raise ValueError(
             "data.normalize: percentile needs data.normalize_stats (the checkpoint of a trained "
@@ -202,12 +202,12 @@ def _describe(
     save_torchscript(trace(network, x), tmp / "weights.torchscript")
     write_onnx(network, x, tmp / "weights.onnx")
     _cover(raw, result, tmp / "cover.png")
-    config = OmegaConf.to_container(cfg, resolve=True)
+    config = cfg.model_dump(mode="json")
     for key in [k for k in config["data"] if k.split("_")[0] in ("train", "val", "test")]:
         if key.endswith(("_image", "_label", "_mask")):
             config["data"][key] = None  # local paths mean nothing elsewhere
     config["model"]["init_from"] = None
-    (tmp / CONFIG_ATTACHMENT).write_text(OmegaConf.to_yaml(OmegaConf.create(config)))
+    (tmp / CONFIG_ATTACHMENT).write_text(yaml.safe_dump(config, sort_keys=False))
     title = name or str(cfg.experiment_name)
     about = description or (
         f"{cfg.model.architecture} network trained with connectomics for "

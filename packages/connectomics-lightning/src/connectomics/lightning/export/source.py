@@ -48,7 +48,7 @@ class ExportSource:
 def normalized(image: np.ndarray, cfg: Any) -> np.ndarray:
     """float32 copy of `image` normalised by data.normalize (as inference does it)."""
     mode = str(cfg.data.normalize)
-    stats = cfg.data.get("normalize_stats")
+    stats = cfg.data.normalize_stats
     if stats is None and mode in ("zscore", "percentile"):
         stats = volume_statistics(image)  # a config without training statistics
     return np.ascontiguousarray(normalize_block(np.asarray(image), mode, stats))
