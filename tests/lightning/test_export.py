@@ -212,3 +212,13 @@ def test_activations_inside_an_exported_network_survive_onnx(tmp_path):
     (out,) = session.run(None, {"raw": x.numpy()})
     assert out[:, 2].min() < -0.1  # tanh channel, not a sigmoid
     assert np.abs(out - expected.numpy()).max() <= TOLERANCE
+
+
+def test_checkpoint_config_text_round_trips_the_typed_config(tmp_path):
+    from connectomics.config import load_config
+    from connectomics.lightning.config_io import config_from_checkpoint, config_to_checkpoint
+
+    cfg = load_config("snemi", overrides=["data.normalize_stats={mean: 0.5, std: 0.25}"])
+    text = config_to_checkpoint(cfg)
+    assert config_from_checkpoint(text, tmp_path / "x.ckpt") == cfg
+    assert config_to_checkpoint(config_from_checkpoint(text, tmp_path / "x.ckpt")) == text

@@ -141,12 +141,11 @@ def _message(error: ErrorDetails, root: type | None) -> str:
 
 
 def _pick(errors: list[ErrorDetails], root: type | None) -> ErrorDetails:
-    """The error to report: the first key's; of a union's errors, a wrong value over a type."""
+    """The error to report: the first key's; of a union's errors, the one that went deepest
+    into the value, a wrong value before a wrong type."""
     first = locate(errors[0]["loc"], root)[0]
     same = [e for e in errors if locate(e["loc"], root)[0][: len(first)] == first]
-    values = [e for e in same if e["type"] not in _TYPE_ERRORS]
-    literal = [e for e in values if e["type"] == "literal_error"]
-    return (literal or values or same)[0]
+    return min(same, key=lambda e: (e["type"] in _TYPE_ERRORS, -len(locate(e["loc"], root)[0])))
 
 
 def explain(

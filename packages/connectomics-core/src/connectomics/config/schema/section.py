@@ -19,9 +19,12 @@ class Section(BaseModel):
     )
 
     def __setattr__(self, name: str, value: Any) -> None:
+        before = dict(self.__dict__)
         try:
             super().__setattr__(name, value)
         except ValidationError as exc:
+            # a section rule refuses after pydantic stored the value: put the old one back
+            object.__setattr__(self, "__dict__", before)
             raise _explained(exc, type(self)) from None
 
 
