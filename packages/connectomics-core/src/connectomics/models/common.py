@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from connectomics.config.errors import ConfigError
+from connectomics.config.schema import ModelConfig
 from connectomics.models.options import spatial_dims
 
 
-def require_no_deep_supervision(model_cfg: Any, name: str) -> None:
+def require_no_deep_supervision(model_cfg: ModelConfig, name: str) -> None:
     """Reject `model.deep_supervision` for an architecture without supervision heads."""
     if bool(model_cfg.deep_supervision):
         raise ConfigError(
@@ -17,7 +16,7 @@ def require_no_deep_supervision(model_cfg: Any, name: str) -> None:
         )
 
 
-def require_default_strides(model_cfg: Any, name: str) -> None:
+def require_default_strides(model_cfg: ModelConfig, name: str) -> None:
     """Reject custom `model.strides` for an architecture that always halves every axis."""
     strides = model_cfg.strides
     if strides is not None and any(s != 2 for entry in strides for s in entry):
@@ -27,18 +26,18 @@ def require_default_strides(model_cfg: Any, name: str) -> None:
         )
 
 
-def require_no_dropout(model_cfg: Any, name: str) -> None:
+def require_no_dropout(model_cfg: ModelConfig, name: str) -> None:
     """Reject `model.dropout` for an architecture without a dropout option."""
     if float(model_cfg.dropout) > 0:
         raise ConfigError(f"model.architecture {name} has no dropout; set model.dropout=0")
 
 
-def isotropic(model_cfg: Any, factor: int) -> list[int]:
+def isotropic(model_cfg: ModelConfig, factor: int) -> list[int]:
     """`factor` along every spatial axis."""
     return [factor] * spatial_dims(model_cfg)
 
 
-def halving_scales(model_cfg: Any, levels: int) -> list[list[int]]:
+def halving_scales(model_cfg: ModelConfig, levels: int) -> list[list[int]]:
     """Scales 1, 2, 4, ... of `levels` levels that halve every axis."""
     dims = spatial_dims(model_cfg)
     return [[2**i] * dims for i in range(levels)]

@@ -213,7 +213,7 @@ class ConnectomicsModule(pl.LightningModule):
     def load_from_checkpoint(  # type: ignore[override]
         cls,
         checkpoint_path: str | Path,
-        cfg: Any | None = None,
+        cfg: ConfigLike | None = None,
         map_location: Any = "cpu",
         strict: bool = True,
         model: nn.Module | None = None,

@@ -7,10 +7,12 @@ from typing import Any
 
 import torch
 
+from connectomics.config.schema import Config
+
 SCHEDULERS = ("CosineAnnealingLR", "PolyLR", "StepLR", "ReduceLROnPlateau", "none")
 
 
-def build_optimizer(cfg: Any, params) -> torch.optim.Optimizer:
+def build_optimizer(cfg: Config, params) -> torch.optim.Optimizer:
     """A torch.optim optimizer named by cfg.optimizer.name."""
     ocfg = cfg.optimizer
     cls = getattr(torch.optim, ocfg.name)
@@ -24,7 +26,7 @@ def build_optimizer(cfg: Any, params) -> torch.optim.Optimizer:
     return cls(params, **kwargs)
 
 
-def _main_factor(cfg: Any, step: int, total: int, steps_per_epoch: int) -> float:
+def _main_factor(cfg: Config, step: int, total: int, steps_per_epoch: int) -> float:
     """LR factor of the main schedule `step` optimizer steps after warm-up ended."""
     scfg = cfg.scheduler
     floor = min(scfg.min_lr / cfg.optimizer.lr, 1.0)
@@ -38,7 +40,7 @@ def _main_factor(cfg: Any, step: int, total: int, steps_per_epoch: int) -> float
     return 1.0
 
 
-def lr_factor(cfg: Any, step: int, total_steps: int, steps_per_epoch: int) -> float:
+def lr_factor(cfg: Config, step: int, total_steps: int, steps_per_epoch: int) -> float:
     """Multiplier of the base LR at optimizer step `step`: warm-up, then the main schedule."""
     warmup = int(round(cfg.scheduler.warmup_epochs * steps_per_epoch))
     if step < warmup:
@@ -65,7 +67,7 @@ class LinearWarmup(torch.optim.lr_scheduler.LRScheduler):
 
 
 def build_scheduler(
-    cfg: Any, optimizer: torch.optim.Optimizer, total_steps: int, steps_per_epoch: int
+    cfg: Config, optimizer: torch.optim.Optimizer, total_steps: int, steps_per_epoch: int
 ) -> list[dict[str, Any]]:
     """Lightning scheduler configs: a per-step LambdaLR (warm-up + main), plus plateau per epoch."""
     name = cfg.scheduler.name

@@ -9,6 +9,7 @@ from typing import Any
 from monai.transforms import Compose
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.schema import Config, DataConfig
 from connectomics.config.schema.section import Section
 from connectomics.data.augment.registry import AUGMENTATION_REGISTRY
 
@@ -61,7 +62,7 @@ def _resolve_rotate90(section: dict[str, Any], patch_size: Sequence[int]) -> dic
     return section
 
 
-def build_augmentations(cfg: Any, keys: Sequence[str] = AUGMENT_KEYS) -> Compose:
+def build_augmentations(cfg: Config | DataConfig, keys: Sequence[str] = AUGMENT_KEYS) -> Compose:
     """Enabled augmentations of `cfg.data.augmentation` over image/label/mask (missing keys
     are skipped); an empty Compose when data.augmentation.enabled is false. Seed it with
     `.set_random_state(seed)`."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectomics.config.schema import Config
 from connectomics.data.datasets.normalize import STATISTIC_MODES, dataset_statistics
 from connectomics.data.datasets.padding import pad_to_patch
 from connectomics.data.datasets.pipeline import build_pipeline
@@ -38,7 +39,7 @@ def _split_source(source: VolumeSource, data: Any, part: int) -> VolumeSource:
     )
 
 
-def train_sources(cfg: Any) -> list[VolumeSource]:
+def train_sources(cfg: Config) -> list[VolumeSource]:
     """Training volumes, minus the held-out part when ``data.val_split`` is set."""
     data = cfg.data
     sources = open_sources(data, "train")
@@ -52,7 +53,7 @@ def train_sources(cfg: Any) -> list[VolumeSource]:
     return _maybe_cache(_maybe_pad(sources, data), data)
 
 
-def val_sources(cfg: Any) -> list[VolumeSource]:
+def val_sources(cfg: Config) -> list[VolumeSource]:
     """Validation volumes: ``data.val_image`` or the ``val_split`` part of the training ones."""
     data = cfg.data
     if data.val_image is not None:
@@ -73,7 +74,7 @@ def _maybe_pad(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
     return pad_to_patch(sources, list(data.patch_size), mode)
 
 
-def check_channels(sources: list[VolumeSource], cfg: Any, stage: str) -> list[VolumeSource]:
+def check_channels(sources: list[VolumeSource], cfg: Config, stage: str) -> list[VolumeSource]:
     """DataError when an image's channel count differs from model.in_channels."""
     expected = int(cfg.model.in_channels)
     for source in sources:
@@ -95,13 +96,13 @@ def _maybe_cache(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
     return [source.cached() for source in sources] if data.cache else sources
 
 
-def crops_per_epoch(cfg: Any, world_size: int = 1) -> int:
+def crops_per_epoch(cfg: Config, world_size: int = 1) -> int:
     """Crops one epoch draws: data.steps_per_epoch optimizer steps on every device."""
     accumulate = cfg.training.accumulate_grad_batches
     return cfg.data.steps_per_epoch * cfg.data.batch_size * accumulate * world_size
 
 
-def ensure_normalize_stats(cfg: Any) -> dict[str, float] | None:
+def ensure_normalize_stats(cfg: Config) -> dict[str, float] | None:
     """data.normalize_stats, computed once from the training images when the mode needs them
     and none are set (written into cfg, so the checkpoint and config.yaml keep them)."""
     data = cfg.data
@@ -113,7 +114,7 @@ def ensure_normalize_stats(cfg: Any) -> dict[str, float] | None:
 
 
 def build_train_dataset(
-    cfg: Any, transform: Any = "default", world_size: int = 1, stream_seed: int | None = None
+    cfg: Config, transform: Any = "default", world_size: int = 1, stream_seed: int | None = None
 ) -> RandomCropDataset:
     """Random training crops with augmentations and targets: `data.steps_per_epoch` optimizer
     steps per epoch on each of `world_size` devices, so data.batch_size x
@@ -142,7 +143,7 @@ def build_train_dataset(
     )
 
 
-def build_val_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset | None:
+def build_val_dataset(cfg: Config, transform: Any = "default") -> RandomCropDataset | None:
     """`data.val_iterations` fixed crops (seeded by system.seed) with targets, or None when
     neither data.val_image nor data.val_split is set."""
     data = cfg.data
@@ -168,7 +169,7 @@ def build_val_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset
     )
 
 
-def build_test_volumes(cfg: Any) -> list[tuple[str, Volume, Volume | None]]:
+def build_test_volumes(cfg: Config) -> list[tuple[str, Volume, Volume | None]]:
     """(name, lazy image, lazy label or None) for every ``data.test_image``."""
     sources = open_sources(cfg.data, "test")
     if not sources:

@@ -9,7 +9,7 @@ import numpy as np
 from monai.transforms import MapTransform
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.schema import TargetConfig
+from connectomics.config.schema import Config, DataConfig, TargetConfig
 from connectomics.data.errors import DataError
 from connectomics.data.targets.base import LabelTargetd, as_like, read_mask, spatial_label
 from connectomics.data.targets.registry import TARGET_REGISTRY
@@ -66,7 +66,7 @@ def build_target(name: str, kwargs: Mapping[str, Any] | None = None) -> LabelTar
         raise ConfigError(f"data.targets: bad kwargs for target {name!r}: {error}") from None
 
 
-def build_target_transform(cfg: Any) -> TargetStackd:
+def build_target_transform(cfg: Config | DataConfig) -> TargetStackd:
     """The transform turning `label` (and `mask`) into target, weight and valid for `cfg`.
 
     Accepts the full config or its `data` section. For 2D patches, affinity targets without

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import yaml
 
+from connectomics.config.schema import Config
 from connectomics.lightning.export.architecture import ExportedNetwork, architecture_kwargs
 from connectomics.lightning.export.onnx import OPSET, require, write_onnx
 from connectomics.lightning.export.source import ExportSource, load_export_source, normalized
@@ -75,7 +76,7 @@ def check_package(path: str | Path) -> Any:
     return descr
 
 
-def _axes_names(cfg: Any) -> list[str]:
+def _axes_names(cfg: Config) -> list[str]:
     return ["z", "y", "x"][-int(cfg.model.spatial_dims) :]
 
 
@@ -94,7 +95,7 @@ def _test_input(source: ExportSource, image: np.ndarray | None) -> np.ndarray:
     return np.ascontiguousarray(np.pad(crop, pad, mode="reflect")[None])
 
 
-def _preprocessing(cfg: Any, dtype: np.dtype, axes: list[str]) -> list[Any]:
+def _preprocessing(cfg: Config, dtype: np.dtype, axes: list[str]) -> list[Any]:
     """data.normalize as the spec's preprocessing of a raw input of `dtype`."""
     from bioimageio.spec.model import v0_5 as spec
 
@@ -299,5 +300,5 @@ def _describe(
     )
 
 
-def _patch_multiple(cfg: Any) -> list[int]:
+def _patch_multiple(cfg: Config) -> list[int]:
     return [int(m) for m in patch_multiple(cfg)]
