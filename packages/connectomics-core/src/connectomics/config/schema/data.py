@@ -15,6 +15,9 @@ from connectomics.config.schema.section import (
     Section,
 )
 
+# Image intensity normalisations (data.normalize).
+Normalization = Literal["scale", "zscore", "percentile", "none"]
+
 # A volume: a file path, a glob, or a list of them.
 Paths = str | list[str] | None
 
@@ -48,7 +51,9 @@ class DataConfig(Section):
     mask_key: str = "mask"
     # Crop size (z, y, x) for 3D or (y, x) for 2D. The default is CPU-sized; GPU runs use
     # larger crops (the tutorials use [32, 128, 128] and [18, 160, 160]).
-    patch_size: list[PositiveInt] = Field(default_factory=lambda: [16, 64, 64])
+    patch_size: list[PositiveInt] = Field(
+        default_factory=lambda: [16, 64, 64], min_length=2, max_length=3
+    )
     batch_size: PositiveInt = 2
     num_workers: NonNegativeInt = 0
     persistent_workers: bool = True
@@ -73,7 +78,7 @@ class DataConfig(Section):
     # Image intensity normalisation, the same in training, validation and inference: "scale"
     # (integer dtype range to [0, 1]), "zscore" (dataset mean/std), "percentile" (clip to the
     # dataset's 0.5/99.5 percentiles, mapped to [0, 1]) or "none".
-    normalize: Literal["scale", "zscore", "percentile", "none"] = "scale"
+    normalize: Normalization = "scale"
     # Dataset statistics {mean, std, low, high} of the training volumes for "zscore" and
     # "percentile"; null computes them once when training starts (sampled sections) and keeps
     # them in the run's config.yaml and checkpoint, so inference normalizes as training did.

@@ -15,6 +15,9 @@ from connectomics.config.schema.section import (
 )
 
 Activation = Literal["sigmoid", "softmax", "tanh", "none"]
+Blending = Literal["gaussian", "constant"]
+Padding = Literal["reflect", "constant", "replicate"]
+OutputDtype = Literal["float32", "float16", "uint8"]
 Overlap = Annotated[float, Field(ge=0, lt=1)]
 
 
@@ -26,11 +29,11 @@ class InferenceConfig(Section):
     # Fractional overlap of neighbouring windows: one value or one per axis.
     overlap: Overlap | list[Overlap] = 0.5
     # "gaussian" or "constant".
-    blending: Literal["gaussian", "constant"] = "gaussian"
+    blending: Blending = "gaussian"
     sigma_scale: float = Field(default=0.125, gt=0)
     batch_size: PositiveInt = 4
     # Padding of the volume border: "reflect", "constant", "replicate".
-    padding_mode: Literal["reflect", "constant", "replicate"] = "reflect"
+    padding_mode: Padding = "reflect"
     # Added by the inference engine: extra context (voxels per side, one value or per axis)
     # read beyond the volume border with padding_mode, so border voxels sit deeper in windows.
     border_padding: NonNegativeInt | list[NonNegativeInt] = 0
@@ -49,7 +52,7 @@ class InferenceConfig(Section):
     # Output channels kept (None: all).
     output_channels: list[NonNegativeInt] | None = None
     # "float32", "float16" or "uint8" (probabilities scaled to 0..255).
-    output_dtype: Literal["float32", "float16", "uint8"] = "float32"
+    output_dtype: OutputDtype = "float32"
     # Out-of-core processing: chunk size (z, y, x) of the output; None processes whole volumes.
     chunk_size: list[PositiveInt] | None = None
     # None means {logging.save_dir}/predictions.

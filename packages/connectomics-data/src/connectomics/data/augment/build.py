@@ -68,11 +68,7 @@ def build_augmentations(cfg: Config | DataConfig, keys: Sequence[str] = AUGMENT_
     `.set_random_state(seed)`."""
     data = cfg.data if hasattr(cfg, "data") else cfg
     augmentation = data.augmentation
-    patch_size = [int(p) for p in data.patch_size]
-    if len(patch_size) not in (2, 3):
-        raise ConfigError(
-            f"data.patch_size must be (z, y, x) or (y, x) for augmentation, got {patch_size}"
-        )
+    patch_size = list(data.patch_size)
     if not getattr(augmentation, "enabled", True):
         return Compose([])
     names = [n for n in ORDER if n in AUGMENTATION_REGISTRY]
@@ -82,9 +78,6 @@ def build_augmentations(cfg: Config | DataConfig, keys: Sequence[str] = AUGMENT_
         section = section_dict(getattr(augmentation, name, None))
         if not section or not section.get("enabled", False):
             continue
-        prob = float(section.get("prob", 0.0))
-        if not 0.0 <= prob <= 1.0:
-            raise ConfigError(f"data.augmentation.{name}.prob must be in [0, 1], got {prob}")
         if name == "rotate90":
             section = _resolve_rotate90(section, patch_size)
         transform = AUGMENTATION_REGISTRY[name](section, tuple(keys), len(patch_size))

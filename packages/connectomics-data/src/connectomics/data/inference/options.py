@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, get_args
 
 from connectomics.config import output_activations
 from connectomics.config.errors import ConfigError as OptionError
 from connectomics.config.schema import Config
+from connectomics.config.schema.data import Normalization
+from connectomics.config.schema.inference import Activation, Blending, OutputDtype, Padding
 from connectomics.config.target_channels import target_channels
 
-BLENDING_MODES = ("gaussian", "constant")
-PADDING_MODES = ("reflect", "constant", "replicate")
-ACTIVATIONS = ("sigmoid", "softmax", "tanh", "none")
-OUTPUT_DTYPES = ("float32", "float16", "uint8")
-NORMALIZATIONS = ("none", "scale", "zscore", "percentile")
+# The choices of the config schema, also checked here for keyword options given directly.
+BLENDING_MODES = get_args(Blending)
+PADDING_MODES = get_args(Padding)
+ACTIVATIONS = get_args(Activation)
+OUTPUT_DTYPES = get_args(OutputDtype)
+NORMALIZATIONS = get_args(Normalization)
 
 
 @dataclass(frozen=True)

@@ -73,9 +73,7 @@ def build_target_transform(cfg: Config | DataConfig) -> TargetStackd:
     explicit offsets use the 2D nearest-neighbour offsets.
     """
     data = cfg.data if hasattr(cfg, "data") else cfg
-    entries = list(data.targets or [])
-    if not entries:
-        raise ConfigError("data.targets is empty: list at least one target, e.g. name: binary")
+    entries = list(data.targets)  # at least one, by the schema
     targets = []
     for entry in entries:
         if isinstance(entry, Mapping):
