@@ -9,8 +9,6 @@ import torch
 
 from connectomics.config.schema import Config
 
-SCHEDULERS = ("CosineAnnealingLR", "PolyLR", "StepLR", "ReduceLROnPlateau", "none")
-
 
 def build_optimizer(cfg: Config, params) -> torch.optim.Optimizer:
     """A torch.optim optimizer named by cfg.optimizer.name."""
