@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from annotated_types import Ge, Gt, Le, Lt
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -84,14 +83,12 @@ def _bounds(annotation: Any) -> str:
     """The allowed range of a constrained number, e.g. 'at least 1' or 'in [0, 1)'."""
     low = high = ""
     metadata = [item for m in members(annotation) for item in getattr(m, "__metadata__", ())]
-    for item in metadata:
+    for item in metadata:  # Field(...) in Annotated carries its bounds in .metadata
         for bound in getattr(item, "metadata", [item]):
-            if isinstance(bound, Ge | Gt):
-                value = getattr(bound, "ge", getattr(bound, "gt", None))
-                low = f"{'[' if isinstance(bound, Ge) else '('}{value}"
-            if isinstance(bound, Le | Lt):
-                value = getattr(bound, "le", getattr(bound, "lt", None))
-                high = f"{value}{']' if isinstance(bound, Le) else ')'}"
+            if hasattr(bound, "ge") or hasattr(bound, "gt"):
+                low = f"[{bound.ge}" if hasattr(bound, "ge") else f"({bound.gt}"
+            if hasattr(bound, "le") or hasattr(bound, "lt"):
+                high = f"{bound.le}]" if hasattr(bound, "le") else f"{bound.lt})"
     if low and high:
         return f"to a value in {low}, {high}"
     if low:
@@ -130,8 +127,14 @@ def _message(error: ErrorDetails, root: type | None) -> str:
         return f"{value_key}: {problem}; {fix}"
     if kind == "finite_number":
         return f"{value_key}: {value} is not a finite number; give a finite value, e.g. 1e-3"
-    if kind == "too_short":
-        return f"{value_key}: {value} is empty; give at least one value"
+    if kind in ("too_short", "too_long"):
+        ctx = error.get("ctx", {})
+        limit = (
+            f"at least {ctx['min_length']}"
+            if kind == "too_short"
+            else f"at most {ctx['max_length']}"
+        )
+        return f"{value_key}: {value} has {ctx.get('actual_length')} value(s); give {limit}"
     section = section_of(annotation)
     if section is not None and kind in ("model_type", "model_attributes_type", "dict_type"):
         example = next(iter(section.model_fields))
