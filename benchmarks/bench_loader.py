@@ -16,31 +16,33 @@ import time
 from pathlib import Path
 
 import torch
-from omegaconf import OmegaConf
 from torch.utils.data import DataLoader
 
-from connectomics.config.schema import Config, TargetConfig
+from connectomics.config import Config, create_config
 from connectomics.config.target_channels import target_channels
 from connectomics.data.datasets import build_train_dataset, collate_batch
 from connectomics.data.io import write_volume
 from connectomics.data.synthetic import make_neuron_volume
 
 
-def make_config(path: Path, patch: list[int], batch_size: int, workers: int) -> object:
+def make_config(path: Path, patch: list[int], batch_size: int, workers: int) -> Config:
     """Training config over ``path`` with affinity targets and the default augmentations."""
-    cfg = OmegaConf.structured(Config)
-    cfg.data.train_image = f"{path}:raw"
-    cfg.data.train_label = f"{path}:label"
-    cfg.data.patch_size = patch
-    cfg.data.batch_size = batch_size
-    cfg.data.num_workers = workers
-    cfg.data.targets = [TargetConfig(name="affinity")]
-    cfg.model.out_channels = sum(target_channels(t.name, t.kwargs) for t in cfg.data.targets)
-    cfg.model.filters = [8, 16, 32, 64]
-    return cfg
+    targets = [{"name": "affinity"}]
+    data = {
+        "train_image": f"{path}:raw",
+        "train_label": f"{path}:label",
+        "patch_size": patch,
+        "batch_size": batch_size,
+        "num_workers": workers,
+        "targets": targets,
+    }
+    channels = sum(target_channels(t["name"]) for t in targets)
+    return create_config(
+        {"data": data, "model": {"out_channels": channels, "filters": [8, 16, 32, 64]}}
+    )
 
 
-def loader_rate(cfg: object, batches: int) -> float:
+def loader_rate(cfg: Config, batches: int) -> float:
     """Samples per second delivered by the DataLoader after its workers have started."""
     loader = DataLoader(
         build_train_dataset(cfg),

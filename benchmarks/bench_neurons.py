@@ -78,13 +78,12 @@ def pytc_sized_config(mode: dict, workdir: Path):
 
 def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
     """Seconds per optimizer step of the Lightning pipeline against bare forward+backward+AdamW."""
-    from omegaconf import OmegaConf
     from pytorch_lightning import Callback
 
+    from connectomics.config import create_config
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 
-    cfg = pytc_sized_config(mode, workdir)
-    for key, value in {
+    overrides = {
         "data.train_image": str(medulla / "train.h5"),
         "data.train_label": str(medulla / "train.h5"),
         "data.val_split": None,
@@ -95,8 +94,8 @@ def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
         "data.pad_mode": "reflect",  # PyTC's 128-voxel patch is wider than the 100-voxel crop
         "training.max_steps": mode["steps"] + 2,
         "logging.progress_bar": False,
-    }.items():
-        OmegaConf.update(cfg, key, value)
+    }
+    cfg = create_config(pytc_sized_config(mode, workdir), overrides)
 
     class StepClock(Callback):
         def __init__(self) -> None:

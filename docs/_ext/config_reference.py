@@ -1,7 +1,7 @@
 """Sphinx directive ``config-reference``: tables of every config key, read from the schema.
 
-Types and defaults come from ``dataclasses.fields`` of ``connectomics.config.schema.Config``;
-the meaning of a key is the comment written above its field in the schema source (read with
+Types (with their ``Literal`` choices and numeric constraints) and defaults come from the
+pydantic models of ``connectomics.config.schema.Config``; the meaning of a key is the comment written above its field in the schema source (read with
 ``ast``), so the page cannot drift from the code. Keys whose field has no comment take their
 meaning from ``config_meanings.MEANINGS``; a key with neither, or a MEANINGS entry for a key that
 no longer exists, is a build warning (an error under ``-W``).
@@ -10,7 +10,6 @@ no longer exists, is a build warning (an error under ``-W``).
 from __future__ import annotations
 
 import ast
-import dataclasses
 import inspect
 import json
 import re
@@ -20,11 +19,14 @@ import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Gt, Le, Lt
 from config_meanings import MEANINGS, meaning_of
 from docutils import nodes
 from docutils.statemachine import StringList
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -47,7 +49,7 @@ class KeyDoc:
 
 
 def field_comments(cls: type) -> dict[str, str]:
-    """Comment block written directly above each field of a dataclass, keyed by field name."""
+    """Comment block written directly above each field of a section class, keyed by field name."""
     module = sys.modules[cls.__module__]
     lines = inspect.getsource(module).splitlines()
     tree = ast.parse("\n".join(lines))
@@ -75,17 +77,42 @@ def rst_escape(text: str) -> str:
     return text
 
 
+def _constraints(metadata: list[Any]) -> str:
+    """Numeric bounds of Annotated metadata as text: '>= 1', '> 0' or 'in [0, 1)'."""
+    low = high = None
+    for item in metadata:
+        for bound in item.metadata if isinstance(item, FieldInfo) else [item]:
+            if isinstance(bound, Ge | Gt):
+                low = ("[", bound.ge) if isinstance(bound, Ge) else ("(", bound.gt)
+            elif isinstance(bound, Le | Lt):
+                high = ("]", bound.le) if isinstance(bound, Le) else (")", bound.lt)
+    if low and high:
+        return f"in {low[0]}{low[1]}, {high[1]}{high[0]}"
+    if low:
+        return f"{'>=' if low[0] == '[' else '>'} {low[1]}"
+    if high:
+        return f"{'<=' if high[0] == ']' else '<'} {high[1]}"
+    return ""
+
+
 def format_type(annotation: Any) -> str:
-    """Readable name of a type annotation (``list[int] | None``, ``Any``)."""
+    """Readable name of a type annotation (``list[int] | None``, ``'a' | 'b'``, ``int >= 1``)."""
     if annotation is Any:
         return "Any"
     if annotation is type(None):
         return "None"
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        base, *metadata = typing.get_args(annotation)
+        bounds = _constraints(metadata)
+        text = format_type(base)
+        return f"{text} {bounds}" if bounds else text
+    if origin is Literal:
+        return " | ".join(repr(arg) for arg in typing.get_args(annotation))
     if isinstance(annotation, type) and not typing.get_args(annotation):
         return annotation.__name__
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+    if isinstance(annotation, types.UnionType) or origin is typing.Union:
         return " | ".join(format_type(arg) for arg in typing.get_args(annotation))
-    origin = typing.get_origin(annotation)
     if origin is not None:
         args = ", ".join(format_type(arg) for arg in typing.get_args(annotation))
         return f"{origin.__name__}[{args}]"
@@ -94,52 +121,48 @@ def format_type(annotation: Any) -> str:
 
 def format_default(value: Any) -> str:
     """A default value as it is written in a YAML config."""
-    if dataclasses.is_dataclass(value):
+    if isinstance(value, BaseModel):
         return "(section)"
-    if isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
-        return json.dumps([dataclasses.asdict(item) for item in value])
+    if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        return json.dumps([item.model_dump(mode="json") for item in value])
     return json.dumps(value)
 
 
-def default_of(field: dataclasses.Field) -> Any:
-    """The default value of a dataclass field (calling its factory)."""
-    if field.default is not dataclasses.MISSING:
-        return field.default
-    if field.default_factory is not dataclasses.MISSING:
-        return field.default_factory()
-    return dataclasses.MISSING
+def section_class(annotation: Any) -> type | None:
+    """The section class of an annotation (a pydantic model), else None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
 
 
-def list_item_dataclass(annotation: Any) -> type | None:
-    """The dataclass of ``list[SomeConfig]`` annotations, else None."""
+def list_item_section(annotation: Any) -> type | None:
+    """The section class of ``list[SomeConfig]`` annotations, else None."""
     if typing.get_origin(annotation) is list:
         (arg,) = typing.get_args(annotation) or (None,)
-        if isinstance(arg, type) and dataclasses.is_dataclass(arg):
-            return arg
+        return section_class(arg)
     return None
 
 
 def walk_sections(cls: type, prefix: str) -> Iterator[tuple[str, type, list[KeyDoc]]]:
-    """Yield (dotted section name, dataclass, its leaf keys) depth first, the section first."""
-    hints = typing.get_type_hints(cls)
+    """Yield (dotted section name, section class, its leaf keys) depth first, section first."""
     comments = field_comments(cls)
     leaves: list[KeyDoc] = []
     children: list[tuple[str, type]] = []
-    for field in dataclasses.fields(cls):
-        key = f"{prefix}{field.name}"
-        annotation = hints[field.name]
-        if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
-            children.append((key, annotation))
+    for name, field in cls.model_fields.items():
+        key = f"{prefix}{name}"
+        annotation = field.rebuild_annotation()
+        child = section_class(field.annotation)
+        if child is not None:
+            children.append((key, child))
             continue
-        item_cls = list_item_dataclass(annotation)
+        item_cls = list_item_section(field.annotation)
         if item_cls is not None:
             children.append((f"{key}[]", item_cls))
         # The docs' own sentence (if any) introduces the schema's comment (if any).
-        parts = [meaning_of(key), rst_escape(comments.get(field.name, ""))]
+        parts = [meaning_of(key), rst_escape(comments.get(name, ""))]
         meaning = " ".join(part for part in parts if part)
-        leaves.append(
-            KeyDoc(key, format_type(annotation), format_default(default_of(field)), meaning)
-        )
+        default = field.get_default(call_default_factory=True)
+        leaves.append(KeyDoc(key, format_type(annotation), format_default(default), meaning))
     yield prefix.rstrip("."), cls, leaves
     for key, child in children:
         yield from walk_sections(child, f"{key}.")

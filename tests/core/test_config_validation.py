@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from omegaconf import OmegaConf
 
 import connectomics.losses  # noqa: F401  (registers the loss-name check)
 import connectomics.models  # noqa: F401  (registers the patch-multiple rule)
 from connectomics.config import ConfigError, validate_config
-from connectomics.config.checks import geometry
 from connectomics.config.metrics_logged import is_logged_metric
-from connectomics.config.schema import Config
+from connectomics.config.schema import Config, geometry
 
 
-def typed(**sections) -> OmegaConf:
-    return OmegaConf.merge(OmegaConf.structured(Config), sections)
+def typed(**sections: Any) -> dict[str, Any]:
+    """The sections as a config mapping; validate_config makes the typed Config of it."""
+    return sections
 
 
 def invalid(cfg, *fragments: str) -> None:
@@ -25,8 +26,8 @@ def invalid(cfg, *fragments: str) -> None:
 
 
 def test_schema_defaults_are_valid_and_cpu_sized():
-    cfg = typed()
-    assert validate_config(cfg) is cfg
+    cfg = validate_config(typed())
+    assert isinstance(cfg, Config) and validate_config(cfg) == cfg
     assert cfg.system.num_gpus == 0 and cfg.training.precision == "32"
     assert cfg.data.num_workers == 0
     assert cfg.data.patch_size[0] * cfg.data.patch_size[1] * cfg.data.patch_size[2] <= 64**3
@@ -92,7 +93,7 @@ def test_anisotropic_strides_set_the_patch_multiple():
 
 
 def test_fallback_patch_multiple_without_the_model_registry(monkeypatch):
-    cfg = typed(model={"filters": [8, 16, 32]}, data={"patch_size": [12, 64, 64]})
+    cfg = validate_config(typed(model={"filters": [8, 16, 32]}, data={"patch_size": [12, 64, 64]}))
     assert geometry.fallback_patch_multiple(cfg) == [4, 4, 4]
     cfg.model.strides = [[1, 2, 2], [2, 2, 2]]
     assert geometry.fallback_patch_multiple(cfg) == [2, 4, 4]
@@ -106,7 +107,7 @@ def test_fallback_agrees_with_the_model_registry():
     import connectomics.models as models
 
     for strides in (None, [[1, 2, 2], [1, 2, 2], [2, 2, 2]]):
-        cfg = typed(model={"architecture": "unet_res_em", "strides": strides})
+        cfg = validate_config(typed(model={"architecture": "unet_res_em", "strides": strides}))
         assert list(models.patch_multiple(cfg)) == geometry.fallback_patch_multiple(cfg)
 
 
@@ -176,8 +177,7 @@ def test_out_channels_follow_the_targets():
     ],
 )
 def test_precision_values_lightning_accepts(given, normal):
-    cfg = typed(training={"precision": given})
-    validate_config(cfg)
+    cfg = validate_config(typed(training={"precision": given}))
     assert cfg.training.precision == normal
 
 

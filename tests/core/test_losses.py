@@ -7,9 +7,9 @@ import pickle
 import pytest
 import torch
 import torch.nn.functional as F
-from omegaconf import OmegaConf
 
-from connectomics.config.schema import Config, TargetConfig
+from connectomics.config.schema import Config, ModelConfig, TargetConfig
+from connectomics.config.validation import validate_section
 from connectomics.losses import (
     LOSS_REGISTRY,
     build_loss_plan,
@@ -45,12 +45,10 @@ def config_error_type() -> type[Exception]:
 
 
 def make_cfg(out_channels: int = 2, **model) -> Config:
-    """A full config whose model section carries `model`."""
-    cfg = OmegaConf.structured(Config)
-    cfg.model.out_channels = out_channels
-    for key, value in model.items():
-        OmegaConf.update(cfg, f"model.{key}", value, merge=False)
-    return cfg
+    """A full config whose model section carries `model` (the sections are not checked
+    against each other: the targets stay the default)."""
+    section = validate_section(ModelConfig, {"out_channels": out_channels, **model})
+    return Config.model_construct(model=section)
 
 
 def target_for(name: str, shape: tuple[int, ...], seed: int = 0) -> torch.Tensor:
@@ -318,13 +316,16 @@ def test_deep_supervision_with_em_unet_outputs():
     ("options", "message"),
     [
         ({"loss_functions": ["DiceLos"]}, "Did you mean 'DiceLoss'"),
-        ({"loss_functions": []}, "loss_functions is empty"),
+        ({"loss_functions": []}, "model.loss_functions: no loss given"),
         ({"loss_functions": ["DiceLoss", "MSELoss"], "loss_weights": [1.0]}, "loss_weights"),
         ({"loss_channels": [[0, 5]]}, "loss_channels"),
         ({"loss_functions": ["MSELoss"], "loss_kwargs": [{"reduction": "sum"}]}, "reduction"),
         ({"loss_kwargs": [{"not_an_option": 1}]}, "loss_kwargs for DiceLoss"),
         ({"loss_kwargs": [{"to_onehot_y": True}]}, "to_onehot_y"),
-        ({"deep_supervision_weights": [-1.0, 0.0]}, "non-negative"),
+        (
+            {"deep_supervision_weights": [-1.0, 0.0]},
+            r"deep_supervision_weights\[0\]: -1.0 is negative",
+        ),
         ({"loss_kwargs": [{"sigmoid": True, "softmax": True}]}, "choose one of"),
     ],
 )

@@ -9,9 +9,10 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from omegaconf import OmegaConf
 
-from connectomics.config.schema import Config
+from connectomics.config.errors import ConfigError
+from connectomics.config.schema import Config, DataConfig
+from connectomics.config.validation import validate_section
 from connectomics.data.datasets import (
     Batch,
     CropSampler,
@@ -43,15 +44,12 @@ def h5_volume(tmp_path: Path) -> Path:
     return path
 
 
-def _cfg(path: Path, **data) -> object:
-    cfg = OmegaConf.structured(Config)
-    cfg.data.train_image = str(path)
-    cfg.data.train_label = str(path)
-    cfg.data.patch_size = [8, 16, 16]
-    cfg.data.steps_per_epoch = 6
-    cfg.data.val_iterations = 4
-    for key, value in data.items():
-        cfg.data[key] = value
+def _cfg(path: Path, **data) -> Config:
+    defaults = {"patch_size": [8, 16, 16], "steps_per_epoch": 6, "val_iterations": 4}
+    section = {"train_image": str(path), "train_label": str(path), **defaults, **data}
+    cfg = Config()
+    cfg.model.spatial_dims = len(section["patch_size"])
+    cfg.data = validate_section(DataConfig, section)
     return cfg
 
 
@@ -238,8 +236,8 @@ def test_config_errors_are_clear(h5_volume: Path, tmp_path: Path) -> None:
     cfg.data.train_label = str(tmp_path / "other.npy")
     with pytest.raises(DataError, match="same voxels"):
         build_train_dataset(cfg, transform=None)
-    with pytest.raises(DataError, match="normalize"):
-        build_train_dataset(_cfg(h5_volume, normalize="minmax"), transform=None)
+    with pytest.raises(ConfigError, match="data.normalize: unknown value 'minmax'"):
+        _cfg(h5_volume, normalize="minmax")  # refused by the config, before any data is read
 
 
 def test_normalization_modes() -> None:

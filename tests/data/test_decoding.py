@@ -6,10 +6,11 @@ import cc3d
 import h5py
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
 from skimage.metrics import adapted_rand_error
 from skimage.segmentation import find_boundaries
 
+from connectomics.config import create_config
+from connectomics.config.schema import DecodingConfig
 from connectomics.data.decoding import DECODER_REGISTRY, build_decoder, decode, register_decoder
 from connectomics.data.errors import DataError
 
@@ -148,10 +149,10 @@ def test_binary_contour_watershed_separates_touching(with_distance, medulla_crop
 
 
 def test_build_decoder_reads_config(medulla_crop):
-    cfg = OmegaConf.create({"decoding": {"name": "affinity_cc", "kwargs": {"threshold": 0.95}}})
+    cfg = create_config({"decoding": {"name": "affinity_cc", "kwargs": {"threshold": 0.95}}})
     prediction = affinities(medulla_crop, NEAREST) * 0.9  # all below 0.95: all background
     assert build_decoder(cfg)(prediction).max() == 0
-    cfg.decoding.kwargs.threshold = 0.5
+    cfg.decoding.kwargs = {"threshold": 0.5}
     assert error(medulla_crop, build_decoder(cfg)(prediction)) < 1e-3
 
 
@@ -163,9 +164,9 @@ def test_build_decoder_takes_offsets_and_channels_from_the_affinity_target(name,
     prediction = np.concatenate(
         [np.zeros((1, *medulla_crop.shape), np.float32), affinities(medulla_crop, offsets)]
     )
-    cfg = OmegaConf.create(
+    cfg = create_config(
         {
-            "model": {"spatial_dims": 3},
+            "model": {"spatial_dims": 3, "out_channels": 1 + len(offsets)},
             "data": {
                 "targets": [
                     {"name": "boundary", "kwargs": {}},
@@ -177,7 +178,7 @@ def test_build_decoder_takes_offsets_and_channels_from_the_affinity_target(name,
     )
     assert error(medulla_crop, build_decoder(cfg)(prediction)) < 1e-3
     # without the targets the first three channels are taken for nearest-neighbour ones: wrong
-    blind = build_decoder(OmegaConf.create({"decoding": {"name": name, "kwargs": {}}}))
+    blind = build_decoder(DecodingConfig(name=name))
     assert error(medulla_crop, blind(prediction)) > 0.3
 
 
@@ -185,11 +186,9 @@ def test_bad_config_and_inputs_raise_clear_errors():
     from connectomics.config.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown decoder 'nope'"):
-        build_decoder(OmegaConf.create({"decoding": {"name": "nope", "kwargs": {}}}))
+        build_decoder(DecodingConfig(name="nope"))
     with pytest.raises(ConfigError, match="thresh"):
-        build_decoder(
-            OmegaConf.create({"decoding": {"name": "binary_cc", "kwargs": {"thresh": 1}}})
-        )
+        build_decoder(DecodingConfig(name="binary_cc", kwargs={"thresh": 1}))
     with pytest.raises(DataError, match="shape"):
         decode("binary_cc", np.zeros((4, 4)))
     with pytest.raises(DataError, match="channel"):
@@ -213,7 +212,7 @@ def test_tuning_picks_the_threshold_that_fits_how_confident_the_network_is(medul
     from connectomics.data.decoding import tune_decoder
 
     clean = affinities(medulla_crop, NEAREST)
-    cfg = OmegaConf.create({"decoding": {"name": "affinity_cc", "kwargs": {}}})
+    cfg = create_config({"decoding": {"name": "affinity_cc"}})
     values = [0.2, 0.4, 0.6, 0.8]
     confident = tune_decoder(cfg, [(noisy(clean * 0.8 + 0.1, 0.05), medulla_crop)], values=values)
     # a timid network: "connected" pairs only reach about 0.3; a high threshold splits them

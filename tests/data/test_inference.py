@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 import zarr
-from omegaconf import OmegaConf
 
 from connectomics.data.inference import options_from_config, predict_volume
 from connectomics.data.inference.grid import WindowGrid, axis_starts
@@ -244,12 +243,12 @@ def test_user_errors_are_clear(volume):
 def test_options_from_config_fills_window_and_activations():
     from connectomics.config.schema import Config, TargetConfig
 
-    cfg = OmegaConf.structured(Config)
+    cfg = Config()
     cfg.data.patch_size = [8, 16, 16]
     cfg.data.targets = [
-        TargetConfig("binary"),
-        TargetConfig("semantic", {"num_classes": 3}),
-        TargetConfig("semantic", {"num_classes": 2}),
+        TargetConfig(name="binary"),
+        TargetConfig(name="semantic", kwargs={"num_classes": 3}),
+        TargetConfig(name="semantic", kwargs={"num_classes": 2}),
     ]
     cfg.inference.output_dtype = "uint8"
     opts = options_from_config(cfg)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
 
-from connectomics.config.schema import Config
+from connectomics.config.schema import Config, DataConfig
 from connectomics.data.datasets import build_train_dataset
 from connectomics.data.datasets.padding import PaddedVolume
 from connectomics.data.errors import DataError
@@ -27,9 +26,12 @@ def test_small_volume_is_padded_when_asked(tmp_path):
     label = (image > 128).astype(np.uint8)
     write_volume(str(tmp_path / "im.h5"), image, key="raw")
     write_volume(str(tmp_path / "lb.h5"), label, key="label")
-    cfg = OmegaConf.structured(Config)
-    cfg.data.train_image, cfg.data.train_label = str(tmp_path / "im.h5"), str(tmp_path / "lb.h5")
-    cfg.data.patch_size = [8, 16, 16]
+    cfg = Config()
+    cfg.data = DataConfig(
+        train_image=str(tmp_path / "im.h5"),
+        train_label=str(tmp_path / "lb.h5"),
+        patch_size=[8, 16, 16],
+    )
     with pytest.raises(DataError, match="data.pad_mode=reflect"):
         build_train_dataset(cfg, transform=None)
     cfg.data.pad_mode = "reflect"

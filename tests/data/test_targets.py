@@ -6,7 +6,6 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from omegaconf import OmegaConf
 
 from connectomics.config.schema import Config
 from connectomics.config.schema.data import TargetConfig
@@ -40,7 +39,7 @@ def medulla_label(medulla_train) -> np.ndarray:
 
 
 def _cfg(entries, class_balanced=False):
-    cfg = OmegaConf.structured(Config)
+    cfg = Config()
     cfg.data.targets = [TargetConfig(name=n, kwargs=k) for n, k in entries]
     cfg.data.class_balanced_weights = class_balanced
     return cfg

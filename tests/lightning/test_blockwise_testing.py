@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
 
 from connectomics.config import load_config
 from connectomics.data.io import open_volume
 from connectomics.lightning.run_paths import volume_path
 from connectomics.lightning.testing import score_and_write
+from tests.config_edit import set_key
 from tests.data.blockwise_helpers import same_partition
 
 
@@ -26,7 +26,7 @@ def test_blockwise_decoding_and_scores_equal_in_memory(tmp_path):
     cfg = load_config("demo", overrides=overrides)
     cfg.decoding.kwargs = {"threshold": 0.6}
     in_memory = score_and_write(cfg, "whole", prediction, label)
-    OmegaConf.update(cfg, "decoding.block_size", [5, 8, 13])
+    set_key(cfg, "decoding.block_size", [5, 8, 13])
     blockwise = score_and_write(cfg, "blocks", prediction, label)
     assert in_memory["adapted_rand"] > 0.5
     assert blockwise == pytest.approx(in_memory, abs=1e-9, rel=0)

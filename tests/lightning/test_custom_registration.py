@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import torch
 from monai.transforms import RandLambdad
-from omegaconf import OmegaConf
 from scipy import ndimage
 
 from connectomics.config import load_config
@@ -31,6 +30,7 @@ from connectomics.data.targets import TARGET_REGISTRY, register_target
 from connectomics.data.targets.base import LabelTargetd
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 from connectomics.lightning.testing import score_and_write
+from tests.config_edit import set_key
 
 REPO = Path(__file__).resolve().parents[2]
 TARGET, AUGMENTATION = "test_edge_distance", "test_invert"
@@ -96,7 +96,8 @@ def target_cfg(registered, tmp_path, tiny_data, tiny_setup):
 
 def test_custom_target_validates_and_sizes_model_and_loss(registered, target_cfg, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(TARGET_YAML.replace("out_channels: 2", "out_channels: 1"))
+    one_channel = TARGET_YAML.replace("out_channels: 2", "out_channels: 1")
+    bad.write_text(one_channel.replace("[[0, 1], [1]]", "[[0], [0]]"))
     with pytest.raises(ConfigError, match=rf"out_channels.*\({TARGET}: 2\).*out_channels: 2"):
         load_config(bad)
     module = ConnectomicsModule(target_cfg)
@@ -110,7 +111,7 @@ def test_custom_target_validates_and_sizes_model_and_loss(registered, target_cfg
 
 
 def test_custom_target_foreground_channel_is_decoded_and_scored(target_cfg, tmp_path):
-    OmegaConf.update(target_cfg, "inference.output_path", str(tmp_path / "out"))
+    set_key(target_cfg, "inference.output_path", str(tmp_path / "out"))
     truth = np.zeros((8, 16, 16), dtype=np.uint32)
     truth[2:6, 2:7, 2:7], truth[2:6, 9:14, 9:14] = 1, 2
     # channel 0 (distance) says nothing, channel 1 (foreground) holds the two objects
@@ -123,10 +124,10 @@ def test_custom_target_foreground_channel_is_decoded_and_scored(target_cfg, tmp_
 
 
 def test_custom_target_trains_and_predicts_its_channels(target_cfg, tmp_path):
-    OmegaConf.update(target_cfg, "training.max_epochs", 10)
-    OmegaConf.update(target_cfg, "optimizer.lr", 0.01)
-    OmegaConf.update(target_cfg, "scheduler.name", "none")
-    OmegaConf.update(target_cfg, "inference.output_path", str(tmp_path / "preds"))
+    set_key(target_cfg, "training.max_epochs", 10)
+    set_key(target_cfg, "optimizer.lr", 0.01)
+    set_key(target_cfg, "scheduler.name", "none")
+    set_key(target_cfg, "inference.output_path", str(tmp_path / "preds"))
     torch.manual_seed(0)
     module, data = ConnectomicsModule(target_cfg), ConnectomicsDataModule(target_cfg)
     data.setup("fit")
@@ -148,7 +149,7 @@ def test_custom_target_trains_and_predicts_its_channels(target_cfg, tmp_path):
     assert after < 0.8 * before
 
     # one window over the whole volume: no blending between the logits and the activation
-    OmegaConf.update(target_cfg, "inference.window_size", [16, 32, 32])
+    set_key(target_cfg, "inference.window_size", [16, 32, 32])
     out = create_trainer(target_cfg, logger=False).predict(module, datamodule=data)
     prediction = out[0]["prediction"]
     assert prediction.shape == (2, 16, 32, 32)
@@ -188,7 +189,7 @@ def test_custom_augmentation_changes_the_crops_from_the_config(
             f"data.augmentation.{AUGMENTATION}.strength=2.0",
         ],
     )
-    assert dict(cfg.data.augmentation[AUGMENTATION]) == {
+    assert dict(getattr(cfg.data.augmentation, AUGMENTATION)) == {
         "enabled": True,
         "prob": 1.0,
         "strength": 2.0,

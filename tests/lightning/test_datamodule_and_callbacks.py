@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from omegaconf import OmegaConf
 
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
+from tests.config_edit import set_key
 
 
 def test_loaders_for_every_stage(tiny_cfg):
@@ -25,12 +25,12 @@ def test_loaders_for_every_stage(tiny_cfg):
 
 
 def test_worker_options_follow_the_config(tiny_cfg):
-    OmegaConf.update(tiny_cfg, "data.num_workers", 2)
+    set_key(tiny_cfg, "data.num_workers", 2)
     loader = ConnectomicsDataModule(tiny_cfg).train_dataloader()
     # the dataset seeds its own crops and augmentations: no worker_init_fn
     assert loader.persistent_workers and loader.worker_init_fn is None
     assert loader.pin_memory == torch.cuda.is_available()
-    OmegaConf.update(tiny_cfg, "data.num_workers", 0)
+    set_key(tiny_cfg, "data.num_workers", 0)
     loader = ConnectomicsDataModule(tiny_cfg).train_dataloader()
     assert not loader.persistent_workers
 
@@ -38,7 +38,7 @@ def test_worker_options_follow_the_config(tiny_cfg):
 def test_image_logger_writes_middle_slices(tiny_cfg):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    OmegaConf.update(tiny_cfg, "logging.log_images", True)
+    set_key(tiny_cfg, "logging.log_images", True)
     trainer = create_trainer(tiny_cfg, enable_checkpointing=False)
     trainer.fit(ConnectomicsModule(tiny_cfg), datamodule=ConnectomicsDataModule(tiny_cfg))
     events = sorted(Path(trainer.logger.log_dir).glob("events.out.tfevents*"))
@@ -51,8 +51,8 @@ def test_image_logger_writes_middle_slices(tiny_cfg):
 
 
 def test_fit_without_validation_data_skips_validation_cleanly(tiny_cfg):
-    OmegaConf.update(tiny_cfg, "data.val_split", None)
-    OmegaConf.update(tiny_cfg, "early_stopping.enabled", True)
+    set_key(tiny_cfg, "data.val_split", None)
+    set_key(tiny_cfg, "early_stopping.enabled", True)
     data = ConnectomicsDataModule(tiny_cfg)
     trainer = create_trainer(tiny_cfg, logger=False)
     trainer.fit(ConnectomicsModule(tiny_cfg), datamodule=data)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
+from connectomics.config import create_config
 from connectomics.config.errors import ConfigError
 from connectomics.data.decoding import apply_tuned_decoding, tuned_record_path
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 from connectomics.lightning.testing import with_tuned_decoding
+from tests.config_edit import set_key
 
 VALUES = [0.05, 0.5, 0.97]
 
@@ -21,7 +23,7 @@ def _tuned_cfg(tiny_cfg):
         "decoding.tune.candidates": VALUES,
         "evaluation.metrics": ["adapted_rand"],
     }.items():
-        OmegaConf.update(tiny_cfg, key, value, merge=False)
+        set_key(tiny_cfg, key, value)
     return tiny_cfg
 
 
@@ -38,21 +40,21 @@ def test_fit_records_the_best_threshold_and_test_decodes_with_it(tiny_cfg, capsy
     assert "decoder tuning (binary_cc.threshold" in capsys.readouterr().out
 
     # test and decode use the recorded value; the config itself stays as it was
-    assert with_tuned_decoding(cfg).decoding.kwargs.threshold == record.value
+    assert with_tuned_decoding(cfg).decoding.kwargs["threshold"] == record.value
     assert "threshold" not in cfg.decoding.kwargs
     create_trainer(cfg, logger=False, enable_checkpointing=False).test(module, datamodule)
     assert f"decoding.kwargs.threshold={record.value:g}" in capsys.readouterr().out
 
     # an explicit value wins, and a record of another decoder is not applied
-    explicit = OmegaConf.merge(cfg, {"decoding": {"kwargs": {"threshold": 0.3}}})
-    assert apply_tuned_decoding(explicit) is None and explicit.decoding.kwargs.threshold == 0.3
-    other = OmegaConf.merge(cfg, {"decoding": {"name": "affinity_cc"}})
+    explicit = create_config(cfg, ["decoding.kwargs.threshold=0.3"])
+    assert apply_tuned_decoding(explicit) is None and explicit.decoding.kwargs["threshold"] == 0.3
+    other = create_config(cfg, ["decoding.name=affinity_cc"])
     assert apply_tuned_decoding(other) is None
 
 
 def test_a_parameter_the_decoder_lacks_is_refused_before_training(tiny_cfg):
     cfg = _tuned_cfg(tiny_cfg)
-    OmegaConf.update(cfg, "decoding.tune.parameter", "bias")
+    set_key(cfg, "decoding.tune.parameter", "bias")
     trainer = create_trainer(cfg, logger=False, enable_checkpointing=False)
     with pytest.raises(ConfigError, match="decoding.tune.parameter: 'bias'"):
         trainer.fit(ConnectomicsModule(cfg), datamodule=ConnectomicsDataModule(cfg))

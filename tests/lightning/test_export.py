@@ -9,10 +9,10 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from omegaconf import OmegaConf
 from pytorch_lightning import seed_everything
 
 from connectomics.cli.main import main
+from connectomics.config import to_yaml
 from connectomics.lightning import (
     CheckpointError,
     ConnectomicsDataModule,
@@ -27,6 +27,7 @@ from connectomics.lightning.export import (
     load_export_source,
 )
 from connectomics.lightning.export.source import normalized
+from tests.config_edit import set_key
 
 TOLERANCE = 1e-4
 
@@ -34,8 +35,8 @@ TOLERANCE = 1e-4
 @pytest.fixture
 def checkpoint(tiny_cfg, tmp_path):
     """A checkpoint of a tiny network trained one short epoch (its BatchNorm stats are real)."""
-    OmegaConf.update(tiny_cfg, "checkpoint.dirpath", str(tmp_path / "ckpt"))
-    OmegaConf.update(tiny_cfg, "inference.chunk_size", [16, 48, 64])  # `predict` streams chunks
+    set_key(tiny_cfg, "checkpoint.dirpath", str(tmp_path / "ckpt"))
+    set_key(tiny_cfg, "inference.chunk_size", [16, 48, 64])  # `predict` streams chunks
     seed_everything(0)
     module = ConnectomicsModule(tiny_cfg)
     trainer = create_trainer(tiny_cfg, logger=False)
@@ -124,8 +125,8 @@ def test_bioimageio_package_validates_and_round_trips(checkpoint, em_crop, tmp_p
 def test_bioimageio_preprocessing_carries_the_training_statistics(tiny_cfg, em_crop, tmp_path):
     from bioimageio.spec import load_description
 
-    OmegaConf.update(tiny_cfg, "data.normalize", "zscore")
-    OmegaConf.update(tiny_cfg, "data.normalize_stats", {"mean": 117.5, "std": 31.25})
+    set_key(tiny_cfg, "data.normalize", "zscore")
+    set_key(tiny_cfg, "data.normalize_stats", {"mean": 117.5, "std": 31.25})
     module = ConnectomicsModule(tiny_cfg)
     package = export_bioimageio(module, tmp_path / "model.zip", test_image=em_crop)
     (inp,) = load_description(str(package), perform_io_checks=True).inputs
@@ -165,7 +166,7 @@ def test_cli_export_and_predict_from_package(checkpoint, em_crop, tmp_path, caps
 
     cfg = load_export_source(checkpoint).cfg
     config = tmp_path / "cfg.yaml"
-    config.write_text(OmegaConf.to_yaml(cfg))
+    config.write_text(to_yaml(cfg))
     from_zip, from_ckpt = tmp_path / "zip.zarr", tmp_path / "ckpt.zarr"
     for ckpt, out in ((package, from_zip), (checkpoint, from_ckpt)):
         predict = ["predict", "--config", str(config), "--checkpoint", str(ckpt)]
@@ -211,3 +212,13 @@ def test_activations_inside_an_exported_network_survive_onnx(tmp_path):
     (out,) = session.run(None, {"raw": x.numpy()})
     assert out[:, 2].min() < -0.1  # tanh channel, not a sigmoid
     assert np.abs(out - expected.numpy()).max() <= TOLERANCE
+
+
+def test_checkpoint_config_text_round_trips_the_typed_config(tmp_path):
+    from connectomics.config import load_config
+    from connectomics.lightning.config_io import config_from_checkpoint, config_to_checkpoint
+
+    cfg = load_config("snemi", overrides=["data.normalize_stats={mean: 0.5, std: 0.25}"])
+    text = config_to_checkpoint(cfg)
+    assert config_from_checkpoint(text, tmp_path / "x.ckpt") == cfg
+    assert config_to_checkpoint(config_from_checkpoint(text, tmp_path / "x.ckpt")) == text

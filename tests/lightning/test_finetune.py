@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 from pytorch_lightning import Callback, seed_everything
 
-from connectomics.config import load_config
+from connectomics.config import load_config, to_yaml
 from connectomics.config.errors import ConfigError
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 from connectomics.lightning.errors import CheckpointError
@@ -22,6 +21,7 @@ from connectomics.lightning.finetune import (
     resolve_source,
 )
 from connectomics.models import build_model
+from tests.config_edit import set_key
 
 REPO = Path(__file__).resolve().parents[2]
 LUCCHI = REPO / "tutorials" / "lucchi.yaml"
@@ -140,7 +140,7 @@ def _fit_start_weights(module, weights, name):
 def _tiny_cfg(**model):
     cfg = load_config(str(LUCCHI), overrides=["model.filters=[4,8]", "data.patch_size=[8,16,16]"])
     for key, value in model.items():
-        OmegaConf.update(cfg, f"model.{key}", value)
+        set_key(cfg, f"model.{key}", value)
     return cfg
 
 
@@ -201,8 +201,8 @@ def test_url_needs_a_checksum_and_is_cached(tmp_path, monkeypatch):
 
 
 def test_frozen_encoder_stays_fixed_then_trains(tiny_cfg):
-    OmegaConf.update(tiny_cfg, "model.freeze_encoder_epochs", 1)
-    OmegaConf.update(tiny_cfg, "training.max_epochs", 1)
+    set_key(tiny_cfg, "model.freeze_encoder_epochs", 1)
+    set_key(tiny_cfg, "training.max_epochs", 1)
     seed_everything(0)
     module = ConnectomicsModule(tiny_cfg)
     encoder = encoder_modules(module.model, "unet_res_em")
@@ -214,7 +214,7 @@ def test_frozen_encoder_stays_fixed_then_trains(tiny_cfg):
     torch.testing.assert_close(conv.detach(), conv0)  # frozen in epoch 0
     assert not torch.equal(head.detach(), head0)
 
-    OmegaConf.update(tiny_cfg, "training.max_epochs", 2)
+    set_key(tiny_cfg, "training.max_epochs", 2)
     trainer = create_trainer(tiny_cfg, logger=False, enable_checkpointing=False)
     trainer.fit(module, datamodule=ConnectomicsDataModule(tiny_cfg))
     assert not torch.equal(conv.detach(), conv0)  # trains from epoch 1 on
@@ -233,7 +233,7 @@ def test_cli_train_init_from(tiny_cfg, tmp_path, capsys):
     from connectomics.cli.main import main
 
     config = tmp_path / "run.yaml"
-    config.write_text(OmegaConf.to_yaml(tiny_cfg))
+    config.write_text(to_yaml(tiny_cfg))
     first = tmp_path / "first"
     assert main(["train", "--config", str(config), *_run_dir(first)]) == 0
     checkpoint = next(first.rglob("*.ckpt"))
@@ -253,15 +253,15 @@ def _run_dir(folder: Path) -> list[str]:
 
 
 def test_resume_wins_over_init_from(tiny_cfg, tmp_path):
-    OmegaConf.update(tiny_cfg, "checkpoint.dirpath", str(tmp_path / "ckpt"))
+    set_key(tiny_cfg, "checkpoint.dirpath", str(tmp_path / "ckpt"))
     seed_everything(0)
     module = ConnectomicsModule(tiny_cfg)
     create_trainer(tiny_cfg, logger=False).fit(module, datamodule=ConnectomicsDataModule(tiny_cfg))
     last = tmp_path / "ckpt" / "last.ckpt"
 
     # a resumed run keeps its own weights: init_from (here unreadable) is not even opened
-    OmegaConf.update(tiny_cfg, "model.init_from", str(tmp_path / "absent.ckpt"))
-    OmegaConf.update(tiny_cfg, "training.max_epochs", 2)
+    set_key(tiny_cfg, "model.init_from", str(tmp_path / "absent.ckpt"))
+    set_key(tiny_cfg, "training.max_epochs", 2)
     resumed = ConnectomicsModule(tiny_cfg)
     trainer = create_trainer(tiny_cfg, resume=True, logger=False)
     trainer.fit(resumed, datamodule=ConnectomicsDataModule(tiny_cfg), ckpt_path=str(last))

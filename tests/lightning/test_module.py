@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 
 from connectomics.lightning import (
     CheckpointError,
@@ -14,6 +13,7 @@ from connectomics.lightning import (
     ConnectomicsModule,
     create_trainer,
 )
+from tests.config_edit import set_key
 
 
 def _fit(cfg, **overrides):
@@ -24,9 +24,9 @@ def _fit(cfg, **overrides):
 
 
 def test_training_lowers_the_loss_and_logs_named_parts(tiny_cfg):
-    OmegaConf.update(tiny_cfg, "training.max_epochs", 6)
-    OmegaConf.update(tiny_cfg, "optimizer.lr", 0.01)
-    OmegaConf.update(tiny_cfg, "scheduler.name", "none")
+    set_key(tiny_cfg, "training.max_epochs", 6)
+    set_key(tiny_cfg, "optimizer.lr", 0.01)
+    set_key(tiny_cfg, "scheduler.name", "none")
     module, data, trainer = _fit(tiny_cfg)
     metrics = trainer.callback_metrics
     for key in ("train/loss", "val/loss", "val/dice", "val/iou"):
@@ -93,8 +93,8 @@ def test_custom_model_is_wrapped_and_compute_loss_takes_weights(tiny_cfg):
 
 
 def test_trainer_test_writes_outputs_and_logs_metrics(tiny_cfg, tmp_path):
-    OmegaConf.update(tiny_cfg, "evaluation.metrics", ["dice", "iou", "adapted_rand", "voi"])
-    OmegaConf.update(tiny_cfg, "inference.output_path", str(tmp_path / "preds"))
+    set_key(tiny_cfg, "evaluation.metrics", ["dice", "iou", "adapted_rand", "voi"])
+    set_key(tiny_cfg, "inference.output_path", str(tmp_path / "preds"))
     module, data, trainer = _fit(tiny_cfg)
     results = trainer.test(module, datamodule=data)[0]
     for key in ("test/dice", "test/iou", "test/adapted_rand"):
@@ -112,7 +112,7 @@ def test_predict_returns_small_volumes_and_streams_chunked_ones(tiny_cfg, tmp_pa
     from connectomics.data.io import read_volume
     from connectomics.lightning.writers import VolumePredictionWriter
 
-    OmegaConf.update(tiny_cfg, "inference.output_path", str(tmp_path / "in_memory"))
+    set_key(tiny_cfg, "inference.output_path", str(tmp_path / "in_memory"))
     module, data = ConnectomicsModule(tiny_cfg), ConnectomicsDataModule(tiny_cfg)
     trainer = create_trainer(tiny_cfg, logger=False)
     out = trainer.predict(module, datamodule=data)
@@ -121,8 +121,8 @@ def test_predict_returns_small_volumes_and_streams_chunked_ones(tiny_cfg, tmp_pa
     written = read_volume(writer.written[0], key="prediction")
     assert torch.allclose(torch.as_tensor(written), torch.as_tensor(out[0]["prediction"]))
 
-    OmegaConf.update(tiny_cfg, "inference.output_path", str(tmp_path / "streamed"))
-    OmegaConf.update(tiny_cfg, "inference.chunk_size", [8, 16, 16])
+    set_key(tiny_cfg, "inference.output_path", str(tmp_path / "streamed"))
+    set_key(tiny_cfg, "inference.chunk_size", [8, 16, 16])
     module = ConnectomicsModule(tiny_cfg)
     module.load_state_dict(trainer.lightning_module.state_dict())
     streamed = create_trainer(tiny_cfg, logger=False).predict(module, datamodule=data)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 from pytorch_lightning import Callback, seed_everything
 
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
+from tests.config_edit import set_key
 
 
 class _StopAfterFirstEpoch(Callback):
@@ -43,7 +43,7 @@ def _deterministic(cfg, save_dir: Path):
         "logging.save_dir": str(save_dir),
         "checkpoint.dirpath": str(save_dir),
     }.items():
-        OmegaConf.update(cfg, key, value)
+        set_key(cfg, key, value)
     return cfg
 
 
@@ -89,7 +89,7 @@ def test_two_process_cpu_ddp_fit(tiny_cfg, tmp_path):
         "system.strategy": "ddp_spawn",
         "data.steps_per_epoch": 2,
     }.items():
-        OmegaConf.update(tiny_cfg, key, value)
+        set_key(tiny_cfg, key, value)
     trainer = create_trainer(tiny_cfg, logger=False, callbacks=[_RecordBackend(tmp_path)])
     trainer.fit(ConnectomicsModule(tiny_cfg), datamodule=ConnectomicsDataModule(tiny_cfg))
     assert trainer.world_size == 2

@@ -6,11 +6,12 @@ import math
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 from pytorch_lightning import Callback
 
+from connectomics.config import create_config
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 from connectomics.lightning.optim import build_optimizer, build_scheduler
+from tests.config_edit import set_key
 
 
 class _RecordLR(Callback):
@@ -31,7 +32,7 @@ def test_warmup_raises_lr_every_optimizer_step(tiny_cfg, name):
         "data.batch_size": 1,
         "optimizer.lr": 0.01,
     }.items():
-        OmegaConf.update(tiny_cfg, key, value)
+        set_key(tiny_cfg, key, value)
     record = _RecordLR()
     trainer = create_trainer(
         tiny_cfg, logger=False, enable_checkpointing=False, limit_val_batches=0, callbacks=[record]
@@ -47,8 +48,8 @@ def test_warmup_raises_lr_every_optimizer_step(tiny_cfg, name):
 
 
 def test_plateau_warms_up_then_follows_the_metric(tiny_cfg):
-    OmegaConf.update(tiny_cfg, "scheduler.name", "ReduceLROnPlateau")
-    OmegaConf.update(tiny_cfg, "scheduler.warmup_epochs", 1.0)
+    set_key(tiny_cfg, "scheduler.name", "ReduceLROnPlateau")
+    set_key(tiny_cfg, "scheduler.warmup_epochs", 1.0)
     net = torch.nn.Linear(2, 1)
     opt = build_optimizer(tiny_cfg, net.parameters())
     configs = build_scheduler(tiny_cfg, opt, total_steps=20, steps_per_epoch=4)
@@ -80,7 +81,7 @@ def _schedule_cfg(name: str, **extra):
         "monitor": "val/loss",
         **extra,
     }
-    return OmegaConf.create({"scheduler": values, "optimizer": {"lr": 0.1}})
+    return create_config({"scheduler": values, "optimizer": {"lr": 0.1}})
 
 
 def _lrs(cfg, steps: int, total: int = 20, per_epoch: int = 4, state=None):

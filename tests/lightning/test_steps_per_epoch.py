@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from omegaconf import OmegaConf
 
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
+from tests.config_edit import set_key
 
 
 @pytest.mark.parametrize(("batch", "accumulate"), [(2, 1), (1, 2)])
@@ -16,7 +16,7 @@ def test_an_epoch_is_steps_per_epoch_optimizer_steps(tiny_cfg, batch, accumulate
         "training.accumulate_grad_batches": accumulate,
         "training.max_epochs": 1,
     }.items():
-        OmegaConf.update(tiny_cfg, key, value)
+        set_key(tiny_cfg, key, value)
     trainer = create_trainer(tiny_cfg, logger=False, enable_checkpointing=False)
     data = ConnectomicsDataModule(tiny_cfg)
     trainer.fit(ConnectomicsModule(tiny_cfg), datamodule=data)

@@ -6,16 +6,16 @@ import builtins
 from pathlib import Path
 
 import pytest
-from omegaconf import OmegaConf
 from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
 
 from connectomics.lightning import RunExistsError, create_trainer
 from connectomics.lightning.callbacks import ImageLogger
+from tests.config_edit import set_key
 
 
 def _set(cfg, **values):
     for key, value in values.items():
-        OmegaConf.update(cfg, key, value)
+        set_key(cfg, key, value)
     return cfg
 
 
@@ -131,10 +131,11 @@ def test_max_time_stops_a_run_that_epochs_would_not_stop(tiny_cfg):
     trainer.fit(ConnectomicsModule(tiny_cfg), datamodule=ConnectomicsDataModule(tiny_cfg))
     assert time.monotonic() - start < 120  # stopped by time long before 10,000 epochs
     assert 0 < trainer.current_epoch < 10_000 and trainer.global_step > 0
-    for bad in ("15 minutes", "00:00:00:00"):
-        _set(tiny_cfg, **{"training.max_time": bad})
+    for bad in ("15 minutes", "00:00:00:00"):  # refused when assigned, and when loaded
         with pytest.raises(ConfigError, match="training.max_time"):
-            validate_config(tiny_cfg)
+            _set(tiny_cfg, **{"training.max_time": bad})
+        with pytest.raises(ConfigError, match="training.max_time"):
+            validate_config({"training": {"max_time": bad}})
 
 
 def test_num_nodes_reaches_the_trainer(tiny_cfg):

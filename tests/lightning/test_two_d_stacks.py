@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from omegaconf import OmegaConf
 
 from connectomics.data.errors import DataError
 from connectomics.data.inference import predict_volume
 from connectomics.data.inference.sections import SectionModel, SlabModel, fit_model_to_input
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
+from tests.config_edit import set_key
 
 
 def test_section_model_equals_predicting_each_section_alone():
@@ -59,7 +59,7 @@ def test_trainer_tests_a_z_stack_with_a_2d_model(tiny_cfg, tmp_path):
         "evaluation.metrics": ["dice", "adapted_rand"],
         "inference.output_path": str(tmp_path / "preds"),
     }.items():
-        OmegaConf.update(tiny_cfg, key, value)
+        set_key(tiny_cfg, key, value)
     module = ConnectomicsModule(tiny_cfg)
     data = ConnectomicsDataModule(tiny_cfg)
     trainer = create_trainer(tiny_cfg, logger=False)

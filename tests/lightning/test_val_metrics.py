@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 
 from connectomics.config import output_activations
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 from connectomics.lightning.val_metrics import ForegroundOverlap
+from tests.config_edit import set_key
 
 
 def test_epoch_scores_count_every_voxel_not_a_mean_of_batches():
@@ -43,10 +43,10 @@ def test_empty_epoch_scores_one_and_softmax_uses_the_argmax():
 
 
 def test_the_logged_val_dice_is_the_epoch_score(tiny_cfg):
-    OmegaConf.update(tiny_cfg, "training.max_epochs", 1)
-    OmegaConf.update(tiny_cfg, "data.val_iterations", 3)
-    OmegaConf.update(tiny_cfg, "data.batch_size", 1)
-    OmegaConf.update(tiny_cfg, "evaluation.threshold", 0.0)  # all foreground: Dice 2t/(t+n)
+    set_key(tiny_cfg, "training.max_epochs", 1)
+    set_key(tiny_cfg, "data.val_iterations", 3)
+    set_key(tiny_cfg, "data.batch_size", 1)
+    set_key(tiny_cfg, "evaluation.threshold", 0.0)  # all foreground: Dice 2t/(t+n)
     module, data = ConnectomicsModule(tiny_cfg), ConnectomicsDataModule(tiny_cfg)
     trainer = create_trainer(tiny_cfg, logger=False, enable_checkpointing=False)
     trainer.fit(module, datamodule=data)

@@ -10,6 +10,7 @@ import sys
 import pytest
 import torch
 
+from tests.config_edit import set_key
 from tests.lightning.conftest import LUCCHI
 
 
@@ -21,7 +22,6 @@ class _FlatValLoss:
 
 
 def test_last_ckpt_is_the_last_epoch_even_when_the_monitor_does_not_improve(tiny_cfg, tmp_path):
-    from omegaconf import OmegaConf
     from pytorch_lightning import seed_everything
 
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
@@ -29,7 +29,7 @@ def test_last_ckpt_is_the_last_epoch_even_when_the_monitor_does_not_improve(tiny
     class Module(_FlatValLoss, ConnectomicsModule):
         pass
 
-    OmegaConf.update(tiny_cfg, "training.max_epochs", 3)
+    set_key(tiny_cfg, "training.max_epochs", 3)
     seed_everything(0)
     trainer = create_trainer(tiny_cfg, logger=False)
     trainer.fit(Module(tiny_cfg), datamodule=ConnectomicsDataModule(tiny_cfg))

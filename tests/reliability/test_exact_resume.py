@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from omegaconf import OmegaConf
 from pytorch_lightning import Callback, seed_everything
+
+from tests.config_edit import set_key
 
 
 class _StopAfterFirstEpoch(Callback):
@@ -37,7 +38,7 @@ def _configure(cfg, save_dir: Path, workers: int):
         "logging.save_dir": str(save_dir),
         "checkpoint.dirpath": str(save_dir),
     }.items():
-        OmegaConf.update(cfg, key, value)
+        set_key(cfg, key, value)
     return cfg
 
 
@@ -103,11 +104,11 @@ def test_seeded_stream_gives_each_epoch_new_augmented_crops_reproducibly(tiny_cf
     from connectomics.data.datasets import build_train_dataset, collate_batch
     from connectomics.data.datasets.stream import EpochStreamSampler
 
-    OmegaConf.update(tiny_cfg, "data.augmentation.enabled", True)
-    for name, value in tiny_cfg.data.augmentation.items():  # every augmentation, always on
-        if OmegaConf.is_dict(value) and "enabled" in value:
-            OmegaConf.update(tiny_cfg, f"data.augmentation.{name}.enabled", True)
-            OmegaConf.update(tiny_cfg, f"data.augmentation.{name}.prob", 1.0)
+    set_key(tiny_cfg, "data.augmentation.enabled", True)
+    for name, value in tiny_cfg.data.augmentation:  # every augmentation, always on
+        if hasattr(value, "enabled"):
+            set_key(tiny_cfg, f"data.augmentation.{name}.enabled", True)
+            set_key(tiny_cfg, f"data.augmentation.{name}.prob", 1.0)
 
     def epoch_images(epoch: int, workers: int) -> np.ndarray:
         dataset = build_train_dataset(tiny_cfg, stream_seed=7)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from connectomics.data.io import read_volume, write_volume
+from tests.config_edit import set_key
 
 
 @pytest.fixture
@@ -162,7 +163,6 @@ def test_predict_to_store_refuses_its_input_file_as_output(volumes):
 
 
 def test_test_outputs_never_replace_an_input_volume(tmp_path):
-    from omegaconf import OmegaConf
 
     from connectomics.config import load_config
     from connectomics.data.errors import DataError
@@ -173,9 +173,9 @@ def test_test_outputs_never_replace_an_input_volume(tmp_path):
     gt = tmp_path / "vol_prediction.h5"
     write_volume(str(gt), np.ones((4, 8, 8), np.uint8), key="raw")
     cfg = load_config(str(LUCCHI))
-    OmegaConf.update(cfg, "data.test_image", f"{gt}:raw")
-    OmegaConf.update(cfg, "inference.output_path", str(tmp_path))
-    OmegaConf.update(cfg, "inference.output_format", "h5")
+    set_key(cfg, "data.test_image", f"{gt}:raw")
+    set_key(cfg, "inference.output_path", str(tmp_path))
+    set_key(cfg, "inference.output_format", "h5")
     before = gt.read_bytes()
     with pytest.raises(DataError, match="an input is never overwritten"):
         score_and_write(cfg, "vol", np.zeros((2, 4, 8, 8), np.float32), None)

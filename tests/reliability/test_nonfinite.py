@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.config_edit import set_key
 from tests.lightning.conftest import LUCCHI
 
 
@@ -115,7 +116,6 @@ def test_non_finite_monitor_is_never_best_and_non_finite_weights_never_written(t
 
 
 def test_finite_check_and_anomaly_detection_follow_the_config(tiny_cfg):
-    from omegaconf import OmegaConf
 
     from connectomics.lightning import create_trainer
     from connectomics.lightning.finite import NonFiniteGuard
@@ -123,8 +123,8 @@ def test_finite_check_and_anomaly_detection_follow_the_config(tiny_cfg):
     trainer = create_trainer(tiny_cfg, logger=False)
     assert any(isinstance(c, NonFiniteGuard) for c in trainer.callbacks)
     assert trainer._detect_anomaly is False
-    OmegaConf.update(tiny_cfg, "training.check_finite", False)
-    OmegaConf.update(tiny_cfg, "training.detect_anomaly", True)
+    set_key(tiny_cfg, "training.check_finite", False)
+    set_key(tiny_cfg, "training.detect_anomaly", True)
     trainer = create_trainer(tiny_cfg, logger=False)
     assert not any(isinstance(c, NonFiniteGuard) for c in trainer.callbacks)
     assert trainer._detect_anomaly is True

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the CLI imports the config (and torch) lazily, for a fast --help
+    from connectomics.config import Config
 
 
 def add_config_arguments(parser: argparse.ArgumentParser, required: bool = True) -> None:
@@ -18,7 +21,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, required: bool = True)
     )
 
 
-def load_checked_config(*args: Any, **kwargs: Any) -> Any:
+def load_checked_config(*args: Any, **kwargs: Any) -> Config:
     """`connectomics.config.load_config` once the model and loss layers registered their checks.
 
     Imported here rather than at the top: the model and loss packages pull in torch, which
@@ -31,7 +34,7 @@ def load_checked_config(*args: Any, **kwargs: Any) -> Any:
     return load_config(*args, **kwargs)
 
 
-def load_cli_config(args: argparse.Namespace, checkpoint: str | None = None) -> Any:
+def load_cli_config(args: argparse.Namespace, checkpoint: str | None = None) -> Config:
     """Load args.config with args.overrides (ConfigError on any mistake); without --config the
     config embedded in `checkpoint` is used, with the same overrides."""
     from connectomics.config.errors import ConfigError
@@ -46,11 +49,11 @@ def load_cli_config(args: argparse.Namespace, checkpoint: str | None = None) -> 
         from connectomics.lightning.config_io import read_checkpoint_config
 
         existing_file(checkpoint, "checkpoint")
-        text = read_checkpoint_config(checkpoint)
-        from omegaconf import OmegaConf
+        import yaml
 
+        text = read_checkpoint_config(checkpoint)
         config = create_config(
-            OmegaConf.create(text), list(args.overrides), source=f"the config in {checkpoint}"
+            yaml.safe_load(text), list(args.overrides), source=f"the config in {checkpoint}"
         )
         apply_num_threads(config)
         return config
@@ -59,9 +62,9 @@ def load_cli_config(args: argparse.Namespace, checkpoint: str | None = None) -> 
     return config
 
 
-def apply_num_threads(cfg: Any) -> None:
+def apply_num_threads(cfg: Config) -> None:
     """Honour system.num_threads (torch intra-op threads) when it is set."""
-    threads = cfg.system.get("num_threads") if hasattr(cfg, "system") else None
+    threads = cfg.system.num_threads
     if threads:
         import torch
 
@@ -91,7 +94,7 @@ def existing_file(path: str, what: str) -> Path:
     return p
 
 
-def load_module(checkpoint: str, cfg: Any | None = None) -> Any:
+def load_module(checkpoint: str, cfg: Config | None = None) -> Any:
     """A ConnectomicsModule restored from a checkpoint (its own config unless cfg is given)."""
     from connectomics.lightning import ConnectomicsModule
 

@@ -1,11 +1,12 @@
-"""Typed configuration: schema, loading, composition, validation."""
+"""Typed configuration: OmegaConf composition, one pydantic validation into `Config`."""
 
 from importlib.metadata import PackageNotFoundError, version
 
-from connectomics.config.checks.outputs import output_activations
 from connectomics.config.errors import ConfigError
 from connectomics.config.load import create_config, load_config
 from connectomics.config.packaged_tutorials import list_tutorials
+from connectomics.config.schema import Config
+from connectomics.config.schema.outputs import output_activations
 from connectomics.config.serialize import config_hash, save_config, to_yaml
 from connectomics.config.validation import validate_config
 
@@ -15,6 +16,7 @@ except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
 
 __all__ = [
+    "Config",
     "ConfigError",
     "config_hash",
     "create_config",

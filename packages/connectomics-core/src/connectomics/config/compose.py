@@ -1,4 +1,4 @@
-"""Reading YAML files and merging them, `_base_` first, into the typed config."""
+"""Reading YAML files and merging them, `_base_` first, into one mapping (OmegaConf)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from omegaconf import DictConfig, ListConfig, Node, OmegaConf
-from omegaconf.errors import OmegaConfBaseException, ValidationError
+from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.packaged_tutorials import TUTORIALS_DIR, tutorial_path
-from connectomics.config.schema_keys import conform, describe_type, schema_annotation
+from connectomics.config.schema.keys import registered_entry, unknown_key_error
+from connectomics.config.schema.types import field_annotation, is_optional, list_item, section_of
 
 BASE_KEY = "_base_"
 
@@ -92,47 +93,43 @@ def merge_file(cfg: DictConfig, path: Path, chain: tuple[Path, ...] = ()) -> Dic
 
 
 def merge_mapping(cfg: DictConfig, raw: Mapping[str, Any], source: str) -> DictConfig:
-    """`cfg` with `raw` merged on top; unknown keys and wrong types raise ConfigError."""
-    conformed = conform(raw, source)
+    """`cfg` with `raw` merged on top (mappings merge, lists replace); unknown keys refused."""
+    checked = known_keys(raw, source)
     try:
-        return OmegaConf.merge(cfg, conformed)  # type: ignore[return-value]
-    except ValidationError as exc:
-        raise type_error(exc, conformed, source) from None
+        return OmegaConf.merge(cfg, checked)  # type: ignore[return-value]
     except OmegaConfBaseException as exc:
-        raise ConfigError(f"{source}: {_first_line(exc)}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{source}: {reason}") from None
 
 
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+def known_keys(
+    raw: Mapping[str, Any], source: str, section: Any = None, prefix: str = ""
+) -> dict[str, Any]:
+    """A copy of `raw` whose keys all exist in the `section` class (default: the whole
+    Config), else ConfigError naming `source` and the dotted key; empty sections
+    (`training:` with nothing under it) are dropped."""
+    if section is None:
+        from connectomics.config.schema import Config
 
-
-def _find_key(raw: Any, key: Any, value: Any, path: tuple[str, ...] = ()) -> str | None:
-    """Dotted path of the entry `key: value` in nested raw data (OmegaConf loses list paths)."""
-    items = (
-        raw.items() if isinstance(raw, Mapping) else enumerate(raw) if isinstance(raw, list) else []
-    )
-    for k, v in items:
-        here = (*path, str(k))
-        if str(k) == str(key) and (v is value or v == value):
-            return ".".join(here)
-        found = _find_key(v, key, value, here)
-        if found is not None:
-            return found
-    return None
-
-
-def _format_value(value: Any) -> str:
-    return "null" if value is None else f"{value!r} ({type(value).__name__})"
-
-
-def type_error(exc: ValidationError, raw: Any, source: str) -> ConfigError:
-    """ConfigError naming the key, the expected type and the value given."""
-    key = _find_key(raw, exc.key, exc.value) or str(exc.full_key or exc.key)
-    annotation = schema_annotation(key.split("."))
-    if annotation is None:
-        return ConfigError(f"{source}: {key}: {_first_line(exc)}")
-    expected = describe_type(annotation)
-    value = exc.value._value() if isinstance(exc.value, Node) else exc.value
-    return ConfigError(
-        f"{source}: {key} expects {expected}, got {_format_value(value)}; set {key} to {expected}"
-    )
+        section = Config
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if str(key) not in section.model_fields:
+            if registered_entry(section, str(key)):
+                out[key] = value
+                continue
+            raise unknown_key_error(dotted, source)
+        annotation = field_annotation(section, str(key))
+        child, item = section_of(annotation), section_of(list_item(annotation))
+        if child is not None and value is None and not is_optional(annotation):
+            continue
+        if child is not None and isinstance(value, Mapping):
+            value = known_keys(value, source, child, f"{dotted}.")
+        elif item is not None and isinstance(value, list):
+            value = [
+                known_keys(v, source, item, f"{dotted}.{i}.") if isinstance(v, Mapping) else v
+                for i, v in enumerate(value)
+            ]
+        out[key] = value
+    return out

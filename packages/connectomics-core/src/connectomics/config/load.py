@@ -6,10 +6,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from connectomics.config.checks.registry_checks import open_section_entries
 from connectomics.config.compose import BASE_KEY, display_path, merge_file, merge_mapping
 from connectomics.config.errors import ConfigError
 from connectomics.config.locate import locate_config
@@ -17,22 +16,18 @@ from connectomics.config.overrides import apply_overrides, as_override_list
 from connectomics.config.schema import Config
 from connectomics.config.validation import validate_config
 
-
-def base_config() -> DictConfig:
-    """The schema's defaults, plus the defaults of entries registries added to open sections."""
-    cfg = OmegaConf.structured(Config)
-    for path, entries in open_section_entries().items():
-        section = OmegaConf.select(cfg, path)
-        with open_dict(section):
-            for name, defaults in entries.items():
-                section[name] = defaults
-    return cfg
+Overrides = Iterable[str] | Mapping[str, Any] | None
 
 
-def _resolve(cfg: DictConfig, source: str) -> None:
-    """Replace every ${...} by its value, in place; ConfigError names the key that fails."""
+def _defaults() -> DictConfig:
+    """The schema's defaults as a mapping to compose onto (so ${...} may point at them)."""
+    return OmegaConf.create(Config.model_construct().model_dump())
+
+
+def _resolve(cfg: DictConfig, source: str) -> dict[str, Any]:
+    """The composed mapping with every ${...} replaced; ConfigError names the key that fails."""
     try:
-        OmegaConf.resolve(cfg)
+        return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None) or "?"
         reason = str(exc).splitlines()[0]
@@ -42,46 +37,43 @@ def _resolve(cfg: DictConfig, source: str) -> None:
         ) from None
 
 
-def _finish(cfg: DictConfig, overrides: Any, source: str) -> DictConfig:
-    """Apply overrides, resolve interpolations and validate; errors name `source`."""
+def _finish(cfg: DictConfig, overrides: Overrides, source: str) -> Config:
+    """Apply overrides, resolve interpolations and validate once; errors name `source`."""
     items = as_override_list(overrides)
     cfg = apply_overrides(cfg, items)
     where = f"{source} with overrides" if items else source
-    _resolve(cfg, where)
-    try:
-        validate_config(cfg)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    return cfg
+    return validate_config(_resolve(cfg, where), where, items)
 
 
-def load_config(
-    path_or_name: str | Path,
-    overrides: Iterable[str] | Mapping[str, Any] | None = None,
-) -> DictConfig:
-    """Load a config file or packaged tutorial (`lucchi`, `snemi`, `demo`) as a typed config.
+def load_config(path_or_name: str | Path, overrides: Overrides = None) -> Config:
+    """Load a config file or packaged tutorial (`lucchi`, `snemi`, `demo`) as a typed Config.
 
     `_base_` files are merged first (paths relative to the including file), then the file,
     then dot-list `overrides` in order; `${...}` interpolations are resolved and the result is
-    checked by `validate_config`. Every mistake raises ConfigError naming file, key and fix.
+    validated once into `Config`. Every mistake raises ConfigError naming file, key and fix.
     """
     path = locate_config(path_or_name)
-    cfg = merge_file(base_config(), path)
+    cfg = merge_file(_defaults(), path)
     return _finish(cfg, overrides, display_path(path))
 
 
 def create_config(
-    data: Mapping[str, Any] | DictConfig | None = None,
-    overrides: Iterable[str] | Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | Config | None = None,
+    overrides: Overrides = None,
     source: str = "config mapping",
-) -> DictConfig:
-    """A typed, validated config from a mapping (e.g. YAML stored in a checkpoint), like load_config.
+) -> Config:
+    """A typed Config from a mapping (e.g. YAML stored in a checkpoint) or a Config, with
+    `overrides` applied through the same composition and validation as load_config.
 
     `source` names the origin in error messages; `_base_` needs files, so it is refused here.
     """
-    raw = OmegaConf.to_container(data, resolve=False) if OmegaConf.is_config(data) else data
-    raw = dict(raw or {})  # type: ignore[arg-type]
+    if isinstance(data, Config):
+        raw: dict[str, Any] = data.model_dump()
+    elif OmegaConf.is_config(data):
+        raw = OmegaConf.to_container(data, resolve=False)  # type: ignore[assignment]
+    else:
+        raw = dict(data or {})
     if BASE_KEY in raw:
         raise ConfigError(f"{source}: {BASE_KEY} is only supported in files; use load_config")
-    cfg = merge_mapping(base_config(), raw, source)
+    cfg = merge_mapping(_defaults(), raw, source)
     return _finish(cfg, overrides, source)

@@ -2,6 +2,9 @@
 
 from fnmatch import fnmatchcase
 
+from connectomics.config.checks.common import fail
+from connectomics.config.suggest import did_you_mean
+
 # Logged every step/epoch by connectomics.lightning.ConnectomicsModule.
 LOGGED_METRICS: tuple[str, ...] = ("train/loss", "val/loss", "val/dice", "val/iou")
 
@@ -24,3 +27,26 @@ def better_mode(name: str) -> str:
     """ "max" when the logged metric `name` improves upward, else "min" (the mode of
     checkpoint, early-stopping and plateau monitors)."""
     return "max" if name in MAXIMIZED_METRICS else "min"
+
+
+def check_monitor(key: str, name: str) -> str:
+    """`name` when the module logs it; else ConfigError at `key` with the closest name."""
+    if is_logged_metric(name):
+        return name
+    hint = did_you_mean(name, LOGGED_METRICS)
+    raise fail(
+        key,
+        f"{name!r} is not a metric the module logs",
+        f"{hint}use one of {', '.join(LOGGED_METRICS)} (or a loss part train/loss_*, val/loss_*)",
+    )
+
+
+def check_mode(key: str, metric: str, mode: str) -> None:
+    """ConfigError at `key` when `mode` watches `metric` in the direction it does not improve."""
+    better = better_mode(metric)
+    if mode != better:
+        raise fail(
+            key,
+            f"{mode}, but {metric} improves {'upward' if better == 'max' else 'downward'}",
+            f"set it to {better}",
+        )

@@ -1,4 +1,4 @@
-"""Dot-list overrides (`training.max_epochs=5`, `data.patch_size=[16,64,64]`) on a config."""
+"""Dot-list overrides (`training.max_epochs=5`, `data.patch_size=[16,64,64]`) on a mapping."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException, ValidationError
+from omegaconf.errors import OmegaConfBaseException
 
-from connectomics.config.compose import type_error
+from connectomics.config.compose import known_keys
 from connectomics.config.errors import ConfigError
-from connectomics.config.schema_keys import conform_value, schema_annotation, unknown_key_error
+from connectomics.config.schema.keys import registered_entry, unknown_key_error
+from connectomics.config.schema.types import field_annotation, list_item, section_of
 
 _INDEX = re.compile(r"\[(\d+)\]")
 
@@ -41,25 +42,46 @@ def as_override_list(overrides: Iterable[str] | Mapping[str, Any] | str | None) 
     return [str(o) for o in overrides]
 
 
+def _checked(path: list[str], value: Any, source: str) -> Any:
+    """`value` for the dotted `path` once the path (and a section value's keys) exist."""
+    from connectomics.config.schema import Config
+
+    annotation: Any = Config
+    for part in path:
+        section = section_of(annotation)
+        if section is not None:
+            if part not in section.model_fields:
+                if registered_entry(section, part):
+                    return value  # checked by the layer that registered the entry
+                raise unknown_key_error(".".join(path), source)
+            annotation = field_annotation(section, part)
+        elif list_item(annotation) is not None and part.isdigit():
+            annotation = list_item(annotation)
+        elif list_item(annotation) is not None:
+            raise unknown_key_error(".".join(path), source)
+        else:
+            return value  # below a free-form mapping (kwargs): any key
+    section = section_of(annotation)
+    if section is not None and isinstance(value, Mapping):
+        return known_keys(value, source, section, ".".join(path) + ".")
+    return value
+
+
 def apply_overrides(cfg: DictConfig, overrides: Iterable[str]) -> DictConfig:
     """`cfg` with each `key=value` applied in order; ConfigError names the override and key."""
     for item in overrides:
         source = f"override {item!r}"
         key, text = _split(item)
         path = key.split(".")
-        annotation = schema_annotation(path)
-        if annotation is None:
-            raise unknown_key_error(key, source)
+        _checked(path, None, source)
         try:
             value = _parse_value(text)
         except OmegaConfBaseException as exc:
             raise ConfigError(f"{source}: cannot parse value {text!r} ({exc}); quote it") from None
-        value = conform_value(value, annotation, path, source)
+        value = _checked(path, value, source)
         _check_indices(cfg, path, source)
         try:
             OmegaConf.update(cfg, key, value, merge=True)
-        except ValidationError as exc:
-            raise type_error(exc, _nest(path, value), source) from None
         except (OmegaConfBaseException, IndexError) as exc:
             reason = str(exc).splitlines()[0]
             raise ConfigError(
@@ -80,11 +102,3 @@ def _check_indices(cfg: DictConfig, path: list[str], source: str) -> None:
                 f"{source}: {parent} has {len(node)} item(s), so index {part} does not exist; "
                 f"set the whole list instead, e.g. {parent}=[...]"
             )
-
-
-def _nest(path: list[str], value: Any) -> dict[str, Any]:
-    """{'a': {'b': value}} for path ['a', 'b'], to locate the offending key in messages."""
-    nested: Any = value
-    for part in reversed(path):
-        nested = {part: nested}
-    return nested

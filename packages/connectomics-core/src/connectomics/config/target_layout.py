@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connectomics.config.plain import plain
 from connectomics.config.target_specs import nearest_neighbour_offsets, target_spec
 
 
@@ -135,5 +134,5 @@ class TargetLayout:
 def _name_kwargs(entry: Any) -> tuple[str, dict[str, Any]]:
     """(name, kwargs) of one data.targets entry (a mapping or a typed section)."""
     if isinstance(entry, Mapping):
-        return str(entry["name"]), dict(plain(entry.get("kwargs")) or {})
-    return str(entry.name), dict(plain(entry.kwargs) or {})
+        return str(entry["name"]), dict(entry.get("kwargs") or {})
+    return str(entry.name), dict(entry.kwargs or {})

@@ -1,30 +1,41 @@
-"""`validate_config`: every cross-field check, run at load time before any data is read."""
+"""`validate_config`: the one validation of a composed mapping into the typed `Config`."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
-from connectomics.config.checks.finite import check_finite
-from connectomics.config.checks.geometry import check_geometry
-from connectomics.config.checks.losses import check_losses
-from connectomics.config.checks.monitors import check_monitors
-from connectomics.config.checks.outputs import check_outputs
-from connectomics.config.checks.registry_checks import run_registered_checks
-from connectomics.config.checks.training import check_training
-from connectomics.config.checks.values import check_values
+from pydantic import ValidationError
+
+from connectomics.config.errors import ConfigError
+from connectomics.config.schema import Config
+from connectomics.config.schema.explain import explain
+from connectomics.config.schema.section import Section
+
+S = TypeVar("S", bound=Section)
 
 
-def validate_config(cfg: Any) -> Any:
-    """Check a typed config; normalises training.precision in place; returns `cfg`.
+def validate_config(
+    data: Mapping[str, Any] | Config, source: str = "config", overrides: Sequence[str] = ()
+) -> Config:
+    """The typed Config of `data` (a resolved mapping, or a Config to check again).
 
-    Raises ConfigError naming the dotted key and the fix for the first problem found.
+    Every rule runs here once: types, choices, ranges, cross-field rules and the checks the
+    model/loss layers registered. Raises ConfigError `source: key: problem; fix` for the first
+    problem (an override that set the bad key is named instead of `source`).
     """
-    check_finite(cfg)
-    check_outputs(cfg)
-    run_registered_checks(cfg)  # the model and loss layers' own checks (registry_checks.py)
-    check_losses(cfg)
-    check_geometry(cfg)
-    check_training(cfg)
-    check_monitors(cfg)
-    check_values(cfg)
-    return cfg
+    raw = data.model_dump() if isinstance(data, Config) else data
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise explain(exc, source, overrides) from None
+    except ConfigError as exc:  # raised outside pydantic's wrapping (e.g. a registered check)
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def validate_section(cls: type[S], data: Mapping[str, Any]) -> S:
+    """One section (e.g. ModelConfig) from a mapping, on its own; ConfigError as for a Config."""
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise explain(exc, root=cls) from None

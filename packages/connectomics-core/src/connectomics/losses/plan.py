@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import nn
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.plain import plain
+from connectomics.config.schema import Config
 from connectomics.config.target_layout import TargetLayout
 from connectomics.losses.registry import build_loss_term, loss_spec
 from connectomics.losses.resize import resize_nearest, resize_target
@@ -158,28 +157,8 @@ def _route(
     return pick(logits), pick(target), pick(weight), pick(valid)
 
 
-def _per_loss(values: Any, count: int, key: str, default: Any) -> list[Any]:
-    values = plain(values)
-    if values is None or (isinstance(values, list) and not values):
-        return [default] * count
-    if not isinstance(values, list) or len(values) != count:
-        raise ConfigError(
-            f"model.{key} must have one entry per model.loss_functions entry ({count}), "
-            f"got {values!r}"
-        )
-    return values
-
-
-def _channels(entry: Any, out_channels: int, name: str) -> list[int] | None:
-    if entry is None:
-        return None
-    channels = [entry] if isinstance(entry, int) else list(entry)
-    if not channels or any(not isinstance(c, int) or not 0 <= c < out_channels for c in channels):
-        raise ConfigError(
-            f"model.loss_channels for {name} must list channel indices in [0, {out_channels}) "
-            f"(model.out_channels={out_channels}), got {entry!r}"
-        )
-    return channels
+def _channels(entry: int | list[int] | None) -> list[int] | None:
+    return None if entry is None else [entry] if isinstance(entry, int) else list(entry)
 
 
 def _continuous_channels(
@@ -196,40 +175,24 @@ def _continuous_channels(
     return continuous
 
 
-def _layout(cfg: Any) -> TargetLayout | None:
+def _layout(cfg: Config) -> TargetLayout | None:
     """The config's target layout; None for a bare model section without data.targets."""
     data = getattr(cfg, "data", None)
     return TargetLayout.from_config(cfg) if getattr(data, "targets", None) else None
 
 
-def build_loss_plan(cfg: Any) -> LossPlan:
+def build_loss_plan(cfg: Config) -> LossPlan:
     """The LossPlan of cfg.model (loss_functions, loss_weights, loss_kwargs, loss_channels,
     deep_supervision_weights); Dice-family losses get sigmoid=True unless softmax is asked."""
     model = cfg.model
-    names = [str(n) for n in plain(model.loss_functions) or []]
-    if not names:
-        raise ConfigError("model.loss_functions is empty; name at least one loss (e.g. DiceLoss)")
+    names = model.loss_functions
     count = len(names)
-    weights = [float(w) for w in _per_loss(model.loss_weights, count, "loss_weights", 1.0)]
-    kwargs = _per_loss(model.loss_kwargs, count, "loss_kwargs", {})
-    channels = _per_loss(model.loss_channels, count, "loss_channels", None)
-    out_channels = int(model.out_channels)
+    kwargs = model.loss_kwargs or [{}] * count
+    channels = model.loss_channels or [None] * count
     routes = [
-        RoutedLoss(name, weight, _channels(entry, out_channels, name))
-        for name, weight, entry in zip(names, weights, channels)
+        RoutedLoss(name, weight, _channels(entry))
+        for name, weight, entry in zip(names, model.loss_weights, channels)
     ]
-    terms = []
-    for name, options in zip(names, kwargs):
-        if options is not None and not isinstance(options, Mapping):
-            raise ConfigError(f"model.loss_kwargs for {name} must be a mapping, got {options!r}")
-        terms.append(build_loss_term(name, dict(options or {})))
-    scale_weights = plain(model.deep_supervision_weights)
-    if scale_weights is not None:
-        scale_weights = [float(w) for w in scale_weights]
-        if any(w < 0 for w in scale_weights) or sum(scale_weights) <= 0:
-            raise ConfigError(
-                f"model.deep_supervision_weights must be non-negative with a positive sum, "
-                f"got {scale_weights}"
-            )
-    continuous = _continuous_channels(_layout(cfg), routes, out_channels)
-    return LossPlan(terms, routes, scale_weights, continuous)
+    terms = [build_loss_term(name, dict(options or {})) for name, options in zip(names, kwargs)]
+    continuous = _continuous_channels(_layout(cfg), routes, model.out_channels)
+    return LossPlan(terms, routes, model.deep_supervision_weights, continuous)

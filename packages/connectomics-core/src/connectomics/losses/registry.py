@@ -10,6 +10,7 @@ from typing import Any
 from connectomics.config.checks.common import fail
 from connectomics.config.checks.registry_checks import register_config_check
 from connectomics.config.errors import ConfigError
+from connectomics.config.schema import Config
 from connectomics.config.suggest import closest, did_you_mean
 from connectomics.losses.terms import (
     LossTerm,
@@ -113,7 +114,7 @@ def build_loss_term(name: str, kwargs: dict[str, Any] | None = None) -> LossTerm
 
 
 @register_config_check
-def check_loss_names(cfg: Any) -> None:
+def check_loss_names(cfg: Config) -> None:
     """Every model.loss_functions entry names a registered loss (run by `validate_config`)."""
     available = list_losses()
     for i, name in enumerate(cfg.model.loss_functions):

@@ -6,6 +6,7 @@ from typing import Any
 
 from monai.networks.nets import MedNeXt
 
+from connectomics.config.schema import Config
 from connectomics.models.common import (
     halving_scales,
     isotropic,
@@ -60,7 +61,7 @@ def _register_variant(variant: str) -> None:
     name = f"mednext_{variant}"
 
     @register_model(name, patch_multiple=lambda m: isotropic(m, 2 ** (MEDNEXT_LEVELS - 1)))
-    def build(cfg: Any) -> SegmentationNet:
+    def build(cfg: Config) -> SegmentationNet:
         model = cfg.model
         require_default_strides(model, name)
         require_no_dropout(model, name)

@@ -8,6 +8,7 @@ from typing import Any
 from monai.networks.nets import UNETR, SwinUNETR
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.schema import Config
 from connectomics.models.common import (
     halving_scales,
     isotropic,
@@ -34,7 +35,7 @@ def require_einops(name: str) -> None:
         raise ImportError(f"model.architecture {name} needs the einops package: pip install einops")
 
 
-def _check_patch(cfg: Any, name: str, multiple: int) -> list[int]:
+def _check_patch(cfg: Config, name: str, multiple: int) -> list[int]:
     size = patch_size(cfg)
     if any(s % multiple for s in size):
         raise ConfigError(
@@ -44,7 +45,7 @@ def _check_patch(cfg: Any, name: str, multiple: int) -> list[int]:
 
 
 @register_model("unetr", patch_multiple=lambda m: isotropic(m, UNETR_PATCH))
-def build_unetr(cfg: Any) -> SegmentationNet:
+def build_unetr(cfg: Config) -> SegmentationNet:
     """MONAI UNETR for inputs of exactly data.patch_size (img_size); feature_size = filters[0].
 
     The ViT size comes from model.kwargs (hidden_size, mlp_dim, num_heads; MONAI defaults).
@@ -70,7 +71,7 @@ def build_unetr(cfg: Any) -> SegmentationNet:
 
 
 @register_model("swinunetr", patch_multiple=lambda m: isotropic(m, SWIN_MULTIPLE))
-def build_swinunetr(cfg: Any) -> SegmentationNet:
+def build_swinunetr(cfg: Config) -> SegmentationNet:
     """MONAI SwinUNETR; feature_size = filters[0] (a multiple of 12), patch multiple 32."""
     model = cfg.model
     require_einops("swinunetr")

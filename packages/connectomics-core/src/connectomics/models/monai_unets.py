@@ -9,6 +9,7 @@ from monai.networks.nets import BasicUNet, DynUNet, SegResNet, UNet
 from torch import nn
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.schema import Config, ModelConfig
 from connectomics.models.common import (
     halving_scales,
     isotropic,
@@ -46,7 +47,7 @@ def _basic_unet_features(widths: list[int]) -> list[int]:
 
 
 @register_model("basic_unet", patch_multiple=lambda m: isotropic(m, 16))
-def build_basic_unet(cfg: Any) -> SegmentationNet:
+def build_basic_unet(cfg: Config) -> SegmentationNet:
     """MONAI BasicUNet: 4 halvings; model.filters give the level widths."""
     model = cfg.model
     require_no_deep_supervision(model, "basic_unet")
@@ -67,7 +68,7 @@ def build_basic_unet(cfg: Any) -> SegmentationNet:
 
 
 @register_model("unet", patch_multiple=strides_multiple)
-def build_unet(cfg: Any) -> SegmentationNet:
+def build_unet(cfg: Config) -> SegmentationNet:
     """MONAI UNet with model.filters as channels and model.strides (2 residual units)."""
     model = cfg.model
     require_no_deep_supervision(model, "unet")
@@ -100,7 +101,7 @@ def _unpack_dynunet(net: nn.Module, output: Any) -> list[torch.Tensor]:
 
 
 @register_model("dynunet", patch_multiple=strides_multiple)
-def build_dynunet(cfg: Any) -> SegmentationNet:
+def build_dynunet(cfg: Config) -> SegmentationNet:
     """MONAI DynUNet with model.strides, anisotropic kernels and optional deep supervision."""
     model = cfg.model
     widths = filters(model, minimum=3 if model.deep_supervision else 2)
@@ -132,12 +133,12 @@ def build_dynunet(cfg: Any) -> SegmentationNet:
     )
 
 
-def _segresnet_multiple(model_cfg: Any) -> list[int]:
+def _segresnet_multiple(model_cfg: ModelConfig) -> list[int]:
     return isotropic(model_cfg, 2 ** (len(filters(model_cfg)) - 1))
 
 
 @register_model("segresnet", patch_multiple=_segresnet_multiple)
-def build_segresnet(cfg: Any) -> SegmentationNet:
+def build_segresnet(cfg: Config) -> SegmentationNet:
     """MONAI SegResNet: init_filters = filters[0], one level per entry of model.filters."""
     model = cfg.model
     require_no_deep_supervision(model, "segresnet")

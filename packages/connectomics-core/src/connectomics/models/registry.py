@@ -9,6 +9,7 @@ from torch import nn
 
 from connectomics.config.checks.registry_checks import register_patch_multiple
 from connectomics.config.errors import ConfigError
+from connectomics.config.schema import Config
 from connectomics.config.suggest import closest
 from connectomics.models.options import spatial_dims
 
@@ -56,12 +57,12 @@ def _lookup(name: str) -> ModelBuilder:
     return MODEL_REGISTRY[name]
 
 
-def build_model(cfg: Any) -> nn.Module:
+def build_model(cfg: Config) -> nn.Module:
     """The network named by `cfg.model.architecture`, configured from cfg.model and cfg.data."""
     return _lookup(str(cfg.model.architecture))(cfg)
 
 
-def patch_multiple(cfg: Any) -> list[int]:
+def patch_multiple(cfg: Config) -> list[int]:
     """Per-axis multiple `data.patch_size` must have for `cfg.model`, without building."""
     name = str(cfg.model.architecture)
     builder = _lookup(name)

@@ -17,6 +17,7 @@ from monai.networks.layers.factories import Pool
 from torch import nn
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.schema import Config, ModelConfig
 from connectomics.models.options import (
     cumulative_scales,
     extra_kwargs,
@@ -121,12 +122,12 @@ def level_blocks(blocks: int | Sequence[int], levels: int) -> list[int]:
     return counts
 
 
-def _patch_multiple(model_cfg: Any) -> list[int]:
+def _patch_multiple(model_cfg: ModelConfig) -> list[int]:
     return strides_multiple(model_cfg)
 
 
 @register_model("unet_res_em", patch_multiple=_patch_multiple)
-def build_unet_res_em(cfg: Any) -> SegmentationNet:
+def build_unet_res_em(cfg: Config) -> SegmentationNet:
     """The EM residual symmetric U-Net from cfg.model (model.kwargs: `act`)."""
     model = cfg.model
     widths = filters(model)
@@ -159,7 +160,7 @@ def build_unet_res_em(cfg: Any) -> SegmentationNet:
 
 
 @register_model("rsunet", patch_multiple=_patch_multiple)
-def build_rsunet(cfg: Any) -> SegmentationNet:
+def build_rsunet(cfg: Config) -> SegmentationNet:
     """`unet_res_em` with two residual blocks per level (`model.kwargs.blocks: 2` by default).
 
     The capacity of PyTorch Connectomics' RSUNet at the same widths (2.73 M parameters at

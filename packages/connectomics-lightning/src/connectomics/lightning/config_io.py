@@ -2,44 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+import yaml
 
 # imported for their side effect: they register their config checks (model and loss names,
 # patch multiples) with connectomics.config before any config is validated here
 import connectomics.losses  # noqa: F401
 import connectomics.models  # noqa: F401
-from connectomics.config import load_config, validate_config
-from connectomics.config.load import base_config
-from connectomics.config.schema import Config
+from connectomics.config import Config, create_config, load_config, to_yaml
 from connectomics.lightning.errors import CheckpointError
 
+# What a module, datamodule or trainer accepts as its config.
+ConfigLike = Config | Mapping[str, Any] | str | Path
 
-def ensure_config(cfg: Any) -> DictConfig:
-    """A typed, validated config from a DictConfig, a plain dict or a YAML path/tutorial name."""
+
+def ensure_config(cfg: ConfigLike) -> Config:
+    """The typed Config of a Config (already validated), a mapping or a YAML path/tutorial."""
+    if isinstance(cfg, Config):
+        return cfg
     if isinstance(cfg, str | Path):
         return load_config(str(cfg))
-    if isinstance(cfg, DictConfig) and OmegaConf.get_type(cfg) is Config:
-        return cfg
-    typed = OmegaConf.merge(base_config(), cfg)
-    validate_config(typed)
-    return typed
+    return create_config(cfg)
 
 
-def config_to_checkpoint(cfg: DictConfig) -> str:
-    """Resolved YAML text of the config (no pickled objects in the checkpoint)."""
-    return OmegaConf.to_yaml(cfg, resolve=True)
+def config_to_checkpoint(cfg: Config) -> str:
+    """YAML text of the config (no pickled objects in the checkpoint)."""
+    return to_yaml(cfg)
 
 
-def config_from_checkpoint(text: Any, path: Path) -> DictConfig:
+def config_from_checkpoint(text: Any, path: Path) -> Config:
     """The config embedded in a checkpoint, or CheckpointError when it has none."""
     if not isinstance(text, str):
         raise CheckpointError(
             f"{path} carries no connectomics config; pass cfg= to load_from_checkpoint"
         )
-    return ensure_config(OmegaConf.create(text))
+    return create_config(yaml.safe_load(text), source=f"the config in {path}")
 
 
 def read_checkpoint_config(path: str | Path) -> str:

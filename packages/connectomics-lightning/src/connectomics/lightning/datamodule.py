@@ -15,7 +15,7 @@ from connectomics.data.datasets import (
     collate_batch,
 )
 from connectomics.data.datasets.stream import EpochStreamSampler, LazyDataLoader
-from connectomics.lightning.config_io import ensure_config
+from connectomics.lightning.config_io import ConfigLike, ensure_config
 
 
 def _single(items: list[Any]) -> Any:
@@ -26,7 +26,7 @@ def _single(items: list[Any]) -> Any:
 class ConnectomicsDataModule(pl.LightningDataModule):
     """Random-crop training, seeded validation crops, and whole volumes for test/predict."""
 
-    def __init__(self, cfg: Any) -> None:
+    def __init__(self, cfg: ConfigLike) -> None:
         super().__init__()
         self.cfg = ensure_config(cfg)
         self.train_dataset: Dataset | None = None

@@ -20,6 +20,7 @@ from pytorch_lightning.callbacks import BaseFinetuning
 from torch import nn
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.schema import Config
 from connectomics.data.download import cached_download, split_checksum
 from connectomics.lightning.errors import CheckpointError
 
@@ -209,11 +210,11 @@ class FreezeEncoder(BaseFinetuning):
             self.make_trainable(encoder_modules(pl_module.model, self.architecture))
 
 
-def finetune_callbacks(cfg: Any) -> list[Callback]:
+def finetune_callbacks(cfg: Config) -> list[Callback]:
     """The callbacks `model.init_from` and `model.freeze_encoder_epochs` ask for."""
     callbacks: list[Callback] = []
-    epochs = int(cfg.model.get("freeze_encoder_epochs", 0) or 0)
-    source = cfg.model.get("init_from")
+    epochs = cfg.model.freeze_encoder_epochs
+    source = cfg.model.init_from
     if epochs < 0:
         raise ConfigError(
             f"model.freeze_encoder_epochs: {epochs} is out of range; set it to 0 or more"

@@ -8,15 +8,17 @@ from typing import Any
 import numpy as np
 import pytorch_lightning as pl
 import torch
-from omegaconf import DictConfig, OmegaConf
+import yaml
 from torch import nn
 
+from connectomics.config import Config
 from connectomics.config.target_layout import TargetLayout
 from connectomics.data.inference import options_from_config, predict_to_store, predict_volume
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.sections import fit_model_to_input
 from connectomics.lightning.checkpoint_io import safe_torch_load
 from connectomics.lightning.config_io import (
+    ConfigLike,
     config_from_checkpoint,
     config_to_checkpoint,
     ensure_config,
@@ -34,10 +36,10 @@ CONFIG_KEY = "connectomics_config"
 class ConnectomicsModule(pl.LightningModule):
     """Lightning wrapper around a segmentation network, its loss plan and its schedule."""
 
-    def __init__(self, cfg: Any, model: nn.Module | None = None) -> None:
+    def __init__(self, cfg: ConfigLike, model: nn.Module | None = None) -> None:
         super().__init__()
 
-        self.cfg: DictConfig = ensure_config(cfg)
+        self.cfg: Config = ensure_config(cfg)
         self.model = model if model is not None else build_model(self.cfg)
         self.loss_plan = build_loss_plan(self.cfg)
         self.layout = TargetLayout.from_config(self.cfg)
@@ -83,7 +85,8 @@ class ConnectomicsModule(pl.LightningModule):
         """Adopt the dataset statistics the datamodule computed (data.normalize_stats), so the
         checkpoint and inference normalize exactly as training does; refresh the hparams."""
         datamodule = getattr(self.trainer, "datamodule", None) if self._trainer else None
-        stats = getattr(getattr(datamodule, "cfg", None), "data", {}).get("normalize_stats")
+        data = getattr(getattr(datamodule, "cfg", None), "data", None)
+        stats = data.normalize_stats if data is not None else None
         if stats is not None and self.cfg.data.normalize_stats is None:
             self.cfg.data.normalize_stats = dict(stats)
         self.hparams.clear()
@@ -215,7 +218,7 @@ class ConnectomicsModule(pl.LightningModule):
     def load_from_checkpoint(  # type: ignore[override]
         cls,
         checkpoint_path: str | Path,
-        cfg: Any | None = None,
+        cfg: ConfigLike | None = None,
         map_location: Any = "cpu",
         strict: bool = True,
         model: nn.Module | None = None,
@@ -262,12 +265,12 @@ def state_dict_mismatch(expected: dict[str, Any], given: dict[str, Any]) -> str:
     return ""
 
 
-def _with_training_statistics(cfg: DictConfig, embedded: Any) -> DictConfig:
+def _with_training_statistics(cfg: Config, embedded: Any) -> Config:
     """`cfg` with the checkpoint's data.normalize_stats when it sets none itself: a model is
     always fed inputs normalized with the statistics it was trained with."""
     if cfg.data.normalize_stats is not None or not isinstance(embedded, str):
         return cfg
-    stats = OmegaConf.create(embedded).get("data", {}).get("normalize_stats")
+    stats = (yaml.safe_load(embedded) or {}).get("data", {}).get("normalize_stats")
     if stats is not None:
         cfg.data.normalize_stats = dict(stats)
     return cfg
@@ -279,5 +282,3 @@ def _field(batch: Any, name: str) -> torch.Tensor | None:
 
 def _finest(outputs: Any) -> torch.Tensor:
     return outputs[0] if isinstance(outputs, list | tuple) else outputs
-
-

@@ -15,9 +15,10 @@ from torch.optim.lr_scheduler import (
 )
 
 from connectomics.config.metrics_logged import better_mode
+from connectomics.config.schema import Config
 
 
-def build_optimizer(cfg: Any, params) -> torch.optim.Optimizer:
+def build_optimizer(cfg: Config, params) -> torch.optim.Optimizer:
     """A torch.optim optimizer named by cfg.optimizer.name."""
     ocfg = cfg.optimizer
     cls = getattr(torch.optim, ocfg.name)
@@ -61,7 +62,7 @@ class StepLRToMin(StepLR):
         return [max(self.eta_min, base * self.gamma**decays) for base in self.base_lrs]
 
 
-def _main_schedule(cfg: Any, optimizer: torch.optim.Optimizer, steps: int, steps_per_epoch: int):
+def _main_schedule(cfg: Config, optimizer: torch.optim.Optimizer, steps: int, steps_per_epoch: int):
     """The named per-step schedule over `steps` optimizer steps (after warm-up)."""
     scfg = cfg.scheduler
     if scfg.name == "CosineAnnealingLR":
@@ -73,7 +74,7 @@ def _main_schedule(cfg: Any, optimizer: torch.optim.Optimizer, steps: int, steps
 
 
 def build_scheduler(
-    cfg: Any, optimizer: torch.optim.Optimizer, total_steps: int, steps_per_epoch: int
+    cfg: Config, optimizer: torch.optim.Optimizer, total_steps: int, steps_per_epoch: int
 ) -> list[dict[str, Any]]:
     """Lightning scheduler configs: warm-up (LinearLR) then the named schedule per step
     (SequentialLR), or warm-up per step plus ReduceLROnPlateau per epoch."""

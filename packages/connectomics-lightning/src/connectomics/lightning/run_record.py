@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from omegaconf import OmegaConf
 from pytorch_lightning import Callback, LightningModule, Trainer
+
+from connectomics.config import Config, to_yaml
 
 CONFIG_FILE = "config.yaml"
 
 
-def flat_hparams(cfg: Any) -> dict[str, Any]:
-    """The resolved config as dotted keys with scalar values (lists become their text), the
-    form TensorBoard's hparams tab and wandb's config table show."""
-    plain = OmegaConf.to_container(cfg, resolve=True)
+def flat_hparams(cfg: Config) -> dict[str, Any]:
+    """The config as dotted keys with scalar values (lists become their text), the form
+    TensorBoard's hparams tab and wandb's config table show."""
+    plain = cfg.model_dump(mode="json")
     flat: dict[str, Any] = {}
 
     def walk(value: Any, prefix: str) -> None:
@@ -39,7 +40,7 @@ class ConfigRecorder(Callback):
         cfg = getattr(pl_module, "cfg", None)
         if cfg is None or not trainer.is_global_zero:
             return
-        text = OmegaConf.to_yaml(cfg, resolve=True)
+        text = to_yaml(cfg)
         folders = {Path(cfg.logging.save_dir)}
         if trainer.loggers and trainer.log_dir:
             folders.add(Path(trainer.log_dir))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.plain import plain
+from connectomics.config.schema import Config
 from connectomics.config.target_layout import TargetLayout
 from connectomics.data.blockwise import decode_blockwise, engine_from_config
 from connectomics.data.blockwise.evaluate import blockwise_contingency
@@ -22,16 +22,15 @@ from connectomics.data.io.paths import split_key
 from connectomics.lightning.run_paths import output_dir, scores_path, volume_path
 
 
-def refuse_input_overwrite(cfg: Any, path: Path) -> None:
+def refuse_input_overwrite(cfg: Config, path: Path) -> None:
     """DataError when an output volume would replace one of the configured input volumes."""
-
     if not path.exists():
         return
     for stage in ("train", "val", "test"):
         for kind in ("image", "label", "mask"):
             option = f"data.{stage}_{kind}"
             try:
-                inputs = expand_paths(cfg.data.get(f"{stage}_{kind}"), option)
+                inputs = expand_paths(getattr(cfg.data, f"{stage}_{kind}"), option)
             except DataError:
                 continue
             for item in inputs:
@@ -43,7 +42,7 @@ def refuse_input_overwrite(cfg: Any, path: Path) -> None:
                     )
 
 
-def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> dict[str, float]:
+def score_and_write(cfg: Config, name: str, prediction: np.ndarray, label: Any) -> dict[str, float]:
     """Decode (unless decoding.name is none), write the volumes, and score against the label.
 
     Semantic metrics score the foreground channel's probabilities (TargetLayout), instance metrics the decoded
@@ -86,13 +85,15 @@ def score_and_write(cfg: Any, name: str, prediction: np.ndarray, label: Any) -> 
     scores = evaluate(
         prediction[TargetLayout.from_config(cfg).foreground_channel()],
         truth,
-        cfg.evaluation, segmentation=segmentation, contingency=contingency
+        cfg.evaluation,
+        segmentation=segmentation,
+        contingency=contingency,
     )
     write_report(scores, scores_path(cfg, name))
     return scores
 
 
-def with_tuned_decoding(cfg: Any) -> Any:
+def with_tuned_decoding(cfg: Config) -> Any:
     """`cfg`, or a copy with the run's tuned decoder parameter (decoding.tune) filled in."""
     if not cfg.decoding.tune.enabled:
         return cfg
@@ -105,7 +106,7 @@ def with_tuned_decoding(cfg: Any) -> Any:
     return tuned
 
 
-def _decode_blockwise(cfg: Any, name: str) -> Any:
+def _decode_blockwise(cfg: Config, name: str) -> Any:
     """Decode the written prediction store block by block (decoding.block_size); the lazy
     segmentation volume."""
 
@@ -117,6 +118,6 @@ def _decode_blockwise(cfg: Any, name: str) -> Any:
         list(cfg.decoding.block_size),
         engine_from_config(cfg),
         overwrite=True,
-        **(plain(cfg.decoding.kwargs) or {}),
+        **cfg.decoding.kwargs,
     )
     return open_volume(target)

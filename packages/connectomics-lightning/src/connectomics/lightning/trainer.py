@@ -19,6 +19,7 @@ from pytorch_lightning.callbacks import (
 from pytorch_lightning.loggers import Logger, TensorBoardLogger
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.schema import Config
 from connectomics.lightning.callbacks import ImageLogger, sanitize_filename_template
 from connectomics.lightning.checkpoint_io import AtomicCheckpointIO
 from connectomics.lightning.checkpointing import SafeModelCheckpoint
@@ -35,7 +36,7 @@ from connectomics.lightning.writers import VolumePredictionWriter
 log = logging.getLogger(__name__)
 
 
-def resolve_devices(cfg: Any) -> tuple[str, int | str, str]:
+def resolve_devices(cfg: Config) -> tuple[str, int | str, str]:
     """(accelerator, devices, strategy) from cfg.system: num_gpus > 1 or devices > 1 means DDP."""
     system = cfg.system
     accelerator = system.accelerator
@@ -60,7 +61,7 @@ def resolve_devices(cfg: Any) -> tuple[str, int | str, str]:
     return accelerator, devices, strategy
 
 
-def resolve_precision(cfg: Any, accelerator: str) -> str:
+def resolve_precision(cfg: Config, accelerator: str) -> str:
     """Training precision; 16-bit AMP needs a GPU, so the CPU falls back and says so."""
     precision = str(cfg.training.precision)
     if accelerator == "cpu" and precision in ("16-mixed", "16", "16-true"):
@@ -72,7 +73,7 @@ def resolve_precision(cfg: Any, accelerator: str) -> str:
     return precision
 
 
-def build_loggers(cfg: Any) -> list[Logger]:
+def build_loggers(cfg: Config) -> list[Logger]:
     """TensorBoard under {save_dir}/lightning_logs, plus wandb when logging.use_wandb."""
     loggers: list[Logger] = [
         TensorBoardLogger(save_dir=cfg.logging.save_dir, name="lightning_logs")
@@ -97,7 +98,7 @@ def build_loggers(cfg: Any) -> list[Logger]:
     return loggers
 
 
-def build_callbacks(cfg: Any) -> list[Callback]:
+def build_callbacks(cfg: Config) -> list[Callback]:
     """Checkpointing, early stopping, LR monitor, progress bar and image logging."""
     ckpt = cfg.checkpoint
     callbacks: list[Callback] = [
@@ -167,7 +168,7 @@ def refuse_existing_run(folder: Path) -> None:
         )
 
 
-def create_trainer(cfg: Any, resume: bool = False, **overrides: Any) -> Trainer:
+def create_trainer(cfg: Config, resume: bool = False, **overrides: Any) -> Trainer:
     """A Trainer for cfg; keyword overrides go straight to `pytorch_lightning.Trainer`.
 
     Unless `resume` is true, fitting from scratch into a checkpoint folder that already holds

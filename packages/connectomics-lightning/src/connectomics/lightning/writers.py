@@ -7,6 +7,7 @@ from typing import Any
 
 from pytorch_lightning.callbacks import BasePredictionWriter
 
+from connectomics.config.schema import Config
 from connectomics.data.io import write_volume
 from connectomics.lightning.run_paths import volume_file
 
@@ -19,7 +20,7 @@ class VolumePredictionWriter(BasePredictionWriter):
     """
 
     def __init__(
-        self, output_dir: str | Path, output_format: str = "zarr", cfg: Any | None = None
+        self, output_dir: str | Path, output_format: str = "zarr", cfg: Config | None = None
     ) -> None:
         super().__init__(write_interval="batch")
         self.cfg = cfg  # when given, its input volumes are never overwritten

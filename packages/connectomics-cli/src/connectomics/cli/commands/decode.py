@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from connectomics.cli.blockwise_args import add_blockwise_arguments
 from connectomics.cli.common import existing_file
 from connectomics.cli.safety import refuse_output_on_input
+
+if TYPE_CHECKING:  # imported lazily at run time, for a fast --help
+    from connectomics.config import Config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,8 +51,6 @@ def run(args: argparse.Namespace) -> int:
 
     existing_file(args.input.split(":")[0], "prediction")
     refuse_output_on_input(args.output, args.input)
-    from omegaconf import OmegaConf
-
     decoding = [o for o in args.overrides if o.startswith("decoding.")]
     from connectomics.cli.common import progress
 
@@ -64,8 +66,10 @@ def run(args: argparse.Namespace) -> int:
         # another decoder: the config's kwargs belong to its own decoder
         cfg.decoding.name = decoder
         cfg.decoding.kwargs = {}
-    if decoding:
-        cfg.merge_with(OmegaConf.from_dotlist(decoding))
+    if decoding:  # onto the chosen decoder, through the same composition and validation
+        from connectomics.config import create_config
+
+        cfg = create_config(cfg, decoding, source=f"{args.config or 'demo'}")
     from connectomics.cli.common import apply_num_threads
 
     apply_num_threads(cfg)
@@ -88,10 +92,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _blockwise(args: argparse.Namespace, cfg: object, volume: object) -> bool:
+def _blockwise(args: argparse.Namespace, cfg: Config, volume: object) -> bool:
     """Decode blockwise when asked or when the prediction exceeds decoding.memory_budget."""
-    from omegaconf import OmegaConf
-
     from connectomics.data.blockwise import (
         blockwise_block_size,
         decode_blockwise,
@@ -111,7 +113,7 @@ def _blockwise(args: argparse.Namespace, cfg: object, volume: object) -> bool:
         block,
         engine_from_config(cfg, args.scheduler),
         overwrite=args.overwrite,
-        **(OmegaConf.to_container(decoding.kwargs, resolve=True) or {}),
+        **decoding.kwargs,
     )
     print(
         f"{report.n_objects} instances written to {report.path}:{report.key} "

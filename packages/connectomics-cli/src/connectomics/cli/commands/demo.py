@@ -11,7 +11,11 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported lazily at run time, for a fast --help
+    from connectomics.config import Config
+
 
 DEMO_SHAPE = (64, 96, 96)
 # z ranges of the one generated volume: training, validation (checkpoint choice), held-out test
@@ -116,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _test(cfg: Any, module: Any, datamodule: Any) -> dict[str, float]:
+def _test(cfg: Config, module: Any, datamodule: Any) -> dict[str, float]:
     """Scores of the trainer's test stage on the held-out part (prediction files written)."""
     from connectomics.lightning import create_trainer
 
@@ -142,7 +146,7 @@ def _loss_recorder() -> Any:
     return LossRecorder()
 
 
-def _figure(path: Path, cfg: Any, losses: list[float]) -> None:
+def _figure(path: Path, cfg: Config, losses: list[float]) -> None:
     """Middle test section: raw, ground truth, prediction, segmentation, plus the loss curve."""
     import matplotlib
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata as md
+from typing import TYPE_CHECKING
 
 from connectomics.cli.common import add_config_arguments, load_cli_config
+
+if TYPE_CHECKING:  # imported lazily at run time, for a fast --help
+    from connectomics.config import Config
+
 
 DISTRIBUTIONS = [
     "connectomics-core",
@@ -51,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_model(cfg: object) -> None:
+def _print_model(cfg: Config) -> None:
     """The configured network's size: architecture, parameters, channels, patch multiple."""
     from connectomics.models import build_model
 

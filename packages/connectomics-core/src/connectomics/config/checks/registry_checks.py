@@ -3,7 +3,7 @@
 `connectomics.config` sits below `connectomics.models` and `connectomics.losses`, so it cannot
 ask their registries itself. Instead `connectomics.models` registers its patch-multiple rule
 (which also refuses an unknown model.architecture) and `connectomics.losses` its loss-name
-check when they are imported; `validate_config` then runs them. Entry points that load
+check when they are imported; validation (the root of the schema) then runs them, once. Entry points that load
 configs (the CLI, `connectomics.lightning`) import both packages first. Without them the
 patch multiple falls back to the product of model.strides and names are not checked.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+# A check receives the typed Config (Any here: the schema, above this module, runs the checks).
 ConfigCheck = Callable[[Any], None]
 PatchMultiple = Callable[[Any], Sequence[int]]
 OpenEntries = Callable[[], Mapping[str, Mapping[str, Any]]]

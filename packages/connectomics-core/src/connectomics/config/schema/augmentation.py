@@ -1,156 +1,184 @@
 """`data.augmentation` section: joint image/label/mask augmentations."""
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, Field, model_validator
+
+from connectomics.config.checks.registry_checks import open_section_entries
+from connectomics.config.errors import ConfigError
+from connectomics.config.schema.keys import unknown_key_error
+from connectomics.config.schema.section import Probability, Section
+from connectomics.config.suggest import closest
+
+SECTION = "data.augmentation"
 
 
-@dataclass
-class FlipConfig:
+class FlipConfig(Section):
     """Random flips along every axis (in-plane only when z is coarser)."""
 
     enabled: bool = True
-    prob: float = 0.5
+    prob: Probability = 0.5
 
 
-@dataclass
-class Rotate90Config:
+class Rotate90Config(Section):
     """Random 90-degree rotations in the y-x plane (and out of plane for isotropic data)."""
 
     enabled: bool = True
-    prob: float = 0.5
+    prob: Probability = 0.5
     # Added: rotate in the (y, x) plane only. null: decide from data.patch_size (all planes
     # only for a cubic 3D patch). Skipped when the y and x patch sizes differ.
     in_plane_only: bool | None = None
 
 
-@dataclass
-class ElasticConfig:
+class ElasticConfig(Section):
     """Smooth random deformation; labels are resampled with nearest neighbour."""
 
     enabled: bool = False
-    prob: float = 0.3
-    sigma_range: list[float] = field(default_factory=lambda: [5.0, 8.0])
-    magnitude_range: list[float] = field(default_factory=lambda: [50.0, 150.0])
+    prob: Probability = 0.3
+    sigma_range: list[float] = Field(default_factory=lambda: [5.0, 8.0])
+    magnitude_range: list[float] = Field(default_factory=lambda: [50.0, 150.0])
     # Added: 2D samples use MONAI's grid-based Rand2DElastic (control-point spacing in
     # pixels, displacement magnitude in grid units).
     grid_spacing: int = 16
-    grid_magnitude_range: list[float] = field(default_factory=lambda: [1.0, 2.0])
+    grid_magnitude_range: list[float] = Field(default_factory=lambda: [1.0, 2.0])
 
 
-@dataclass
-class GammaConfig:
+class GammaConfig(Section):
     """Random gamma correction of the image."""
 
     enabled: bool = True
-    prob: float = 0.3
-    gamma_range: list[float] = field(default_factory=lambda: [0.7, 1.5])
+    prob: Probability = 0.3
+    gamma_range: list[float] = Field(default_factory=lambda: [0.7, 1.5])
 
 
-@dataclass
-class ContrastBrightnessConfig:
+class ContrastBrightnessConfig(Section):
     """Random contrast scaling and brightness shift of the image."""
 
     enabled: bool = True
-    prob: float = 0.3
-    contrast_range: list[float] = field(default_factory=lambda: [0.75, 1.25])
-    brightness_range: list[float] = field(default_factory=lambda: [-0.1, 0.1])
+    prob: Probability = 0.3
+    contrast_range: list[float] = Field(default_factory=lambda: [0.75, 1.25])
+    brightness_range: list[float] = Field(default_factory=lambda: [-0.1, 0.1])
 
 
-@dataclass
-class NoiseConfig:
+class NoiseConfig(Section):
     """Additive Gaussian noise on the image."""
 
     enabled: bool = True
-    prob: float = 0.2
+    prob: Probability = 0.2
     std: float = 0.05
 
 
-@dataclass
-class BlurConfig:
+class BlurConfig(Section):
     """Gaussian blur of the image."""
 
     enabled: bool = False
-    prob: float = 0.2
-    sigma_range: list[float] = field(default_factory=lambda: [0.5, 1.5])
+    prob: Probability = 0.2
+    sigma_range: list[float] = Field(default_factory=lambda: [0.5, 1.5])
 
 
-@dataclass
-class MisalignmentConfig:
+class MisalignmentConfig(Section):
     """Section misalignment: one slipped section or a translation of all sections after one."""
 
     enabled: bool = False
-    prob: float = 0.2
+    prob: Probability = 0.2
     max_displacement: int = 8
-    slip_ratio: float = 0.5
+    slip_ratio: Probability = 0.5
 
 
-@dataclass
-class MissingSectionConfig:
+class MissingSectionConfig(Section):
     """Whole sections replaced by empty (lost) sections."""
 
     enabled: bool = False
-    prob: float = 0.2
+    prob: Probability = 0.2
     num_sections: int = 2
     # Added: value (normalised intensity) of a lost section, and the std of its faint noise.
     fill_value: float = 0.0
     noise_std: float = 0.01
 
 
-@dataclass
-class MissingPartsConfig:
+class MissingPartsConfig(Section):
     """Holes: random regions of a section blanked out."""
 
     enabled: bool = False
-    prob: float = 0.2
-    max_size_ratio: float = 0.3
+    prob: Probability = 0.2
+    max_size_ratio: Probability = 0.3
     # Added: value the hole is filled with.
     fill_value: float = 0.0
 
 
-@dataclass
-class MotionBlurConfig:
+class MotionBlurConfig(Section):
     """Per-section directional motion blur."""
 
     enabled: bool = False
-    prob: float = 0.2
+    prob: Probability = 0.2
     sections: int = 2
     kernel_size: int = 11
 
 
-@dataclass
-class CutNoiseConfig:
+class CutNoiseConfig(Section):
     """Noise added to a random cuboid of the image."""
 
     enabled: bool = False
-    prob: float = 0.2
-    length_ratio: float = 0.25
+    prob: Probability = 0.2
+    length_ratio: Probability = 0.25
     scale: float = 0.2
 
 
-@dataclass
-class CutBlurConfig:
+class CutBlurConfig(Section):
     """A random cuboid of the image down- then up-sampled (resolution loss)."""
 
     enabled: bool = False
-    prob: float = 0.2
-    length_ratio: float = 0.25
-    down_ratio_range: list[float] = field(default_factory=lambda: [2.0, 8.0])
+    prob: Probability = 0.2
+    length_ratio: Probability = 0.25
+    down_ratio_range: list[float] = Field(default_factory=lambda: [2.0, 8.0])
 
 
-@dataclass
-class AugmentationConfig:
-    """All augmentations; `enabled: false` here switches every one of them off."""
+class AugmentationConfig(Section):
+    """All augmentations; `enabled: false` here switches every one of them off.
+
+    Augmentations registered from outside the package (with section defaults) are kept as
+    extra mappings, starting from their defaults; the layer that registered them checks them.
+    """
+
+    model_config = ConfigDict(extra="allow")
+    open_section: ClassVar[str] = SECTION
 
     enabled: bool = True
-    flip: FlipConfig = field(default_factory=FlipConfig)
-    rotate90: Rotate90Config = field(default_factory=Rotate90Config)
-    elastic: ElasticConfig = field(default_factory=ElasticConfig)
-    gamma: GammaConfig = field(default_factory=GammaConfig)
-    contrast_brightness: ContrastBrightnessConfig = field(default_factory=ContrastBrightnessConfig)
-    noise: NoiseConfig = field(default_factory=NoiseConfig)
-    blur: BlurConfig = field(default_factory=BlurConfig)
-    misalignment: MisalignmentConfig = field(default_factory=MisalignmentConfig)
-    missing_section: MissingSectionConfig = field(default_factory=MissingSectionConfig)
-    missing_parts: MissingPartsConfig = field(default_factory=MissingPartsConfig)
-    motion_blur: MotionBlurConfig = field(default_factory=MotionBlurConfig)
-    cut_noise: CutNoiseConfig = field(default_factory=CutNoiseConfig)
-    cut_blur: CutBlurConfig = field(default_factory=CutBlurConfig)
+    flip: FlipConfig = Field(default_factory=FlipConfig)
+    rotate90: Rotate90Config = Field(default_factory=Rotate90Config)
+    elastic: ElasticConfig = Field(default_factory=ElasticConfig)
+    gamma: GammaConfig = Field(default_factory=GammaConfig)
+    contrast_brightness: ContrastBrightnessConfig = Field(default_factory=ContrastBrightnessConfig)
+    noise: NoiseConfig = Field(default_factory=NoiseConfig)
+    blur: BlurConfig = Field(default_factory=BlurConfig)
+    misalignment: MisalignmentConfig = Field(default_factory=MisalignmentConfig)
+    missing_section: MissingSectionConfig = Field(default_factory=MissingSectionConfig)
+    missing_parts: MissingPartsConfig = Field(default_factory=MissingPartsConfig)
+    motion_blur: MotionBlurConfig = Field(default_factory=MotionBlurConfig)
+    cut_noise: CutNoiseConfig = Field(default_factory=CutNoiseConfig)
+    cut_blur: CutBlurConfig = Field(default_factory=CutBlurConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _registered_entries(cls, data: Any) -> Any:
+        """Refuse keys neither declared nor registered; fill registered entries' defaults."""
+        if not isinstance(data, Mapping):
+            return data
+        entries = open_section_entries().get(SECTION, {})
+        known = [*cls.model_fields, *entries]
+        for name in data:
+            if name not in known:
+                guess = closest(str(name), known)
+                if guess is None:
+                    raise unknown_key_error(f"{SECTION}.{name}", None)
+                raise ConfigError(f"unknown key {SECTION}.{name}; did you mean {SECTION}.{guess}?")
+        merged = dict(data)
+        for name, defaults in entries.items():
+            given = merged.get(name)
+            merged[name] = (
+                {**defaults, **given}
+                if isinstance(given, Mapping)
+                else (defaults if given is None else given)
+            )
+        return merged

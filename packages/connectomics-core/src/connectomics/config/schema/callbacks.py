@@ -1,39 +1,81 @@
 """`checkpoint`, `early_stopping` and `logging` sections."""
 
-from dataclasses import dataclass
+from __future__ import annotations
+
+from string import Formatter
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from connectomics.config.checks.common import fail
+from connectomics.config.metrics_logged import FILENAME_FIELDS, check_mode, check_monitor
+from connectomics.config.schema.section import NonNegativeFloat, NonNegativeInt, Section
+
+Mode = Literal["min", "max"]
 
 
-@dataclass
-class CheckpointConfig:
+class CheckpointConfig(Section):
     """ModelCheckpoint settings."""
 
     monitor: str = "val/loss"
-    mode: str = "min"
-    save_top_k: int = 1
+    mode: Mode = "min"
+    # -1 keeps every checkpoint, 0 none.
+    save_top_k: int = Field(default=1, ge=-1)
     save_last: bool = True
     filename: str = "epoch{epoch:02d}-step{step}"
     # None means {logging.save_dir}/checkpoints.
     dirpath: str | None = None
     every_n_epochs: int = 1
 
+    @field_validator("monitor")
+    @classmethod
+    def _logged(cls, monitor: str) -> str:
+        return check_monitor("checkpoint.monitor", monitor)
 
-@dataclass
-class EarlyStoppingConfig:
+    @field_validator("filename")
+    @classmethod
+    def _fields_logged(cls, template: str) -> str:
+        try:
+            names = [name for _, name, _, _ in Formatter().parse(template) if name]
+        except ValueError as exc:
+            raise fail(
+                "checkpoint.filename",
+                f"{template!r} is not a valid template ({exc})",
+                "balance the braces, e.g. epoch{epoch:02d}",
+            ) from None
+        for name in names:
+            if name not in FILENAME_FIELDS:
+                check_monitor("checkpoint.filename", name)
+        return template
+
+    @model_validator(mode="after")
+    def _direction(self) -> CheckpointConfig:
+        check_mode("checkpoint.mode", self.monitor, self.mode)
+        return self
+
+
+class EarlyStoppingConfig(Section):
     """EarlyStopping settings."""
 
     enabled: bool = True
     monitor: str = "val/loss"
-    patience: int = 20
-    mode: str = "min"
-    min_delta: float = 0.0
+    patience: NonNegativeInt = 20
+    mode: Mode = "min"
+    min_delta: NonNegativeFloat = 0.0
+
+    @model_validator(mode="after")
+    def _watched(self) -> EarlyStoppingConfig:
+        if self.enabled:
+            check_monitor("early_stopping.monitor", self.monitor)
+            check_mode("early_stopping.mode", self.monitor, self.mode)
+        return self
 
 
-@dataclass
-class LoggingConfig:
+class LoggingConfig(Section):
     """Loggers and what they record."""
 
     save_dir: str = "outputs"
-    log_every_n_steps: int = 10
+    log_every_n_steps: int = Field(default=10, ge=1)
     use_wandb: bool = False
     wandb_project: str = "connectomics"
     wandb_entity: str | None = None
@@ -41,3 +83,13 @@ class LoggingConfig:
     # Image callback: log input/target/prediction slices after validation.
     log_images: bool = True
     progress_bar: bool = True
+
+    @model_validator(mode="after")
+    def _wandb_project(self) -> LoggingConfig:
+        if self.use_wandb and not self.wandb_project:
+            raise fail(
+                "logging.wandb_project",
+                "empty while logging.use_wandb is true",
+                "name a wandb project",
+            )
+        return self

@@ -1,51 +1,67 @@
 """`data` section: volumes, crops, loaders, targets and augmentation."""
 
-from dataclasses import dataclass, field
-from typing import Any
+from __future__ import annotations
 
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from connectomics.config.checks.common import fail
 from connectomics.config.schema.augmentation import AugmentationConfig
+from connectomics.config.schema.section import (
+    NonNegativeInt,
+    PositiveInt,
+    Probability,
+    Section,
+)
+
+# Image intensity normalisations (data.normalize).
+Normalization = Literal["scale", "zscore", "percentile", "none"]
+
+# A volume: a file path, a glob, or a list of them.
+Paths = str | list[str] | None
 
 
-@dataclass
-class TargetConfig:
+class TargetConfig(Section):
     """One label-to-target transform; its channels are concatenated in list order."""
 
     # Target registry name: binary, affinity, boundary, distance, binary_contour,
     # binary_contour_distance, semantic, or one registered with register_target.
     name: str = "binary"
     # Keyword arguments of the transform (e.g. offsets for affinity, thickness for boundary).
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
 
 
-@dataclass
-class DataConfig:
+class DataConfig(Section):
     """Input volumes and how training samples are drawn from them."""
 
     # Each path entry is a file path, a glob, or a list of them. HDF5 datasets are chosen
     # by the *_key options below; a "path.h5:key" suffix overrides them per file.
-    train_image: Any = None
-    train_label: Any = None
-    train_mask: Any = None
-    val_image: Any = None
-    val_label: Any = None
-    val_mask: Any = None
-    test_image: Any = None
-    test_label: Any = None
-    test_mask: Any = None
+    train_image: Paths = None
+    train_label: Paths = None
+    train_mask: Paths = None
+    val_image: Paths = None
+    val_label: Paths = None
+    val_mask: Paths = None
+    test_image: Paths = None
+    test_label: Paths = None
+    test_mask: Paths = None
     image_key: str = "raw"
     label_key: str = "label"
     mask_key: str = "mask"
     # Crop size (z, y, x) for 3D or (y, x) for 2D. The default is CPU-sized; GPU runs use
     # larger crops (the tutorials use [32, 128, 128] and [18, 160, 160]).
-    patch_size: list[int] = field(default_factory=lambda: [16, 64, 64])
-    batch_size: int = 2
-    num_workers: int = 0
+    patch_size: list[PositiveInt] = Field(
+        default_factory=lambda: [16, 64, 64], min_length=2, max_length=3
+    )
+    batch_size: PositiveInt = 2
+    num_workers: NonNegativeInt = 0
     persistent_workers: bool = True
     # Epoch length in optimizer steps: each step draws data.batch_size x
     # training.accumulate_grad_batches random crops (per device under DDP).
-    steps_per_epoch: int = 50
+    steps_per_epoch: PositiveInt = 50
     # Random (but seeded, fixed) crops drawn per validation run.
-    val_iterations: int = 8
+    val_iterations: PositiveInt = 8
     # Hold out this fraction of each training volume along split_axis for validation
     # (used when no val_image is given).
     val_split: float | None = None
@@ -53,21 +69,51 @@ class DataConfig:
     # Keep whole volumes in memory (MONAI CacheDataset) instead of reading lazily.
     cache: bool = False
     # Rejection sampling: minimum foreground fraction / instance count of a crop.
-    min_foreground: float = 0.0
-    min_instances: int = 0
+    min_foreground: Probability = 0.0
+    min_instances: NonNegativeInt = 0
     reject_max_tries: int = 50
     # Training/validation volumes smaller than data.patch_size along an axis are padded to it
     # (lazily) with "reflect", "replicate" or "constant" (zeros); null refuses them.
-    pad_mode: str | None = None
+    pad_mode: Literal["reflect", "replicate", "constant"] | None = None
     # Image intensity normalisation, the same in training, validation and inference: "scale"
     # (integer dtype range to [0, 1]), "zscore" (dataset mean/std), "percentile" (clip to the
     # dataset's 0.5/99.5 percentiles, mapped to [0, 1]) or "none".
-    normalize: str = "scale"
+    normalize: Normalization = "scale"
     # Dataset statistics {mean, std, low, high} of the training volumes for "zscore" and
     # "percentile"; null computes them once when training starts (sampled sections) and keeps
     # them in the run's config.yaml and checkpoint, so inference normalizes as training did.
     normalize_stats: dict[str, float] | None = None
-    targets: list[TargetConfig] = field(default_factory=lambda: [TargetConfig()])
+    targets: list[TargetConfig] = Field(default_factory=lambda: [TargetConfig()])
     # Class-balanced per-voxel loss weights from the first target's foreground fraction.
     class_balanced_weights: bool = False
-    augmentation: AugmentationConfig = field(default_factory=AugmentationConfig)
+    augmentation: AugmentationConfig = Field(default_factory=AugmentationConfig)
+
+    @field_validator("val_split")
+    @classmethod
+    def _fraction(cls, value: float | None) -> float | None:
+        if value is not None and not 0 < value < 1:
+            raise fail(
+                "data.val_split",
+                f"{value} is not a fraction",
+                "use a value in (0, 1), e.g. 0.1, or null",
+            )
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _some_target(cls, targets: list[TargetConfig]) -> list[TargetConfig]:
+        if not targets:
+            raise fail(
+                "data.targets", "no target given", "give at least one target, e.g. [{name: binary}]"
+            )
+        return targets
+
+    @model_validator(mode="after")
+    def _labels_with_images(self) -> DataConfig:
+        if self.train_image is not None and self.train_label is None:
+            raise fail(
+                "data.train_label",
+                "missing while data.train_image is set",
+                "give the label volume(s) of the training images",
+            )
+        return self

@@ -9,7 +9,8 @@ from typing import Any
 from monai.transforms import Compose
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.plain import plain
+from connectomics.config.schema import Config, DataConfig
+from connectomics.config.schema.section import Section
 from connectomics.data.augment.registry import AUGMENTATION_REGISTRY
 
 AUGMENT_KEYS = ("image", "label", "mask")
@@ -33,10 +34,11 @@ ORDER = (
 
 
 def section_dict(section: Any) -> dict[str, Any]:
-    """A config section (DictConfig, dataclass or mapping) as a plain dict."""
+    """A config section (pydantic model, dataclass or mapping) as a dict."""
     if section is None:
         return {}
-    section = plain(section)
+    if isinstance(section, Section):
+        return section.model_dump()
     if dataclasses.is_dataclass(section):
         return dataclasses.asdict(section)
     if isinstance(section, Mapping):
@@ -60,17 +62,13 @@ def _resolve_rotate90(section: dict[str, Any], patch_size: Sequence[int]) -> dic
     return section
 
 
-def build_augmentations(cfg: Any, keys: Sequence[str] = AUGMENT_KEYS) -> Compose:
+def build_augmentations(cfg: Config | DataConfig, keys: Sequence[str] = AUGMENT_KEYS) -> Compose:
     """Enabled augmentations of `cfg.data.augmentation` over image/label/mask (missing keys
     are skipped); an empty Compose when data.augmentation.enabled is false. Seed it with
     `.set_random_state(seed)`."""
     data = cfg.data if hasattr(cfg, "data") else cfg
     augmentation = data.augmentation
-    patch_size = [int(p) for p in data.patch_size]
-    if len(patch_size) not in (2, 3):
-        raise ConfigError(
-            f"data.patch_size must be (z, y, x) or (y, x) for augmentation, got {patch_size}"
-        )
+    patch_size = list(data.patch_size)
     if not getattr(augmentation, "enabled", True):
         return Compose([])
     names = [n for n in ORDER if n in AUGMENTATION_REGISTRY]
@@ -80,9 +78,6 @@ def build_augmentations(cfg: Any, keys: Sequence[str] = AUGMENT_KEYS) -> Compose
         section = section_dict(getattr(augmentation, name, None))
         if not section or not section.get("enabled", False):
             continue
-        prob = float(section.get("prob", 0.0))
-        if not 0.0 <= prob <= 1.0:
-            raise ConfigError(f"data.augmentation.{name}.prob must be in [0, 1], got {prob}")
         if name == "rotate90":
             section = _resolve_rotate90(section, patch_size)
         transform = AUGMENTATION_REGISTRY[name](section, tuple(keys), len(patch_size))

@@ -12,7 +12,6 @@ section and is checked against those defaults (`check_custom_augmentations`).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -21,7 +20,6 @@ from connectomics.config.checks.registry_checks import (
     register_open_section,
 )
 from connectomics.config.errors import ConfigError
-from connectomics.config.plain import plain
 from connectomics.config.schema import AugmentationConfig
 from connectomics.config.suggest import did_you_mean
 
@@ -30,7 +28,7 @@ AugmentationFactory = Callable[[Mapping[str, Any], Sequence[str], int], Any]
 AUGMENTATION_REGISTRY: dict[str, AugmentationFactory] = {}
 # name -> section defaults of augmentations that have no section in the schema
 CUSTOM_SECTIONS: dict[str, dict[str, Any]] = {}
-SCHEMA_SECTIONS = frozenset(f.name for f in dataclasses.fields(AugmentationConfig))
+SCHEMA_SECTIONS = frozenset(AugmentationConfig.model_fields)
 
 
 def register_augmentation(
@@ -76,7 +74,7 @@ def _fits(value: Any, default: Any) -> bool:
 def check_custom_augmentations(cfg: Any) -> None:
     """Every data.augmentation section of a custom augmentation has only its declared keys,
     values of their types and a probability in [0, 1]."""
-    section = plain(cfg.data.augmentation)
+    section = cfg.data.augmentation.model_dump()
     for name, defaults in CUSTOM_SECTIONS.items():
         values = section.get(name) if isinstance(section, Mapping) else None
         if values is None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from connectomics.config.schema import Config
 from connectomics.data.blockwise.engine import Engine
 from connectomics.data.io.volume import Volume
 
@@ -13,7 +14,7 @@ DEFAULT_BLOCK = 128
 GIB = 2**30
 
 
-def engine_from_config(cfg: Any, scheduler: str | None = None) -> Engine:
+def engine_from_config(cfg: Config, scheduler: str | None = None) -> Engine:
     """The Engine of cfg.decoding.scheduler (or `scheduler`) with system.num_threads threads."""
     decoding = getattr(cfg, "decoding", None)
     address = scheduler or (getattr(decoding, "scheduler", None) if decoding else None)

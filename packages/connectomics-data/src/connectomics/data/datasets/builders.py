@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectomics.config.schema import Config
 from connectomics.data.datasets.normalize import STATISTIC_MODES, dataset_statistics
 from connectomics.data.datasets.padding import pad_to_patch
 from connectomics.data.datasets.pipeline import build_pipeline
@@ -38,7 +39,7 @@ def _split_source(source: VolumeSource, data: Any, part: int) -> VolumeSource:
     )
 
 
-def train_sources(cfg: Any) -> list[VolumeSource]:
+def train_sources(cfg: Config) -> list[VolumeSource]:
     """Training volumes, minus the held-out part when ``data.val_split`` is set."""
     data = cfg.data
     sources = open_sources(data, "train")
@@ -52,7 +53,7 @@ def train_sources(cfg: Any) -> list[VolumeSource]:
     return _maybe_cache(_maybe_pad(sources, data), data)
 
 
-def val_sources(cfg: Any) -> list[VolumeSource]:
+def val_sources(cfg: Config) -> list[VolumeSource]:
     """Validation volumes: ``data.val_image`` or the ``val_split`` part of the training ones."""
     data = cfg.data
     if data.val_image is not None:
@@ -66,14 +67,14 @@ def val_sources(cfg: Any) -> list[VolumeSource]:
 
 def _maybe_pad(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
     """Volumes smaller than data.patch_size padded by data.pad_mode (None: left as they are)."""
-    mode = data.get("pad_mode")
+    mode = data.pad_mode
     if mode is None:
         return sources
 
-    return pad_to_patch(sources, list(data.patch_size), str(mode))
+    return pad_to_patch(sources, list(data.patch_size), mode)
 
 
-def check_channels(sources: list[VolumeSource], cfg: Any, stage: str) -> list[VolumeSource]:
+def check_channels(sources: list[VolumeSource], cfg: Config, stage: str) -> list[VolumeSource]:
     """DataError when an image's channel count differs from model.in_channels."""
     expected = int(cfg.model.in_channels)
     for source in sources:
@@ -95,25 +96,25 @@ def _maybe_cache(sources: list[VolumeSource], data: Any) -> list[VolumeSource]:
     return [source.cached() for source in sources] if data.cache else sources
 
 
-def crops_per_epoch(cfg: Any, world_size: int = 1) -> int:
+def crops_per_epoch(cfg: Config, world_size: int = 1) -> int:
     """Crops one epoch draws: data.steps_per_epoch optimizer steps on every device."""
-    accumulate = int(cfg.training.get("accumulate_grad_batches", 1) or 1)
-    return int(cfg.data.steps_per_epoch) * int(cfg.data.batch_size) * accumulate * world_size
+    accumulate = cfg.training.accumulate_grad_batches
+    return cfg.data.steps_per_epoch * cfg.data.batch_size * accumulate * world_size
 
 
-def ensure_normalize_stats(cfg: Any) -> dict[str, float] | None:
+def ensure_normalize_stats(cfg: Config) -> dict[str, float] | None:
     """data.normalize_stats, computed once from the training images when the mode needs them
     and none are set (written into cfg, so the checkpoint and config.yaml keep them)."""
     data = cfg.data
-    if data.normalize not in STATISTIC_MODES or data.get("normalize_stats") is not None:
-        return data.get("normalize_stats")
+    if data.normalize not in STATISTIC_MODES or data.normalize_stats is not None:
+        return data.normalize_stats
     images = [source.image for source in train_sources(cfg)]
     data.normalize_stats = dataset_statistics(images)
     return dict(data.normalize_stats)
 
 
 def build_train_dataset(
-    cfg: Any, transform: Any = "default", world_size: int = 1, stream_seed: int | None = None
+    cfg: Config, transform: Any = "default", world_size: int = 1, stream_seed: int | None = None
 ) -> RandomCropDataset:
     """Random training crops with augmentations and targets: `data.steps_per_epoch` optimizer
     steps per epoch on each of `world_size` devices, so data.batch_size x
@@ -133,7 +134,7 @@ def build_train_dataset(
         length=crops_per_epoch(cfg, world_size),
         transform=transform,
         normalize=data.normalize,
-        normalize_stats=data.get("normalize_stats"),
+        normalize_stats=data.normalize_stats,
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,
@@ -142,7 +143,7 @@ def build_train_dataset(
     )
 
 
-def build_val_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset | None:
+def build_val_dataset(cfg: Config, transform: Any = "default") -> RandomCropDataset | None:
     """`data.val_iterations` fixed crops (seeded by system.seed) with targets, or None when
     neither data.val_image nor data.val_split is set."""
     data = cfg.data
@@ -159,7 +160,7 @@ def build_val_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset
         length=data.val_iterations,
         transform=transform,
         normalize=data.normalize,
-        normalize_stats=data.get("normalize_stats"),
+        normalize_stats=data.normalize_stats,
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,
@@ -168,7 +169,7 @@ def build_val_dataset(cfg: Any, transform: Any = "default") -> RandomCropDataset
     )
 
 
-def build_test_volumes(cfg: Any) -> list[tuple[str, Volume, Volume | None]]:
+def build_test_volumes(cfg: Config) -> list[tuple[str, Volume, Volume | None]]:
     """(name, lazy image, lazy label or None) for every ``data.test_image``."""
     sources = open_sources(cfg.data, "test")
     if not sources:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from connectomics.config.schema import Config
 from connectomics.data.augment import build_augmentations
 from connectomics.data.targets import build_target_transform
 
@@ -21,7 +22,7 @@ class Pipeline:
         return sample
 
 
-def build_pipeline(cfg: Any, train: bool) -> Pipeline:
+def build_pipeline(cfg: Config, train: bool) -> Pipeline:
     """Augmentations (when ``train``) followed by the target transform of ``cfg``."""
     transforms = [build_augmentations(cfg)] if train else []
     transforms.append(build_target_transform(cfg))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from connectomics.config.schema import DataConfig
 from connectomics.data.errors import DataError
 from connectomics.data.io import ArrayVolume, Volume, open_volume_auto
 from connectomics.data.io.paths import split_key
@@ -70,11 +71,11 @@ def open_with_default_key(path: str, default_key: str | None, option: str) -> Vo
     return open_volume_auto(path, [default_key] if default_key else [], option=option)
 
 
-def open_sources(data_cfg: Any, stage: str) -> list[VolumeSource]:
+def open_sources(data_cfg: DataConfig, stage: str) -> list[VolumeSource]:
     """Open the ``{stage}_image/label/mask`` volumes of the data config, matched by order."""
-    images = expand_paths(data_cfg.get(f"{stage}_image"), f"data.{stage}_image")
-    labels = expand_paths(data_cfg.get(f"{stage}_label"), f"data.{stage}_label")
-    masks = expand_paths(data_cfg.get(f"{stage}_mask"), f"data.{stage}_mask")
+    images = expand_paths(getattr(data_cfg, f"{stage}_image"), f"data.{stage}_image")
+    labels = expand_paths(getattr(data_cfg, f"{stage}_label"), f"data.{stage}_label")
+    masks = expand_paths(getattr(data_cfg, f"{stage}_mask"), f"data.{stage}_mask")
     for option, paths in ((f"data.{stage}_label", labels), (f"data.{stage}_mask", masks)):
         if paths and len(paths) != len(images):
             raise DataError(

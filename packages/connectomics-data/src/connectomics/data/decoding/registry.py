@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.plain import plain
+from connectomics.config.schema import Config, DecodingConfig
 from connectomics.config.target_layout import TargetLayout
 
 Decoder = Callable[..., np.ndarray]
@@ -44,9 +44,9 @@ def decode(name: str, prediction: Any, **kwargs: Any) -> np.ndarray:
     return _lookup(name)(prediction, **kwargs)
 
 
-def build_decoder(cfg: Any) -> Callable[[Any], np.ndarray]:
+def build_decoder(cfg: Config | DecodingConfig) -> Callable[[Any], np.ndarray]:
     """A `prediction -> labels` callable from cfg.decoding.name and cfg.decoding.kwargs."""
-    section = cfg.decoding if hasattr(cfg, "decoding") else cfg
+    section = cfg.decoding if isinstance(cfg, Config) else cfg
     name = section.name
     if name in (None, "none"):
         raise ConfigError(
@@ -54,10 +54,7 @@ def build_decoder(cfg: Any) -> Callable[[Any], np.ndarray]:
             f"{', '.join(sorted(DECODER_REGISTRY))}"
         )
     fn = _lookup(str(name))
-    kwargs = plain(section.kwargs) or {}
-    if not isinstance(kwargs, Mapping):
-        raise ConfigError(f"decoding.kwargs must be a mapping, got {type(kwargs).__name__}")
-    kwargs = dict(kwargs)
+    kwargs = dict(section.kwargs)
     _check_kwargs(str(name), fn, kwargs)
     _defaults_from_layout(fn, kwargs, cfg)
 
@@ -85,15 +82,16 @@ def _check_kwargs(name: str, fn: Decoder, kwargs: Mapping[str, Any]) -> None:
         )
 
 
-def _defaults_from_layout(fn: Decoder, kwargs: dict[str, Any], cfg: Any) -> None:
+def _defaults_from_layout(
+    fn: Decoder, kwargs: dict[str, Any], cfg: Config | DecodingConfig
+) -> None:
     """Give a decoder the channels the targets config lays out, where it leaves them unset:
     an affinity decoder the affinity target's offsets and channels (long-range offsets are
     auxiliary channels), a binary decoder the foreground channel."""
     import inspect
 
-    data = getattr(cfg, "data", None)
-    if not getattr(data, "targets", None):
-        return
+    if not isinstance(cfg, Config):
+        return  # a decoding section alone: no targets to read the layout from
     params = inspect.signature(fn).parameters
     layout = TargetLayout.from_config(cfg)
     affinity = layout.affinity()

@@ -6,7 +6,7 @@ loss, the training time and the data; the best value on held-out labels beats an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.schema import Config
 from connectomics.data.decoding.registry import build_decoder
 from connectomics.metrics import adapted_rand_error
 
@@ -51,7 +52,7 @@ class TuningResult:
 
 
 def tune_decoder(
-    cfg: Any,
+    cfg: Config,
     pairs: Sequence[tuple[np.ndarray, np.ndarray]],
     parameter: str | None = None,
     values: Sequence[float] | None = None,
@@ -72,9 +73,8 @@ def tune_decoder(
     values = [float(v) for v in (values or DEFAULT_VALUES)]
     table: list[tuple[float, float]] = []
     for value in values:
-        trial = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
-        kwargs: Mapping[str, Any] = trial.decoding.kwargs or {}
-        trial.decoding.kwargs = {**kwargs, parameter: value}
+        trial = cfg.model_copy(deep=True)
+        trial.decoding.kwargs = {**cfg.decoding.kwargs, parameter: value}
         decoder = build_decoder(trial)
         total, weight = 0.0, 0
         for prediction, label in pairs:
@@ -93,12 +93,12 @@ def tune_decoder(
 TUNED_RECORD = "decoding_tuned.yaml"
 
 
-def tuned_record_path(cfg: Any) -> Path:
+def tuned_record_path(cfg: Config) -> Path:
     """Where a run records its tuned decoder parameter: {logging.save_dir}/decoding_tuned.yaml."""
     return Path(str(cfg.logging.save_dir)) / TUNED_RECORD
 
 
-def write_tuned_record(cfg: Any, result: TuningResult) -> Path:
+def write_tuned_record(cfg: Config, result: TuningResult) -> Path:
     """Record `result` in the run folder (YAML), replacing an earlier record of the run."""
     path = tuned_record_path(cfg)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,7 +108,7 @@ def write_tuned_record(cfg: Any, result: TuningResult) -> Path:
     return path
 
 
-def apply_tuned_decoding(cfg: Any) -> str | None:
+def apply_tuned_decoding(cfg: Config) -> str | None:
     """Put the run's tuned value into cfg.decoding.kwargs; a one-line note, or None.
 
     Applies when decoding.tune.enabled, the record exists for the configured decoder, and

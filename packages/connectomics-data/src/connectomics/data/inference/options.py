@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, get_args
 
 from connectomics.config.errors import ConfigError as OptionError
+from connectomics.config.schema import Config
+from connectomics.config.schema.data import Normalization
+from connectomics.config.schema.inference import Activation, Blending, OutputDtype, Padding
 from connectomics.config.target_layout import TargetLayout
-from connectomics.config.target_specs import ACTIVATIONS
 
-BLENDING_MODES = ("gaussian", "constant")
-PADDING_MODES = ("reflect", "constant", "replicate")
-OUTPUT_DTYPES = ("float32", "float16", "uint8")
-NORMALIZATIONS = ("none", "scale", "zscore", "percentile")
+# The choices of the config schema, also checked here for keyword options given directly.
+BLENDING_MODES = get_args(Blending)
+PADDING_MODES = get_args(Padding)
+ACTIVATIONS = get_args(Activation)
+OUTPUT_DTYPES = get_args(OutputDtype)
+NORMALIZATIONS = get_args(Normalization)
 
 
 @dataclass(frozen=True)
@@ -176,38 +180,36 @@ def resolve_options(**options: Any) -> InferenceOptions:
     )
 
 
-def _config_device(cfg: Any) -> str:
+def _config_device(cfg: Config) -> str:
     accelerator = str(cfg.system.accelerator).lower()
     if accelerator in ("gpu", "cuda"):
         return "cuda"
-    if accelerator == "auto" and int(cfg.system.num_gpus or 0) > 0:
+    if accelerator == "auto" and cfg.system.num_gpus > 0:
         import torch
 
         return "cuda" if torch.cuda.is_available() else "cpu"
     return "cpu"
 
 
-def options_from_config(cfg: Any) -> dict[str, Any]:
+def options_from_config(cfg: Config) -> dict[str, Any]:
     """Keyword options for predict_volume/predict_to_store from cfg.inference (and data/system).
 
     chunk_size and output_path are not included: they are predict_to_store's own arguments.
     """
-    inf: Mapping[str, Any] = cfg.inference
+    inf = cfg.inference
     window = inf.window_size if inf.window_size is not None else cfg.data.patch_size
-    activation = inf.activation
-    if isinstance(activation, str) and activation.lower() == "auto":
-        activation = TargetLayout.from_config(cfg).activations
-    elif not isinstance(activation, str):
-        activation = list(activation)
-    precision = str(cfg.training.precision)
+    activation = (
+        TargetLayout.from_config(cfg).activations if inf.activation == "auto" else inf.activation
+    )
+    precision = cfg.training.precision
     return {
-        "window_size": [int(w) for w in window],
-        "overlap": inf.overlap if isinstance(inf.overlap, (int, float)) else list(inf.overlap),
+        "window_size": list(window),
+        "overlap": cfg.overlap_per_axis(),
         "blending": inf.blending,
         "sigma_scale": inf.sigma_scale,
         "batch_size": inf.batch_size,
         "padding_mode": inf.padding_mode,
-        "border_padding": getattr(inf, "border_padding", 0),
+        "border_padding": cfg.border_padding_per_axis(),
         "tta_flip": inf.tta_flip,
         "tta_transpose": inf.tta_transpose,
         "tta_flip_axes": None if inf.tta_flip_axes is None else list(inf.tta_flip_axes),
@@ -215,13 +217,7 @@ def options_from_config(cfg: Any) -> dict[str, Any]:
         "output_channels": None if inf.output_channels is None else list(inf.output_channels),
         "output_dtype": inf.output_dtype,
         "normalize": cfg.data.normalize,
-        "normalize_stats": _config_stats(cfg),
+        "normalize_stats": cfg.data.normalize_stats,
         "device": _config_device(cfg),
         "amp": precision.startswith("16") or precision.startswith("bf16"),
     }
-
-
-def _config_stats(cfg: Any) -> dict[str, float] | None:
-    """data.normalize_stats as a plain dict, or None."""
-    stats = cfg.data.get("normalize_stats") if hasattr(cfg.data, "get") else None
-    return None if stats is None else {str(k): float(v) for k, v in dict(stats).items()}

@@ -9,7 +9,7 @@ import numpy as np
 from monai.transforms import MapTransform
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.plain import plain
+from connectomics.config.schema import Config, DataConfig, TargetConfig
 from connectomics.data.errors import DataError
 from connectomics.data.targets.base import LabelTargetd, as_like, read_mask, spatial_label
 from connectomics.data.targets.registry import TARGET_REGISTRY
@@ -66,22 +66,19 @@ def build_target(name: str, kwargs: Mapping[str, Any] | None = None) -> LabelTar
         raise ConfigError(f"data.targets: bad kwargs for target {name!r}: {error}") from None
 
 
-def build_target_transform(cfg: Any) -> TargetStackd:
+def build_target_transform(cfg: Config | DataConfig) -> TargetStackd:
     """The transform turning `label` (and `mask`) into target, weight and valid for `cfg`.
 
     Accepts the full config or its `data` section. For 2D patches, affinity targets without
     explicit offsets use the 2D nearest-neighbour offsets.
     """
     data = cfg.data if hasattr(cfg, "data") else cfg
-    entries = list(data.targets or [])
-    if not entries:
-        raise ConfigError("data.targets is empty: list at least one target, e.g. name: binary")
+    entries = list(data.targets)  # at least one, by the schema
     targets = []
     for entry in entries:
-        name = entry["name"] if isinstance(entry, Mapping) else entry.name
-        kwargs = entry.get("kwargs") if isinstance(entry, Mapping) else entry.kwargs
-        kwargs = dict(plain(kwargs or {}))
-        targets.append(build_target(name, kwargs))
+        if isinstance(entry, Mapping):
+            entry = TargetConfig.model_validate(entry)
+        targets.append(build_target(entry.name, dict(entry.kwargs)))
     return TargetStackd(
         targets, class_balanced=bool(getattr(data, "class_balanced_weights", False))
     )

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from connectomics.config.plain import plain
+from connectomics.config.schema import Config
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.models import build_model
 
@@ -54,14 +54,13 @@ def activate(logits: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
     return torch.cat(parts, dim=1)
 
 
-def architecture_kwargs(cfg: Any) -> dict[str, Any]:
+def architecture_kwargs(cfg: Config) -> dict[str, Any]:
     """The config keys that define the network (model section, targets, patch size)."""
-
-    model = plain(cfg.model)
+    model = cfg.model.model_dump(mode="json")
     model["init_from"] = None
     model["freeze_encoder_epochs"] = 0
     data = {
         "patch_size": list(cfg.data.patch_size),
-        "targets": plain(cfg.data.targets),
+        "targets": [t.model_dump(mode="json") for t in cfg.data.targets],
     }
     return {"model": model, "data": data}

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from omegaconf import OmegaConf
+import yaml
 
+from connectomics.config.schema import Config
 from connectomics.lightning.export.architecture import ExportedNetwork, architecture_kwargs
 from connectomics.lightning.export.onnx import OPSET, require, write_onnx
 from connectomics.lightning.export.source import ExportSource, load_export_source, normalized
@@ -75,7 +76,7 @@ def check_package(path: str | Path) -> Any:
     return descr
 
 
-def _axes_names(cfg: Any) -> list[str]:
+def _axes_names(cfg: Config) -> list[str]:
     return ["z", "y", "x"][-int(cfg.model.spatial_dims) :]
 
 
@@ -94,13 +95,13 @@ def _test_input(source: ExportSource, image: np.ndarray | None) -> np.ndarray:
     return np.ascontiguousarray(np.pad(crop, pad, mode="reflect")[None])
 
 
-def _preprocessing(cfg: Any, dtype: np.dtype, axes: list[str]) -> list[Any]:
+def _preprocessing(cfg: Config, dtype: np.dtype, axes: list[str]) -> list[Any]:
     """data.normalize as the spec's preprocessing of a raw input of `dtype`."""
     from bioimageio.spec.model import v0_5 as spec
 
     steps: list[Any] = []
     mode = str(cfg.data.normalize)
-    stats = cfg.data.get("normalize_stats")
+    stats = cfg.data.normalize_stats
     if mode == "percentile" and stats is None:
         raise ValueError(
             "data.normalize: percentile needs data.normalize_stats (the checkpoint of a trained "
@@ -202,12 +203,12 @@ def _describe(
     save_torchscript(trace(network, x), tmp / "weights.torchscript")
     write_onnx(network, x, tmp / "weights.onnx")
     _cover(raw, result, tmp / "cover.png")
-    config = OmegaConf.to_container(cfg, resolve=True)
+    config = cfg.model_dump(mode="json")
     for key in [k for k in config["data"] if k.split("_")[0] in ("train", "val", "test")]:
         if key.endswith(("_image", "_label", "_mask")):
             config["data"][key] = None  # local paths mean nothing elsewhere
     config["model"]["init_from"] = None
-    (tmp / CONFIG_ATTACHMENT).write_text(OmegaConf.to_yaml(OmegaConf.create(config)))
+    (tmp / CONFIG_ATTACHMENT).write_text(yaml.safe_dump(config, sort_keys=False))
     title = name or str(cfg.experiment_name)
     about = description or (
         f"{cfg.model.architecture} network trained with connectomics for "
@@ -299,5 +300,5 @@ def _describe(
     )
 
 
-def _patch_multiple(cfg: Any) -> list[int]:
+def _patch_multiple(cfg: Config) -> list[int]:
     return [int(m) for m in patch_multiple(cfg)]

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from omegaconf import OmegaConf
+import yaml
 
 from connectomics.lightning.errors import CheckpointError
 from connectomics.lightning.export.bioimageio import CONFIG_ATTACHMENT
 
+if TYPE_CHECKING:
+    from connectomics.lightning.config_io import ConfigLike
+    from connectomics.lightning.module import ConnectomicsModule
+
 ARCHITECTURE = ("connectomics.lightning.export.architecture", "ExportedNetwork")
 
 
-def from_bioimageio(path: str | Path, cfg: Any | None = None) -> Any:
+def from_bioimageio(path: str | Path, cfg: ConfigLike | None = None) -> ConnectomicsModule:
     """Rebuild the module of a bioimage.io package (.zip) whose architecture is ours.
 
     The network is rebuilt from `cfg`, else the package's connectomics config (an attachment
@@ -33,12 +37,12 @@ def from_bioimageio(path: str | Path, cfg: Any | None = None) -> Any:
             names = set(archive.namelist())
             if "rdf.yaml" not in names:
                 raise CheckpointError(f"{path} holds no rdf.yaml: not a bioimage.io package")
-            weights = _state_dict_entry(OmegaConf.create(archive.read("rdf.yaml").decode()), path)
+            weights = _state_dict_entry(yaml.safe_load(archive.read("rdf.yaml").decode()), path)
             if cfg is None:
                 cfg = (
-                    OmegaConf.create(archive.read(CONFIG_ATTACHMENT).decode())
+                    yaml.safe_load(archive.read(CONFIG_ATTACHMENT).decode())
                     if CONFIG_ATTACHMENT in names
-                    else OmegaConf.create(weights["architecture"]["kwargs"]["config"])
+                    else dict(weights["architecture"]["kwargs"]["config"])
                 )
             with archive.open(str(weights["source"])) as f:
                 state = torch.load(f, map_location="cpu", weights_only=True)
@@ -62,7 +66,7 @@ def read_package_weights(path: str | Path) -> dict[str, torch.Tensor]:
     """The network's state dict from a package's pytorch_state_dict weights (weights_only)."""
     path = Path(path)
     with zipfile.ZipFile(path) as archive:
-        weights = _state_dict_entry(OmegaConf.create(archive.read("rdf.yaml").decode()), path)
+        weights = _state_dict_entry(yaml.safe_load(archive.read("rdf.yaml").decode()), path)
         with archive.open(str(weights["source"])) as f:
             state = torch.load(f, map_location="cpu", weights_only=True)
     return {k[len("network.") :]: v for k, v in state.items() if k.startswith("network.")}

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from connectomics.config.schema import Config
 from connectomics.data.inference import options_from_config
 from connectomics.data.inference.normalize import normalize_block, volume_statistics
 
@@ -19,7 +20,7 @@ class ExportSource:
     """The eval-mode network (logits), its config and an example input tensor."""
 
     network: nn.Module
-    cfg: Any
+    cfg: Config
 
     def window(self) -> list[int]:
         """The inference window (tile) size: inference.window_size, else data.patch_size."""
@@ -45,10 +46,10 @@ class ExportSource:
         return names * channels if len(names) == 1 else names
 
 
-def normalized(image: np.ndarray, cfg: Any) -> np.ndarray:
+def normalized(image: np.ndarray, cfg: Config) -> np.ndarray:
     """float32 copy of `image` normalised by data.normalize (as inference does it)."""
     mode = str(cfg.data.normalize)
-    stats = cfg.data.get("normalize_stats")
+    stats = cfg.data.normalize_stats
     if stats is None and mode in ("zscore", "percentile"):
         stats = volume_statistics(image)  # a config without training statistics
     return np.ascontiguousarray(normalize_block(np.asarray(image), mode, stats))

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from connectomics.config.checks.common import fail
 from connectomics.config.target_layout import TargetLayout
 
+if TYPE_CHECKING:
+    from connectomics.config.schema import Config
 
-def output_activations(cfg: Any) -> list[str]:
+
+def output_activations(cfg: Config) -> list[str]:
     """Activation of each output channel at inference, from data.targets in list order."""
     return TargetLayout.from_config(cfg).activation_names()
 
 
-def check_outputs(cfg: Any) -> None:
-    """Target names are known and model.out_channels equals the channels they produce."""
-    if not list(cfg.data.targets or []):
-        raise fail(
-            "data.targets", "no target given", "give at least one target, e.g. [{name: binary}]"
-        )
+def check_outputs(cfg: Config) -> None:
+    """Target names are registered and model.out_channels equals the channels they produce."""
     layout = TargetLayout.from_config(cfg)
     total = layout.num_channels
     if cfg.model.out_channels != total:
@@ -27,8 +26,4 @@ def check_outputs(cfg: Any) -> None:
             f"{cfg.model.out_channels}, but data.targets produce {total} channel(s) "
             f"({layout.describe()})",
             f"set model.out_channels: {total}",
-        )
-    if cfg.model.in_channels < 1:
-        raise fail(
-            "model.in_channels", f"{cfg.model.in_channels} is invalid", "use 1 for grey-scale EM"
         )
