@@ -124,20 +124,14 @@ def build_train_dataset(
     With ``stream_seed`` the crop and augmentation of index k depend on (stream_seed, k)
     only: pair it with an EpochStreamSampler for a reproducible, exactly resumable stream.
     """
-    data = cfg.data
     ensure_normalize_stats(cfg)
     if transform == "default":
         transform = build_pipeline(cfg, train=True)
-    return RandomCropDataset(
+    return _crop_dataset(
+        cfg,
         train_sources(cfg),
-        patch_size=list(data.patch_size),
-        length=crops_per_epoch(cfg, world_size),
-        transform=transform,
-        normalize=data.normalize,
-        normalize_stats=data.normalize_stats,
-        min_foreground=data.min_foreground,
-        min_instances=data.min_instances,
-        reject_max_tries=data.reject_max_tries,
+        crops_per_epoch(cfg, world_size),
+        transform,
         deterministic=stream_seed is not None,
         seed=int(stream_seed or 0),
     )
@@ -154,18 +148,28 @@ def build_val_dataset(cfg: Config, transform: Any = "default") -> RandomCropData
         raise DataError("data.val_label is not set; validation needs a label for every image")
     if transform == "default":
         transform = build_pipeline(cfg, train=False)
+    return _crop_dataset(
+        cfg, sources, data.val_iterations, transform, deterministic=True, seed=cfg.system.seed
+    )
+
+
+def _crop_dataset(
+    cfg: Config, sources: Any, length: int, transform: Any, deterministic: bool, seed: int
+) -> RandomCropDataset:
+    """Random crops of `sources` as the data section asks (patch, normalization, rejection)."""
+    data = cfg.data
     return RandomCropDataset(
         sources,
         patch_size=list(data.patch_size),
-        length=data.val_iterations,
+        length=length,
         transform=transform,
         normalize=data.normalize,
         normalize_stats=data.normalize_stats,
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,
-        deterministic=True,
-        seed=int(cfg.system.seed),
+        deterministic=deterministic,
+        seed=int(seed),
     )
 
 
