@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from connectomics.data.inference.grid import WindowGrid
+
 # Reference figures of PyTorch Connectomics measured in issue 15 (same kind of 2-core machine,
 # fp32, RSUNet at filters [16, 32, 64, 128], patch 32 x 128 x 128, batch 2).
 PYTC = {
@@ -42,6 +44,7 @@ MODES = {
         "patch": [16, 64, 64],
         "steps": 6,
         "volume": [64, 128, 128],
+        "repeats": 3,
         "train_time": "00:00:01:00",
     },
     "full": {
@@ -49,6 +52,7 @@ MODES = {
         "patch": [32, 128, 128],
         "steps": 12,
         "volume": [250, 250, 250],
+        "repeats": 1,
         "train_time": "00:00:15:00",
     },
 }
@@ -76,8 +80,8 @@ def pytc_sized_config(mode: dict, workdir: Path):
     )
 
 
-def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
-    """Seconds per optimizer step of the Lightning pipeline against bare forward+backward+AdamW."""
+def pipeline_step_seconds(mode: dict, workdir: Path, medulla: Path, precision: str):
+    """Median seconds per optimizer step of the Lightning pipeline at `precision`; the module."""
     from omegaconf import OmegaConf
     from pytorch_lightning import Callback
 
@@ -91,6 +95,7 @@ def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
         "data.test_image": None,
         "data.test_label": None,
         "training.max_time": None,
+        "training.precision": precision,
         "decoding.tune.enabled": False,
         "data.pad_mode": "reflect",  # PyTC's 128-voxel patch is wider than the 100-voxel crop
         "training.max_steps": mode["steps"] + 2,
@@ -106,27 +111,48 @@ def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
             self.ends.append(time.perf_counter())
 
     clock = StepClock()
+    torch.manual_seed(0)
     module = ConnectomicsModule(cfg)
     trainer = create_trainer(
         cfg, logger=False, enable_checkpointing=False, callbacks=[clock], limit_val_batches=0
     )
     trainer.fit(module, datamodule=ConnectomicsDataModule(cfg))
-    pipeline = float(np.median(np.diff(clock.ends[1:])))  # the first steps warm up
+    return float(np.median(np.diff(clock.ends[1:]))), module  # the first steps warm up
 
-    model = module.model.train()
+
+def bare_steps(model: torch.nn.Module, batch: int, mode: dict) -> dict[str, float]:
+    """Median seconds of a bare forward+backward+AdamW step, fp32 and bf16 autocast, interleaved
+    (so both see the same machine load)."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    x = torch.randn(int(cfg.data.batch_size), 1, *mode["patch"])
-    y = (torch.rand(int(cfg.data.batch_size), 3, *mode["patch"]) > 0.3).float()
-    times = []
-    for _ in range(mode["steps"]):
-        start = time.perf_counter()
-        optimizer.zero_grad()
-        torch.nn.functional.binary_cross_entropy_with_logits(model(x), y).backward()
-        optimizer.step()
-        times.append(time.perf_counter() - start)
-    bare = float(np.median(times[1:]))
+    x = torch.randn(batch, 1, *mode["patch"])
+    y = (torch.rand(batch, 3, *mode["patch"]) > 0.3).float()
+    times: dict[str, list[float]] = {"32": [], "bf16-mixed": []}
+    for _ in range(mode["steps"] // 2 + 1):
+        for precision, ticks in times.items():
+            start = time.perf_counter()
+            optimizer.zero_grad()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision != "32"):
+                logits = model(x)
+            torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y).backward()
+            optimizer.step()
+            ticks.append(time.perf_counter() - start)
+    return {precision: float(np.median(ticks[1:])) for precision, ticks in times.items()}
+
+
+def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
+    """Seconds per optimizer step of the Lightning pipeline (fp32 and bf16-mixed) against the bare
+    forward+backward+AdamW, and PyTC's step; the load average with each figure."""
+    load_fp32 = os.getloadavg()
+    pipeline, module = pipeline_step_seconds(mode, workdir, medulla, "32")
+    load_bf16 = os.getloadavg()
+    pipeline_bf16, _ = pipeline_step_seconds(mode, workdir, medulla, "bf16-mixed")
+    load_bare = os.getloadavg()
+    model = module.model.train()
+    bare = bare_steps(model, int(module.cfg.data.batch_size), mode)
+    x = torch.randn(int(module.cfg.data.batch_size), 1, *mode["patch"])
     with torch.inference_mode():
         model.eval()
+        model(x)
         start = time.perf_counter()
         model(x)
         forward = time.perf_counter() - start
@@ -134,43 +160,66 @@ def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
         "parameters": module.get_model_info()["parameters"],
         "patch": mode["patch"],
         "step_s": pipeline,
-        "bare_step_s": bare,
-        "step_over_bare": pipeline / bare,
-        "patches_per_s": int(cfg.data.batch_size) / pipeline,
+        "step_s_load_average": load_fp32,
+        "step_bf16_s": pipeline_bf16,
+        "step_bf16_s_load_average": load_bf16,
+        "bare_step_s": bare["32"],
+        "bare_step_bf16_s": bare["bf16-mixed"],
+        "bare_load_average": load_bare,
+        "step_over_bare": pipeline / bare["32"],
+        "bf16_speedup_bare": bare["32"] / bare["bf16-mixed"],
+        "patches_per_s": int(module.cfg.data.batch_size) / pipeline,
+        "patches_per_s_bf16": int(module.cfg.data.batch_size) / pipeline_bf16,
         "bare_forward_s": forward,
     }
 
 
 def inference_speed(mode: dict, workdir: Path) -> dict:
-    """Sliding-window prediction of a volume against the bare model on the same windows."""
+    """Sliding-window prediction of a volume against the bare model on the same windows, in
+    fp32 and bf16 autocast; warmed up, interleaved repeats, medians."""
     from bench_inference import bare_forward_seconds
 
     from connectomics.data.inference import predict_volume
     from connectomics.lightning import ConnectomicsModule
 
     cfg = pytc_sized_config(mode, workdir)
+    torch.manual_seed(0)
     model = ConnectomicsModule(cfg).model.eval()
     rng = np.random.default_rng(0)
     image = rng.random((1, *mode["volume"]), dtype=np.float32)
-    window = list(mode["patch"])
-    overlap = [float(o) for o in np.broadcast_to(np.asarray(cfg.inference.overlap), (3,))]
-    start = time.perf_counter()
+    window = tuple(mode["patch"])
+    overlap = tuple(float(o) for o in np.broadcast_to(np.asarray(cfg.inference.overlap), (3,)))
     batch = int(cfg.inference.batch_size)
-    prediction = predict_volume(
-        model, image, window_size=window, overlap=overlap, batch_size=batch, activation="sigmoid"
-    )
-    engine = time.perf_counter() - start
-
-    # the bare model over the same windows, pre-extracted (bench_inference's reference)
-    bare = bare_forward_seconds(model, image[0], batch, tuple(window), tuple(overlap))
+    options = dict(window_size=window, overlap=overlap, batch_size=batch, activation="sigmoid")
+    first = image[(slice(None), *(slice(0, w) for w in window))]
+    predict_volume(model, first, **options)  # warm-up of both paths
+    bare_forward_seconds(model, first[0], batch, window, overlap)
+    times: dict[str, list[float]] = {"engine": [], "bare": [], "engine_bf16": []}
+    loads = []
+    for _ in range(mode["repeats"]):
+        loads.append(os.getloadavg())
+        times["bare"].append(bare_forward_seconds(model, image[0], batch, window, overlap))
+        start = time.perf_counter()
+        prediction = predict_volume(model, image, **options)
+        times["engine"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        bf16 = predict_volume(model, image, amp=True, **options)
+        times["engine_bf16"].append(time.perf_counter() - start)
+    engine, bare, engine_bf16 = (float(np.median(times[k])) for k in times)
     voxels = float(np.prod(mode["volume"]))
     return {
         "volume": mode["volume"],
+        "window": list(window),
+        "windows": len(WindowGrid.build(mode["volume"], window, overlap, (0, 0, 0))),
+        "repeats": mode["repeats"],
+        "load_averages": loads,
         "engine_s": engine,
         "bare_s": bare,
         "engine_over_bare": engine / bare,
         "voxels_per_s": voxels / engine,
-        "prediction_shape": list(prediction.shape),
+        "engine_bf16_s": engine_bf16,
+        "voxels_per_s_bf16": voxels / engine_bf16,
+        "bf16_max_abs_difference": float(np.abs(bf16 - prediction).max()),
     }
 
 
