@@ -5,8 +5,10 @@ model on the same tensors), plus the absolute rate for the record. The accuracy 
 packaged `neurons_cpu` tutorial through the `connectomics` command: download the FIB-SEM
 medulla crops, train for a fixed wall-clock budget, test (predict, decode, score).
 
-Run:  uv run nox -s bench                  (short mode, about 3 minutes)
-      uv run nox -s bench -- --mode full   (PyTC-sized case: 15-minute training, 250^3 volume)
+Run:  uv run nox -s bench                  (short mode, a few minutes)
+      uv run nox -s bench -- --mode full   (PyTC-sized case: 15-minute training, 250^3 volume,
+                                            then the 110-step PyTC-budget case; --skip-budget)
+      uv run nox -s bench -- --mode full --only-budget   (the 110-step case alone)
 Writes JSON (default benchmarks/results/neurons-<mode>.json); not a test.
 """
 
