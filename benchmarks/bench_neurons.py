@@ -5,8 +5,10 @@ model on the same tensors), plus the absolute rate for the record. The accuracy 
 packaged `neurons_cpu` tutorial through the `connectomics` command: download the FIB-SEM
 medulla crops, train for a fixed wall-clock budget, test (predict, decode, score).
 
-Run:  uv run nox -s bench                  (short mode, about 3 minutes)
-      uv run nox -s bench -- --mode full   (PyTC-sized case: 15-minute training, 250^3 volume)
+Run:  uv run nox -s bench                  (short mode, a few minutes)
+      uv run nox -s bench -- --mode full   (PyTC-sized case: 15-minute training, 250^3 volume,
+                                            then the 110-step PyTC-budget case; --skip-budget)
+      uv run nox -s bench -- --mode full --only-budget   (the 110-step case alone)
 Writes JSON (default benchmarks/results/neurons-<mode>.json); not a test.
 """
 
@@ -26,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from connectomics.data.inference.grid import WindowGrid
+
 # Reference figures of PyTorch Connectomics measured in issue 15 (same kind of 2-core machine,
 # fp32, RSUNet at filters [16, 32, 64, 128], patch 32 x 128 x 128, batch 2).
 PYTC = {
@@ -42,6 +46,7 @@ MODES = {
         "patch": [16, 64, 64],
         "steps": 6,
         "volume": [64, 128, 128],
+        "repeats": 3,
         "train_time": "00:00:01:00",
     },
     "full": {
@@ -49,6 +54,7 @@ MODES = {
         "patch": [32, 128, 128],
         "steps": 12,
         "volume": [250, 250, 250],
+        "repeats": 1,
         "train_time": "00:00:15:00",
     },
 }
@@ -76,8 +82,8 @@ def pytc_sized_config(mode: dict, workdir: Path):
     )
 
 
-def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
-    """Seconds per optimizer step of the Lightning pipeline against bare forward+backward+AdamW."""
+def pipeline_step_seconds(mode: dict, workdir: Path, medulla: Path, precision: str):
+    """Median seconds per optimizer step of the Lightning pipeline at `precision`; the module."""
     from pytorch_lightning import Callback
 
     from connectomics.config import create_config
@@ -90,6 +96,7 @@ def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
         "data.test_image": None,
         "data.test_label": None,
         "training.max_time": None,
+        "training.precision": precision,
         "decoding.tune.enabled": False,
         "data.pad_mode": "reflect",  # PyTC's 128-voxel patch is wider than the 100-voxel crop
         "training.max_steps": mode["steps"] + 2,
@@ -105,27 +112,48 @@ def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
             self.ends.append(time.perf_counter())
 
     clock = StepClock()
+    torch.manual_seed(0)
     module = ConnectomicsModule(cfg)
     trainer = create_trainer(
         cfg, logger=False, enable_checkpointing=False, callbacks=[clock], limit_val_batches=0
     )
     trainer.fit(module, datamodule=ConnectomicsDataModule(cfg))
-    pipeline = float(np.median(np.diff(clock.ends[1:])))  # the first steps warm up
+    return float(np.median(np.diff(clock.ends[1:]))), module  # the first steps warm up
 
-    model = module.model.train()
+
+def bare_steps(model: torch.nn.Module, batch: int, mode: dict) -> dict[str, float]:
+    """Median seconds of a bare forward+backward+AdamW step, fp32 and bf16 autocast, interleaved
+    (so both see the same machine load)."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    x = torch.randn(int(cfg.data.batch_size), 1, *mode["patch"])
-    y = (torch.rand(int(cfg.data.batch_size), 3, *mode["patch"]) > 0.3).float()
-    times = []
-    for _ in range(mode["steps"]):
-        start = time.perf_counter()
-        optimizer.zero_grad()
-        torch.nn.functional.binary_cross_entropy_with_logits(model(x), y).backward()
-        optimizer.step()
-        times.append(time.perf_counter() - start)
-    bare = float(np.median(times[1:]))
+    x = torch.randn(batch, 1, *mode["patch"])
+    y = (torch.rand(batch, 3, *mode["patch"]) > 0.3).float()
+    times: dict[str, list[float]] = {"32": [], "bf16-mixed": []}
+    for _ in range(mode["steps"] // 2 + 1):
+        for precision, ticks in times.items():
+            start = time.perf_counter()
+            optimizer.zero_grad()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision != "32"):
+                logits = model(x)
+            torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y).backward()
+            optimizer.step()
+            ticks.append(time.perf_counter() - start)
+    return {precision: float(np.median(ticks[1:])) for precision, ticks in times.items()}
+
+
+def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
+    """Seconds per optimizer step of the Lightning pipeline (fp32 and bf16-mixed) against the bare
+    forward+backward+AdamW, and PyTC's step; the load average with each figure."""
+    load_fp32 = os.getloadavg()
+    pipeline, module = pipeline_step_seconds(mode, workdir, medulla, "32")
+    load_bf16 = os.getloadavg()
+    pipeline_bf16, _ = pipeline_step_seconds(mode, workdir, medulla, "bf16-mixed")
+    load_bare = os.getloadavg()
+    model = module.model.train()
+    bare = bare_steps(model, int(module.cfg.data.batch_size), mode)
+    x = torch.randn(int(module.cfg.data.batch_size), 1, *mode["patch"])
     with torch.inference_mode():
         model.eval()
+        model(x)
         start = time.perf_counter()
         model(x)
         forward = time.perf_counter() - start
@@ -133,43 +161,66 @@ def training_speed(mode: dict, workdir: Path, medulla: Path) -> dict:
         "parameters": module.get_model_info()["parameters"],
         "patch": mode["patch"],
         "step_s": pipeline,
-        "bare_step_s": bare,
-        "step_over_bare": pipeline / bare,
-        "patches_per_s": int(cfg.data.batch_size) / pipeline,
+        "step_s_load_average": load_fp32,
+        "step_bf16_s": pipeline_bf16,
+        "step_bf16_s_load_average": load_bf16,
+        "bare_step_s": bare["32"],
+        "bare_step_bf16_s": bare["bf16-mixed"],
+        "bare_load_average": load_bare,
+        "step_over_bare": pipeline / bare["32"],
+        "bf16_speedup_bare": bare["32"] / bare["bf16-mixed"],
+        "patches_per_s": int(module.cfg.data.batch_size) / pipeline,
+        "patches_per_s_bf16": int(module.cfg.data.batch_size) / pipeline_bf16,
         "bare_forward_s": forward,
     }
 
 
 def inference_speed(mode: dict, workdir: Path) -> dict:
-    """Sliding-window prediction of a volume against the bare model on the same windows."""
+    """Sliding-window prediction of a volume against the bare model on the same windows, in
+    fp32 and bf16 autocast; warmed up, interleaved repeats, medians."""
     from bench_inference import bare_forward_seconds
 
     from connectomics.data.inference import predict_volume
     from connectomics.lightning import ConnectomicsModule
 
     cfg = pytc_sized_config(mode, workdir)
+    torch.manual_seed(0)
     model = ConnectomicsModule(cfg).model.eval()
     rng = np.random.default_rng(0)
     image = rng.random((1, *mode["volume"]), dtype=np.float32)
-    window = list(mode["patch"])
-    overlap = [float(o) for o in np.broadcast_to(np.asarray(cfg.inference.overlap), (3,))]
-    start = time.perf_counter()
+    window = tuple(mode["patch"])
+    overlap = tuple(float(o) for o in np.broadcast_to(np.asarray(cfg.inference.overlap), (3,)))
     batch = int(cfg.inference.batch_size)
-    prediction = predict_volume(
-        model, image, window_size=window, overlap=overlap, batch_size=batch, activation="sigmoid"
-    )
-    engine = time.perf_counter() - start
-
-    # the bare model over the same windows, pre-extracted (bench_inference's reference)
-    bare = bare_forward_seconds(model, image[0], batch, tuple(window), tuple(overlap))
+    options = dict(window_size=window, overlap=overlap, batch_size=batch, activation="sigmoid")
+    first = image[(slice(None), *(slice(0, w) for w in window))]
+    predict_volume(model, first, **options)  # warm-up of both paths
+    bare_forward_seconds(model, first[0], batch, window, overlap)
+    times: dict[str, list[float]] = {"engine": [], "bare": [], "engine_bf16": []}
+    loads = []
+    for _ in range(mode["repeats"]):
+        loads.append(os.getloadavg())
+        times["bare"].append(bare_forward_seconds(model, image[0], batch, window, overlap))
+        start = time.perf_counter()
+        prediction = predict_volume(model, image, **options)
+        times["engine"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        bf16 = predict_volume(model, image, amp=True, **options)
+        times["engine_bf16"].append(time.perf_counter() - start)
+    engine, bare, engine_bf16 = (float(np.median(times[k])) for k in times)
     voxels = float(np.prod(mode["volume"]))
     return {
         "volume": mode["volume"],
+        "window": list(window),
+        "windows": len(WindowGrid.build(mode["volume"], window, overlap, (0, 0, 0))),
+        "repeats": mode["repeats"],
+        "load_averages": loads,
         "engine_s": engine,
         "bare_s": bare,
         "engine_over_bare": engine / bare,
         "voxels_per_s": voxels / engine,
-        "prediction_shape": list(prediction.shape),
+        "engine_bf16_s": engine_bf16,
+        "voxels_per_s_bf16": voxels / engine_bf16,
+        "bf16_max_abs_difference": float(np.abs(bf16 - prediction).max()),
     }
 
 
@@ -195,42 +246,80 @@ def decode_speed(medulla: Path) -> dict:
     }
 
 
+CLI = [sys.executable, "-m", "connectomics.cli.main"]
+TEST_SCORES = re.compile(r"(test/[\w/]+)[\s│|]+([-+\d.eE]+)")
+
+# The 110-step case of issue 15 at PyTC's budget: its model size, batch and step count, trained
+# on the whole training crop as PyTC does. PyTC's 32 x 128 x 128 patch does not fit the 100-voxel
+# y axis of a medulla crop; PyTC would crop it, so the patch is 32 x 96 x 128 (the largest that
+# fits, in multiples of 8, the rsunet's patch multiple). No part of the crop is left for
+# validation at that patch, so the decoder threshold is tuned on the training crop (never the test).
+TRAIN_CROP = "datasets/fibsem_medulla/train.h5"
+PYTC_BUDGET = [
+    "model.architecture=rsunet",
+    "model.filters=[16,32,64,128]",
+    "data.patch_size=[32,96,128]",
+    "data.batch_size=2",
+    "data.val_split=null",
+    f"data.val_image={TRAIN_CROP}",
+    f"data.val_label={TRAIN_CROP}",
+    "training.max_steps=110",
+    "training.max_time=null",
+]
+# Decoders scored on the test crop: PyTC's (nearest-neighbour affinities, connected components at
+# 0.5) and the tutorial's waterz with its merge threshold tuned on the validation part.
+BUDGET_DECODERS = {
+    "affinity_cc_0.5": ["decoding.name=affinity_cc", "decoding.kwargs={threshold: 0.5}"],
+    "affinity_waterz_tuned": [],
+}
+
+
+def cli_train(run: Path, overrides: list[str]) -> tuple[float, Path]:
+    """Train neurons_cpu (plus overrides) through the command line in `run`; seconds, checkpoint."""
+    run.mkdir()
+    subprocess.run([*CLI, "download", "fibsem_medulla", "--to", "datasets"], cwd=run, check=True)
+    start = time.perf_counter()
+    command = [*CLI, "train", "--config", "neurons_cpu", *overrides, "logging.progress_bar=false"]
+    subprocess.run(command, cwd=run, check=True, capture_output=True)
+    return (
+        time.perf_counter() - start,
+        run / "outputs" / "neurons_cpu" / "checkpoints" / "last.ckpt",
+    )
+
+
+def cli_test(run: Path, checkpoint: Path, overrides: list[str]) -> dict[str, float]:
+    """`connectomics test` of a checkpoint on the test crop; the logged test scores."""
+    command = [*CLI, "test", "--config", "neurons_cpu", "--checkpoint", str(checkpoint)]
+    result = subprocess.run(
+        [*command, *overrides], cwd=run, check=True, capture_output=True, text=True
+    )
+    return {name: float(value) for name, value in TEST_SCORES.findall(result.stdout)}
+
+
 def accuracy(mode: dict, workdir: Path) -> dict:
     """The neurons_cpu tutorial through the command line: train for a fixed time, then test."""
-    command = [sys.executable, "-m", "connectomics.cli.main"]
     run = workdir / "accuracy"
-    run.mkdir()
-    subprocess.run(
-        [*command, "download", "fibsem_medulla", "--to", "datasets"], cwd=run, check=True
-    )
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            *command,
-            "train",
-            "--config",
-            "neurons_cpu",
-            f"training.max_time={mode['train_time']}",
-            "logging.progress_bar=false",
-        ],
-        cwd=run,
-        check=True,
-        capture_output=True,
-    )
-    train_s = time.perf_counter() - start
-    checkpoint = run / "outputs" / "neurons_cpu" / "checkpoints" / "last.ckpt"
-    result = subprocess.run(
-        [*command, "test", "--config", "neurons_cpu", "--checkpoint", str(checkpoint)],
-        cwd=run,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    scores = {
-        name: float(value)
-        for name, value in re.findall(r"(test/[\w/]+)[\s│|]+([-+\d.eE]+)", result.stdout)
-    }
+    train_s, checkpoint = cli_train(run, [f"training.max_time={mode['train_time']}"])
+    scores = cli_test(run, checkpoint, [])
     return {"train_s": train_s, "budget": mode["train_time"], "scores": scores}
+
+
+def pytc_budget(workdir: Path) -> dict:
+    """Issue 15's PyTC-budget case: rsunet, batch 2, 110 steps; tested with two decoders."""
+    run = workdir / "pytc_budget"
+    load = os.getloadavg()
+    train_s, checkpoint = cli_train(run, PYTC_BUDGET)
+    tests = {
+        name: cli_test(run, checkpoint, [*PYTC_BUDGET, *extra])
+        for name, extra in BUDGET_DECODERS.items()
+    }
+    return {
+        "overrides": PYTC_BUDGET,
+        "train_s": train_s,
+        "load_average": load,
+        "tests": tests,
+        "pytc_adapted_rand_error": PYTC["adapted_rand_error_110_steps"],
+    }
 
 
 def main() -> None:
@@ -239,6 +328,8 @@ def main() -> None:
     parser.add_argument("--mode", choices=sorted(MODES), default="short")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--skip-budget", action="store_true", help="full mode: no 110-step case")
+    parser.add_argument("--only-budget", action="store_true", help="only the 110-step case")
     args = parser.parse_args()
     mode = MODES[args.mode]
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
@@ -251,6 +342,11 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
+        if args.only_budget:
+            report["pytc_budget"] = pytc_budget(workdir)
+            print(json.dumps(report["pytc_budget"], indent=1), flush=True)
+            write_report(report, args.out or out.with_name("neurons-pytc-budget.json"))
+            return
         import zipfile
 
         from connectomics.data.samples import sample_archive
@@ -267,6 +363,14 @@ def main() -> None:
         if not args.skip_accuracy:
             report["accuracy"] = accuracy(mode, workdir)
             print(json.dumps(report["accuracy"], indent=1), flush=True)
+        if args.mode == "full" and not args.skip_budget:
+            report["pytc_budget"] = pytc_budget(workdir)
+            print(json.dumps(report["pytc_budget"], indent=1), flush=True)
+    write_report(report, out)
+
+
+def write_report(report: dict, out: Path) -> None:
+    """Write the report as JSON, with the load average at its end."""
     report["load_average_end"] = os.getloadavg()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))

@@ -281,3 +281,30 @@ def test_zscore_uses_whole_volume_statistics_in_every_chunk(volume):
     )
     np.testing.assert_allclose(whole[0], (raw - raw.mean()) / raw.std(), atol=1e-4)
     np.testing.assert_allclose(chunked, whole, atol=1e-6)
+
+
+class BatchRecorder(Identity):
+    """Identity that records the batch size of every forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.batches.append(int(x.shape[0]))
+        return super().forward(x)
+
+
+def test_batches_are_filled_across_grid_rows_and_chunks_keep_the_result():
+    # 3 windows along x per row: batches of 2 used to stop at each row (2 + 1 per row)
+    image = np.random.default_rng(1).random((8, 12, 20), dtype=np.float32)
+    grid = WindowGrid.build(image.shape, (4, 6, 8), (0.0, 0.0, 0.25), (0, 0, 0))
+    assert [len(s) for s in grid.starts] == [2, 2, 3]
+    model = BatchRecorder()
+    options = dict(window_size=(4, 6, 8), overlap=(0.0, 0.0, 0.25), batch_size=2)
+    whole = predict_volume(model, image, **options)
+    assert model.batches == [2] * 6  # 12 windows in 6 full batches, not 8 batches
+    np.testing.assert_allclose(whole[0], image, atol=1e-6)
+    assert grid.windows_at([grid.flat_index((4, 0, 12))]) == [(4, 0, 12)]
+    chunked = predict_volume(BatchRecorder(), image, chunk_size=(4, 6, 10), **options)
+    np.testing.assert_array_equal(chunked, whole)

@@ -160,7 +160,7 @@ class SlidingWindowPredictor:
     def _read(self, region: Box) -> torch.Tensor:
         block = read_padded(self.image, region, self.options.padding_mode, self.channel_axis)
         block = normalize_block(block, self.options.normalize, self.stats)
-        return torch.from_numpy(block).to(self.device)
+        return torch.from_numpy(block)
 
     def predict_box(self, box: Box) -> np.ndarray:
         """Blended prediction of `box` (C, *box shape) in the output dtype."""
@@ -183,17 +183,16 @@ class SlidingWindowPredictor:
             for s, w, c, n in zip(start, self.options.window_size, self._chunk, self.shape)
         )
 
-    def _window_outputs(
-        self, data: torch.Tensor, region: Box, group: list[tuple[int, ...]]
-    ) -> torch.Tensor:
-        """Sum over test-time augmentations of the model output of each window in `group`."""
-        opts = self.options
-        batch = torch.empty((len(group), data.shape[0], *opts.window_size), device=self.device)
-        for i, start in enumerate(group):
-            src = tuple(
-                slice(s - r0, s - r0 + w) for s, (r0, _), w in zip(start, region, opts.window_size)
-            )
-            batch[i].copy_(data[(slice(None), *src)])
+    def _window_outputs(self, group: list[tuple[int, ...]]) -> torch.Tensor:
+        """Sum over test-time augmentations of the model output of each window in `group`.
+
+        Each window is read on its own (padded at the volume's borders), never the bounding
+        box of the group, so a batch costs the memory of its windows wherever they lie.
+        """
+        window = self.options.window_size
+        batch = torch.stack(
+            [self._read(tuple((s, s + w) for s, w in zip(start, window))) for start in group]
+        ).to(self.device)
         total: torch.Tensor | None = None
         for aug in self.augmentations:
             out = aug.invert(self._forward(aug.apply(batch)))
@@ -201,17 +200,18 @@ class SlidingWindowPredictor:
         assert total is not None
         return total
 
-    def _group(self, start: tuple[int, ...]) -> tuple[int, ...]:
-        """Batch of a window: up to batch_size neighbours along the last axis, fixed globally,
-        so a window is always computed in the same batch whatever the chunking."""
-        last = self.grid.starts[-1].index(start[-1])
-        return (*start[:-1], last // self.options.batch_size)
+    def _group(self, start: tuple[int, ...]) -> int:
+        """Batch of a window: batch_size consecutive windows of the grid in C order, fixed
+        globally, so every batch is full (but the last) and a window is always computed in
+        the same batch whatever the chunking."""
+        return self.grid.flat_index(start) // self.options.batch_size
 
-    def _members(self, group: tuple[int, ...]) -> list[tuple[int, ...]]:
+    def _members(self, group: int) -> list[tuple[int, ...]]:
         """The windows of a batch group, in grid order."""
-        starts = self.grid.starts[-1]
-        first = group[-1] * self.options.batch_size
-        return [(*group[:-1], s) for s in starts[first : first + self.options.batch_size]]
+        first = group * self.options.batch_size
+        return self.grid.windows_at(
+            range(first, min(first + self.options.batch_size, len(self.grid)))
+        )
 
     def _blend(self, box: Box) -> torch.Tensor:
         """Blend every window touching `box`, in global grid order, so that each voxel sums
@@ -229,8 +229,7 @@ class SlidingWindowPredictor:
             else:
                 if start not in computed:
                     members = self._members(self._group(start))
-                    region = self.grid.region(members)
-                    outs = self._window_outputs(self._read(region), region, members)
+                    outs = self._window_outputs(members)
                     computed = {w: outs[i] for i, w in enumerate(members)}
                     if here is not None:
                         for w in members:

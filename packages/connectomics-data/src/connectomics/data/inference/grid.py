@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from connectomics.data.io.padded_read import Box
 
@@ -63,12 +65,21 @@ class WindowGrid:
         ]
         return list(itertools.product(*per_axis))
 
-    def region(self, windows: Sequence[tuple[int, ...]]) -> Box:
-        """Bounding box of the given windows (what must be read from the input)."""
-        return tuple(
-            (min(w[a] for w in windows), max(w[a] for w in windows) + self.window[a])
-            for a in range(len(self.window))
-        )
+    def flat_index(self, start: Sequence[int]) -> int:
+        """Position of the window at `start` in the grid's C order."""
+        index = 0
+        for axis, s in zip(self.starts, start):
+            index = index * len(axis) + axis.index(s)
+        return index
+
+    def windows_at(self, indices: Iterable[int]) -> list[tuple[int, ...]]:
+        """Starts of the windows at the given C-order positions."""
+        counts = [len(axis) for axis in self.starts]
+        out = []
+        for index in indices:
+            position = np.unravel_index(int(index), counts)
+            out.append(tuple(int(axis[p]) for axis, p in zip(self.starts, position)))
+        return out
 
 
 def chunk_boxes(shape: Sequence[int], chunk: Sequence[int]) -> list[Box]:
