@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from monai.networks.nets import UNETR, SwinUNETR
@@ -29,12 +28,6 @@ UNETR_PATCH = 16  # MONAI UNETR's fixed ViT patch
 SWIN_MULTIPLE = 32  # SwinUNETR: patch 2 and four patch mergings
 
 
-def require_einops(name: str) -> None:
-    """MONAI's transformer nets need its optional einops dependency: fail with one clear line."""
-    if importlib.util.find_spec("einops") is None:
-        raise ImportError(f"model.architecture {name} needs the einops package: pip install einops")
-
-
 def _check_patch(cfg: Config, name: str, multiple: int) -> list[int]:
     size = patch_size(cfg)
     if any(s % multiple for s in size):
@@ -51,7 +44,6 @@ def build_unetr(cfg: Config) -> SegmentationNet:
     The ViT size comes from model.kwargs (hidden_size, mlp_dim, num_heads; MONAI defaults).
     """
     model = cfg.model
-    require_einops("unetr")
     require_no_deep_supervision(model, "unetr")
     require_default_strides(model, "unetr")
     widths = filters(model, minimum=1)
@@ -74,7 +66,6 @@ def build_unetr(cfg: Config) -> SegmentationNet:
 def build_swinunetr(cfg: Config) -> SegmentationNet:
     """MONAI SwinUNETR; feature_size = filters[0] (a multiple of 12), patch multiple 32."""
     model = cfg.model
-    require_einops("swinunetr")
     require_no_deep_supervision(model, "swinunetr")
     require_default_strides(model, "swinunetr")
     _check_patch(cfg, "swinunetr", SWIN_MULTIPLE)

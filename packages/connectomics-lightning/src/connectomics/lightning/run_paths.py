@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+
+from connectomics.config.schema import Config
 
 VOLUME_KINDS = ("prediction", "segmentation")
 
 
-def checkpoint_dir(cfg: Any) -> Path:
+def checkpoint_dir(cfg: Config) -> Path:
     """Folder of the run's checkpoints: checkpoint.dirpath or {save_dir}/checkpoints."""
     return Path(cfg.checkpoint.dirpath or Path(cfg.logging.save_dir) / "checkpoints")
 
 
-def output_dir(cfg: Any) -> Path:
+def output_dir(cfg: Config) -> Path:
     """Folder of predictions, segmentations and scores: inference.output_path or
     {save_dir}/predictions."""
     return Path(cfg.inference.output_path or Path(cfg.logging.save_dir) / "predictions")
@@ -26,11 +27,11 @@ def volume_file(folder: str | Path, name: str, kind: str, output_format: str) ->
     return Path(folder) / f"{name}_{kind}.{output_format}"
 
 
-def volume_path(cfg: Any, name: str, kind: str) -> Path:
+def volume_path(cfg: Config, name: str, kind: str) -> Path:
     """Where the `kind` ("prediction", "segmentation") volume of test volume `name` goes."""
     return volume_file(output_dir(cfg), name, kind, cfg.inference.output_format)
 
 
-def scores_path(cfg: Any, name: str) -> Path:
+def scores_path(cfg: Config, name: str) -> Path:
     """The JSON scores of test volume `name`, beside its volumes."""
     return output_dir(cfg) / f"{name}_scores.json"

@@ -20,7 +20,7 @@ from connectomics.config.checks.registry_checks import (
     register_open_section,
 )
 from connectomics.config.errors import ConfigError
-from connectomics.config.schema import AugmentationConfig
+from connectomics.config.schema import AugmentationConfig, Config
 from connectomics.config.suggest import did_you_mean
 
 AugmentationFactory = Callable[[Mapping[str, Any], Sequence[str], int], Any]
@@ -71,7 +71,7 @@ def _fits(value: Any, default: Any) -> bool:
     return isinstance(value, type(default))
 
 
-def check_custom_augmentations(cfg: Any) -> None:
+def check_custom_augmentations(cfg: Config) -> None:
     """Every data.augmentation section of a custom augmentation has only its declared keys,
     values of their types and a probability in [0, 1]."""
     section = cfg.data.augmentation.model_dump()
