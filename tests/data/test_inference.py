@@ -308,3 +308,11 @@ def test_batches_are_filled_across_grid_rows_and_chunks_keep_the_result():
     assert grid.windows_at([grid.flat_index((4, 0, 12))]) == [(4, 0, 12)]
     chunked = predict_volume(BatchRecorder(), image, chunk_size=(4, 6, 10), **options)
     np.testing.assert_array_equal(chunked, whole)
+
+
+def test_chunked_prediction_of_an_empty_volume_is_refused():
+    from connectomics.config.errors import ConfigError
+
+    image = np.zeros((0, 32, 32), np.float32)
+    with pytest.raises(ConfigError, match=r"shape \[0, 32, 32\] is empty"):
+        predict_volume(torch.nn.Conv3d(1, 1, 1), image, (8, 16, 16), window_size=(8, 16, 16))

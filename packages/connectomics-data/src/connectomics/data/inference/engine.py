@@ -307,7 +307,10 @@ def predict_volume(model: Model, image: Any, chunk_size: Any = None, **options: 
         if out is None:
             out = np.empty((part.shape[0], *predictor.shape), dtype=part.dtype)
         out[(slice(None), *(slice(a, b) for a, b in box))] = part
-    assert out is not None
+    if out is None:
+        raise OptionError(
+            f"nothing to predict: the volume of shape {list(predictor.shape)} is empty"
+        )
     return out
 
 
