@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from monai.transforms import Compose
@@ -34,16 +33,12 @@ ORDER = (
 
 
 def section_dict(section: Any) -> dict[str, Any]:
-    """A config section (pydantic model, dataclass or mapping) as a dict."""
+    """A data.augmentation entry (a schema section, or a registered entry's mapping) as a dict."""
     if section is None:
         return {}
     if isinstance(section, Section):
         return section.model_dump()
-    if dataclasses.is_dataclass(section):
-        return dataclasses.asdict(section)
-    if isinstance(section, Mapping):
-        return dict(section)
-    return dict(vars(section))
+    return dict(section)
 
 
 def _resolve_rotate90(section: dict[str, Any], patch_size: Sequence[int]) -> dict[str, Any]:
