@@ -27,8 +27,6 @@ def load_checked_config(*args: Any, **kwargs: Any) -> Config:
     Imported here rather than at the top: the model and loss packages pull in torch, which
     `--help` and argument errors never need.
     """
-    import connectomics.losses  # noqa: F401  (registers the loss-name check)
-    import connectomics.models  # noqa: F401  (registers the patch-multiple rule)
     from connectomics.config import load_config
 
     return load_config(*args, **kwargs)

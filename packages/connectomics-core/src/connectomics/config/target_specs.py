@@ -14,8 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectomics.config.errors import ConfigError
-from connectomics.config.suggest import did_you_mean
+from connectomics.config.registries import TARGETS
 
 Kwargs = Mapping[str, Any]
 ACTIVATIONS = ("sigmoid", "softmax", "tanh", "none")
@@ -80,27 +79,19 @@ class TargetSpec:
         return [[int(v) for v in offset] for offset in self.offsets(kwargs, spatial_dims)]
 
 
-TARGET_SPECS: dict[str, TargetSpec] = {}
+TARGET_SPECS = TARGETS  # name -> TargetSpec (the one targets registry of the config layer)
 
 
 def register_target_spec(name: str, spec: TargetSpec) -> TargetSpec:
     """Make target `name` known to config validation and the `TargetLayout`; returns `spec`."""
     if not isinstance(spec, TargetSpec):
         raise TypeError(f"target {name!r}: spec must be a TargetSpec, got {type(spec).__name__}")
-    TARGET_SPECS[name] = spec
-    return spec
+    return TARGETS.register(name, spec)
 
 
 def target_spec(name: str, key: str = "data.targets.name") -> TargetSpec:
     """The spec of target `name`, or a ConfigError at `key` listing the known targets."""
-    try:
-        return TARGET_SPECS[name]
-    except KeyError:
-        known = sorted(TARGET_SPECS)
-        raise ConfigError(
-            f"{key}: unknown value {name!r}; {did_you_mean(str(name), known)}choose one of "
-            f"{', '.join(known)}"
-        ) from None
+    return TARGETS.lookup(name, key)
 
 
 def _affinity_offsets(kwargs: Kwargs, spatial_dims: int) -> Sequence[Sequence[int]]:

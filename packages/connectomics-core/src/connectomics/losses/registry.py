@@ -7,11 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connectomics.config.checks.common import fail
-from connectomics.config.checks.registry_checks import register_config_check
 from connectomics.config.errors import ConfigError
-from connectomics.config.schema import Config
-from connectomics.config.suggest import closest, did_you_mean
+from connectomics.config.registries import LOSSES
 from connectomics.losses.terms import (
     LossTerm,
     PointwiseTerm,
@@ -40,7 +37,7 @@ class LossSpec:
     continuous: bool = False
 
 
-LOSS_REGISTRY: dict[str, LossSpec] = {}
+LOSS_REGISTRY = LOSSES  # loss name -> LossSpec
 
 
 def register_loss(
@@ -54,7 +51,7 @@ def register_loss(
         raise ValueError(f"loss kind must be one of {KINDS}, got {kind!r}")
 
     def decorate(factory: Callable[..., Any]) -> Callable[..., Any]:
-        LOSS_REGISTRY[name] = LossSpec(name, factory, kind, use_weight, continuous)
+        LOSSES.register(name, LossSpec(name, factory, kind, use_weight, continuous))
         return factory
 
     return decorate
@@ -62,19 +59,12 @@ def register_loss(
 
 def list_losses() -> list[str]:
     """Registered loss names, sorted."""
-    return sorted(LOSS_REGISTRY)
+    return LOSSES.names()
 
 
 def loss_spec(name: str) -> LossSpec:
     """The registered spec of `name`, or a config error naming the closest match."""
-    if name not in LOSS_REGISTRY:
-        guess = closest(name, LOSS_REGISTRY)
-        hint = f" Did you mean {guess!r}?" if guess else ""
-        raise ConfigError(
-            f"model.loss_functions entry {name!r} is not a registered loss.{hint} "
-            f"Available: {', '.join(list_losses())}"
-        )
-    return LOSS_REGISTRY[name]
+    return LOSSES.lookup(name)
 
 
 def _construct(spec: LossSpec, kwargs: dict[str, Any]) -> Any:
@@ -112,16 +102,3 @@ def build_loss_term(name: str, kwargs: dict[str, Any] | None = None) -> LossTerm
         return _construct(spec, kwargs)
     return WeightedTerm(_construct(spec, kwargs))
 
-
-@register_config_check
-def check_loss_names(cfg: Config) -> None:
-    """Every model.loss_functions entry names a registered loss (run by `validate_config`)."""
-    available = list_losses()
-    for i, name in enumerate(cfg.model.loss_functions):
-        if name not in available:
-            hint = did_you_mean(name, available)
-            raise fail(
-                f"model.loss_functions[{i}]",
-                f"unknown loss {name!r}",
-                f"{hint}available: {', '.join(available)}",
-            )

@@ -8,15 +8,14 @@ from typing import Any
 from torch import nn
 
 from connectomics.config.checks.registry_checks import register_patch_multiple
-from connectomics.config.errors import ConfigError
+from connectomics.config.registries import MODELS
 from connectomics.config.schema import Config
-from connectomics.config.suggest import closest
 from connectomics.models.options import spatial_dims
 
 ModelBuilder = Callable[[Any], nn.Module]
 PatchMultiple = Callable[[Any], list[int]]
 
-MODEL_REGISTRY: dict[str, ModelBuilder] = {}
+MODEL_REGISTRY = MODELS  # architecture name -> builder
 # Patch multiple of each registered architecture, computed from cfg.model without building.
 PATCH_MULTIPLE_REGISTRY: dict[str, PatchMultiple] = {}
 
@@ -31,7 +30,7 @@ def register_model(
     """
 
     def decorate(builder: ModelBuilder) -> ModelBuilder:
-        MODEL_REGISTRY[name] = builder
+        MODELS.register(name, builder)
         if patch_multiple is not None:
             PATCH_MULTIPLE_REGISTRY[name] = patch_multiple
         else:
@@ -43,18 +42,11 @@ def register_model(
 
 def list_models() -> list[str]:
     """Registered architecture names, sorted."""
-    return sorted(MODEL_REGISTRY)
+    return MODELS.names()
 
 
 def _lookup(name: str) -> ModelBuilder:
-    if name not in MODEL_REGISTRY:
-        guess = closest(name, MODEL_REGISTRY)
-        hint = f" Did you mean {guess!r}?" if guess else ""
-        raise ConfigError(
-            f"model.architecture {name!r} is not a registered model.{hint} "
-            f"Available: {', '.join(list_models())}"
-        )
-    return MODEL_REGISTRY[name]
+    return MODELS.lookup(name)
 
 
 def build_model(cfg: Config) -> nn.Module:

@@ -8,10 +8,6 @@ from typing import Any
 
 import yaml
 
-# imported for their side effect: they register their config checks (model and loss names,
-# patch multiples) with connectomics.config before any config is validated here
-import connectomics.losses  # noqa: F401
-import connectomics.models  # noqa: F401
 from connectomics.config import Config, create_config, load_config, to_yaml
 from connectomics.lightning.errors import CheckpointError
 

@@ -14,7 +14,7 @@ from connectomics.config.target_layout import TargetLayout
 from connectomics.data.blockwise import decode_blockwise, engine_from_config
 from connectomics.data.blockwise.evaluate import blockwise_contingency
 from connectomics.data.datasets.sources import expand_paths
-from connectomics.data.decoding import apply_tuned_decoding, build_decoder
+from connectomics.data.decoding import apply_tuned_decoding, build_decoder, decoder_arguments
 from connectomics.data.errors import DataError
 from connectomics.data.evaluation import evaluate, split_metrics, write_report
 from connectomics.data.io import open_volume, write_volume
@@ -118,6 +118,6 @@ def _decode_blockwise(cfg: Config, name: str) -> Any:
         list(cfg.decoding.block_size),
         engine_from_config(cfg),
         overwrite=True,
-        **cfg.decoding.kwargs,
+        **decoder_arguments(cfg)[1],
     )
     return open_volume(target)

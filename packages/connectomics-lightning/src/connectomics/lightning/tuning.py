@@ -8,40 +8,18 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 
-from connectomics.config.errors import ConfigError
 from connectomics.data.datasets.builders import val_sources
-from connectomics.data.decoding import (
-    DECODER_REGISTRY,
-    TUNED_PARAMETER,
-    tune_decoder,
-    write_tuned_record,
-)
+from connectomics.data.decoding import tune_decoder, write_tuned_record
 
 log = logging.getLogger(__name__)
 
 
 class DecoderTuning(pl.Callback):
     """Predict the validation volumes with the final weights, try decoding.tune.candidates for the
-    decoder's parameter, and record the best (lowest adapted Rand error) in the run folder."""
+    decoder's parameter, and record the best (lowest adapted Rand error) in the run folder.
 
-    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        """Refuse a parameter the decoder does not take before training, not after it."""
-        import inspect
-
-        decoding = pl_module.cfg.decoding
-        name = str(decoding.name)
-        parameter = decoding.tune.parameter or TUNED_PARAMETER.get(name)
-        decoder = DECODER_REGISTRY.get(name)
-        accepted = list(inspect.signature(decoder).parameters)[1:] if decoder else []
-        if parameter is None or parameter not in accepted:
-            raise ConfigError(
-                f"decoding.tune.parameter: {parameter!r} is not a parameter of decoder {name!r}; "
-                f"choose one of {', '.join(accepted) or 'its parameters'} (e.g. threshold)"
-            )
-        if decoding.tune.candidates is not None and len(decoding.tune.candidates) == 0:
-            raise ConfigError(
-                "decoding.tune.candidates is empty; give values, e.g. [0.3, 0.5, 0.7]"
-            )
+    The decoder, its tuned parameter and the candidates were checked when the config loaded.
+    """
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Tune on rank 0 (the record is one file) unless the run stopped on an error."""

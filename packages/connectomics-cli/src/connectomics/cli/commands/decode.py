@@ -99,6 +99,7 @@ def _blockwise(args: argparse.Namespace, cfg: Config, volume: object) -> bool:
         decode_blockwise,
         engine_from_config,
     )
+    from connectomics.data.decoding import decoder_arguments
 
     decoding = cfg.decoding
     block = blockwise_block_size(
@@ -113,7 +114,7 @@ def _blockwise(args: argparse.Namespace, cfg: Config, volume: object) -> bool:
         block,
         engine_from_config(cfg, args.scheduler),
         overwrite=args.overwrite,
-        **decoding.kwargs,
+        **decoder_arguments(cfg)[1],
     )
     print(
         f"{report.n_objects} instances written to {report.path}:{report.key} "

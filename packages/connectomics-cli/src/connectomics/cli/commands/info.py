@@ -36,20 +36,10 @@ def run(args: argparse.Namespace) -> int:
 
     cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
     print(f"{'torch':24s} {torch.__version__} (CUDA devices: {cuda})")
-    from connectomics.data.augment import AUGMENTATION_REGISTRY
-    from connectomics.data.decoding import DECODER_REGISTRY
-    from connectomics.data.targets import TARGET_REGISTRY
-    from connectomics.losses import list_losses
-    from connectomics.models import list_models
+    from connectomics.config.registries import ALL
+    from connectomics.config.registry import listing
 
-    registries = {
-        "models": list_models(),
-        "losses": list_losses(),
-        "targets": sorted(TARGET_REGISTRY),
-        "augmentations": sorted(AUGMENTATION_REGISTRY),
-        "decoders": sorted(DECODER_REGISTRY),
-    }
-    for name, entries in registries.items():
+    for name, entries in listing(ALL).items():
         print(f"{name + ':':15s} {', '.join(entries)}")
     if args.config is not None:
         _print_model(load_cli_config(args))

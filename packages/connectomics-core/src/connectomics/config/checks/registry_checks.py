@@ -59,7 +59,11 @@ def register_open_section(path: str, entries: OpenEntries) -> None:
 
 
 def open_section_entries() -> dict[str, dict[str, dict[str, Any]]]:
-    """Dotted section path -> entry name -> default values, for every open section now."""
+    """Dotted section path -> entry name -> default values, for every open section now
+    (the augmentation registry, whose plugins add sections, is filled first)."""
+    from connectomics.config.registries import AUGMENTATIONS
+
+    AUGMENTATIONS.load()
     return {
         path: {name: dict(values) for name, values in entries().items()}
         for path, entries in _OPEN_SECTIONS.items()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from connectomics.config.checks.common import fail
+from connectomics.config.checks.names import check_names
 from connectomics.config.checks.registry_checks import run_registered_checks
 from connectomics.config.schema.augmentation import AugmentationConfig
 from connectomics.config.schema.callbacks import (
@@ -50,6 +51,7 @@ class Config(Section):
     @model_validator(mode="after")
     def _across_sections(self) -> Config:
         check_outputs(self)
+        check_names(self)  # every registry-backed name (the registries fill themselves)
         run_registered_checks(self)  # the model and loss layers' own checks (registry_checks.py)
         check_geometry(self)
         if self.scheduler.min_lr > self.optimizer.lr:

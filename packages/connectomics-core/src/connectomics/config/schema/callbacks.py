@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from string import Formatter
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from connectomics.config.checks.common import fail
-from connectomics.config.metrics_logged import FILENAME_FIELDS, check_mode, check_monitor
+from connectomics.config.metrics_logged import (
+    FILENAME_FIELDS,
+    better_mode,
+    check_mode,
+    check_monitor,
+)
 from connectomics.config.schema.section import NonNegativeFloat, NonNegativeInt, Section
 
 Mode = Literal["min", "max"]
+
+
+def _derived_mode(cls: type[Section], data: Any) -> Any:
+    """`data` with mode set to the direction its monitored metric improves, when unset."""
+    if isinstance(data, Mapping) and data.get("mode") is None:
+        monitor = data.get("monitor", cls.model_fields["monitor"].default)
+        return {**data, "mode": better_mode(str(monitor))}
+    return data
 
 
 class CheckpointConfig(Section):
     """ModelCheckpoint settings."""
 
     monitor: str = "val/loss"
-    mode: Mode = "min"
+    # None: the direction the monitored metric improves (max for val/dice, min for losses).
+    mode: Mode | None = None
     # -1 keeps every checkpoint, 0 none.
     save_top_k: int = Field(default=1, ge=-1)
     save_last: bool = True
@@ -26,6 +41,11 @@ class CheckpointConfig(Section):
     # None means {logging.save_dir}/checkpoints.
     dirpath: str | None = None
     every_n_epochs: int = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mode(cls, data: Any) -> Any:
+        return _derived_mode(cls, data)
 
     @field_validator("monitor")
     @classmethod
@@ -60,8 +80,14 @@ class EarlyStoppingConfig(Section):
     enabled: bool = True
     monitor: str = "val/loss"
     patience: NonNegativeInt = 20
-    mode: Mode = "min"
+    # None: the direction the monitored metric improves.
+    mode: Mode | None = None
     min_delta: NonNegativeFloat = 0.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mode(cls, data: Any) -> Any:
+        return _derived_mode(cls, data)
 
     @model_validator(mode="after")
     def _watched(self) -> EarlyStoppingConfig:

@@ -65,6 +65,7 @@ class DataConfig(Section):
     # Hold out this fraction of each training volume along split_axis for validation
     # (used when no val_image is given).
     val_split: float | None = None
+    # Spatial axis of the split: 0 (z), 1 (y) or 2 (x).
     split_axis: int = 0
     # Keep whole volumes in memory (MONAI CacheDataset) instead of reading lazily.
     cache: bool = False
@@ -98,6 +99,17 @@ class DataConfig(Section):
                 "use a value in (0, 1), e.g. 0.1, or null",
             )
         return value
+
+    @field_validator("split_axis")
+    @classmethod
+    def _spatial_axis(cls, axis: int) -> int:
+        if axis not in (0, 1, 2):
+            raise fail(
+                "data.split_axis",
+                f"{axis} is not a spatial axis",
+                "did you mean one of 0 (z), 1 (y), 2 (x)?",
+            )
+        return axis
 
     @field_validator("targets")
     @classmethod

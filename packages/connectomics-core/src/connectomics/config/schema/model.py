@@ -23,7 +23,8 @@ class ModelConfig(Section):
     # 2 or 3 spatial dimensions.
     spatial_dims: Literal[2, 3] = 3
     in_channels: PositiveInt = 1
-    out_channels: PositiveInt = 1
+    # None: the channels data.targets produce (a value that differs is refused).
+    out_channels: PositiveInt | None = None
     # Feature width per resolution level.
     filters: list[PositiveInt] = Field(default_factory=lambda: [16, 32, 64, 128], min_length=1)
     # Down-sampling factor between consecutive levels, one list per level transition
@@ -106,7 +107,7 @@ class ModelConfig(Section):
                 f"give {count} channel lists (null means all channels) or none",
             )
         out = self.out_channels
-        for i, entry in enumerate(self.loss_channels):
+        for i, entry in enumerate(self.loss_channels if out is not None else []):
             for c in [entry] if isinstance(entry, int) else entry or []:
                 if not 0 <= c < out:
                     raise fail(

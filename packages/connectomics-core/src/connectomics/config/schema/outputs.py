@@ -17,10 +17,13 @@ def output_activations(cfg: Config) -> list[str]:
 
 
 def check_outputs(cfg: Config) -> None:
-    """Target names are registered and model.out_channels equals the channels they produce."""
+    """Target names are registered and model.out_channels equals the channels they produce
+    (set to it when omitted)."""
     layout = TargetLayout.from_config(cfg)
     total = layout.num_channels
-    if cfg.model.out_channels != total:
+    if cfg.model.out_channels is None:
+        cfg.model.out_channels = total
+    elif cfg.model.out_channels != total:
         raise fail(
             "model.out_channels",
             f"{cfg.model.out_channels}, but data.targets produce {total} channel(s) "

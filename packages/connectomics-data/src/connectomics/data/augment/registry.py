@@ -20,12 +20,13 @@ from connectomics.config.checks.registry_checks import (
     register_open_section,
 )
 from connectomics.config.errors import ConfigError
+from connectomics.config.registries import AUGMENTATIONS
 from connectomics.config.schema import AugmentationConfig, Config
 from connectomics.config.suggest import did_you_mean
 
 AugmentationFactory = Callable[[Mapping[str, Any], Sequence[str], int], Any]
 
-AUGMENTATION_REGISTRY: dict[str, AugmentationFactory] = {}
+AUGMENTATION_REGISTRY = AUGMENTATIONS  # section name -> factory
 # name -> section defaults of augmentations that have no section in the schema
 CUSTOM_SECTIONS: dict[str, dict[str, Any]] = {}
 SCHEMA_SECTIONS = frozenset(AugmentationConfig.model_fields)
@@ -47,7 +48,7 @@ def register_augmentation(
         CUSTOM_SECTIONS[name] = {"enabled": False, "prob": 0.5, **dict(defaults or {})}
 
     def decorator(factory: AugmentationFactory) -> AugmentationFactory:
-        AUGMENTATION_REGISTRY[name] = factory
+        AUGMENTATIONS.register(name, factory)
         return factory
 
     return decorator
@@ -55,7 +56,7 @@ def register_augmentation(
 
 def list_augmentations() -> list[str]:
     """Names of all registered augmentations, sorted."""
-    return sorted(AUGMENTATION_REGISTRY)
+    return AUGMENTATIONS.names()
 
 
 def _fits(value: Any, default: Any) -> bool:

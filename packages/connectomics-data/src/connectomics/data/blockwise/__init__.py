@@ -6,18 +6,18 @@ finished blocks, so an interrupted run resumes where it stopped.
 """
 
 from connectomics.data.blockwise.connected import BlockwiseReport
-from connectomics.data.blockwise.decode import BLOCKWISE_DECODERS, decode_blockwise
+from connectomics.data.blockwise.decode import blockwise_decoders, decode_blockwise
 from connectomics.data.blockwise.engine import Engine
 from connectomics.data.blockwise.grid import BlockGrid
 from connectomics.data.blockwise.plan import blockwise_block_size, engine_from_config, is_chunked
 
 __all__ = [
-    "BLOCKWISE_DECODERS",
     "BlockGrid",
     "BlockwiseReport",
     "Engine",
     "blockwise_block_size",
     "blockwise_contingency",
+    "blockwise_decoders",
     "decode_blockwise",
     "engine_from_config",
     "is_chunked",

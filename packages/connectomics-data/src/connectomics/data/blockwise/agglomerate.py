@@ -16,8 +16,8 @@ again across the face.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import fastremap
 import numpy as np
@@ -43,6 +43,7 @@ from connectomics.data.decoding.prediction import (
     check_offsets,
     take_channels,
 )
+from connectomics.data.decoding.spec import DecoderSpec
 from connectomics.data.errors import DataError
 from connectomics.data.io.volume import Volume
 
@@ -163,29 +164,33 @@ def load_graph(
     return u, v, sums, counts, sizes
 
 
+# Voxels of context read beyond each block for its watershed fragments.
+FRAGMENT_HALO = 8
+
+
 def agglomerate_blockwise(
+    spec: DecoderSpec,
     prediction: Volume,
     store: BlockStore,
     grid: BlockGrid,
     key: str,
     engine: Engine,
-    threshold: float = 0.5,
-    aff_threshold_high: float = 0.9999,
-    aff_threshold_low: float = 0.0001,
-    halo: int = 8,
-    min_size: int = 0,
-    offsets: Sequence[Sequence[int]] | None = None,
-    channels: Sequence[int] | None = None,
-    scoring_function: str = MEAN_AFFINITY,
+    kwargs: dict[str, Any],
 ) -> BlockwiseReport:
     """Fragments per block, a global region graph, mean-affinity agglomeration to `threshold`.
 
+    `kwargs` are the in-memory decoder's (affinity_waterz), resolved by its `spec`.
     `threshold` is waterz's: regions merge while 1 - mean boundary affinity is below it.
-    Fragments are waterz's watershed regions, computed with `halo` voxels of context beyond
-    each block: edges above `aff_threshold_high` join voxels at once, voxels without an edge
-    above `aff_threshold_low` stay background. The arguments are those of the in-memory
-    decoder; only its default scoring function (mean affinity) has a blockwise form.
+    Fragments are waterz's watershed regions, computed with FRAGMENT_HALO voxels of context
+    beyond each block: edges above `aff_threshold_high` join voxels at once, voxels without an
+    edge above `aff_threshold_low` stay background. Only the default scoring function (mean
+    affinity) has a blockwise form.
     """
+    scoring_function, offsets, channels = (
+        kwargs["scoring_function"],
+        kwargs["offsets"],
+        kwargs["channels"],
+    )
     if scoring_function != MEAN_AFFINITY:
         raise DataError(
             f"blockwise affinity_waterz scores merges by mean affinity only; got "
@@ -204,9 +209,9 @@ def agglomerate_blockwise(
         key,
         None if offsets is None else [[int(o) for o in off] for off in offsets],
         None if channels is None else [int(c) for c in channels],
-        float(aff_threshold_high),
-        float(aff_threshold_low),
-        int(halo),
+        float(kwargs["aff_threshold_high"]),
+        float(kwargs["aff_threshold_low"]),
+        FRAGMENT_HALO,
     )
     laps = Laps()
     engine.map(fragment_block, todo, {"job": job})
@@ -217,9 +222,9 @@ def agglomerate_blockwise(
     n_edges = engine.map(block_edges, range(n), {"job": job, "offsets": ids_offsets})
     laps.lap("graph")
     u, v, sums, edge_counts, sizes = load_graph(store, ids_offsets, n_ids, n_edges)
-    objects = agglomerate_mean_affinity(n_ids, u, v, sums, edge_counts, float(threshold))
+    objects = agglomerate_mean_affinity(n_ids, u, v, sums, edge_counts, float(kwargs["threshold"]))
     del u, v, sums, edge_counts
-    n_objects = write_lookup(store, final_lookup(objects, sizes, min_size))
+    n_objects = write_lookup(store, final_lookup(objects, sizes, int(kwargs["min_size"])))
     del objects, sizes
     laps.lap("agglomerate")
     cc_job = _RelabelJob(grid, str(store.path), key)

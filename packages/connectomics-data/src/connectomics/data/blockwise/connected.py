@@ -19,9 +19,10 @@ import numpy as np
 
 from connectomics.data.blockwise.engine import Engine
 from connectomics.data.blockwise.grid import BlockGrid, Box, as_slices
-from connectomics.data.blockwise.labelling import LABELLERS
 from connectomics.data.blockwise.stitch import final_lookup, merge_pairs, offsets_of, unique_pairs
 from connectomics.data.blockwise.store import BlockStore, open_array
+from connectomics.data.decoding.registry import decoder_spec
+from connectomics.data.decoding.spec import DecoderSpec
 from connectomics.data.io.volume import Volume
 
 HALO = 1
@@ -84,7 +85,7 @@ def label_block(block_id: int, job: CCJob) -> int:
     box = job.grid.boxes[block_id]
     outer = job.grid.grown(box, HALO)
     prediction = np.asarray(job.prediction[(slice(None), *as_slices(outer))])
-    labels = LABELLERS[job.decoder](prediction, **job.kwargs)
+    labels = decoder_spec(job.decoder).labelling()(prediction, **job.kwargs)
     labels, _ = fastremap.renumber(labels, preserve_zero=True)
     labels = labels.astype(np.uint32, copy=False)
     core = _core_in(box, outer)
@@ -182,23 +183,25 @@ def prepare_fragments(store: BlockStore, grid: BlockGrid, key: str) -> FragmentP
 
 
 def run_labelling(
+    spec: DecoderSpec,
     prediction: Volume,
     store: BlockStore,
     grid: BlockGrid,
     key: str,
-    decoder: str,
-    kwargs: dict[str, Any],
     engine: Engine,
+    kwargs: dict[str, Any],
 ) -> BlockwiseReport:
-    """The three passes of an exact blockwise labelling, skipping blocks already done."""
+    """The three passes of an exact blockwise labelling with `spec`'s per-block labeller and
+    its resolved `kwargs` (min_size applies once, after stitching), skipping blocks done."""
     n = len(grid)
-    min_size = int(kwargs.pop("min_size", 0))
+    kwargs = dict(kwargs)
+    min_size = int(kwargs.pop("min_size"))
     finished = finished_report(store, key, n)
     if finished is not None:
         return finished
     plan = prepare_fragments(store, grid, key)
     todo = plan.todo
-    job = CCJob(prediction, grid, str(store.path), key, decoder, kwargs)
+    job = CCJob(prediction, grid, str(store.path), key, spec.name, kwargs)
     laps = Laps()
     engine.map(label_block, todo, {"job": job})
     laps.lap("fragments")

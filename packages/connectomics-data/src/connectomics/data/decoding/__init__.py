@@ -12,10 +12,12 @@ from connectomics.data.decoding.registry import (
     DECODER_REGISTRY,
     build_decoder,
     decode,
+    decoder_arguments,
+    decoder_spec,
     register_decoder,
 )
+from connectomics.data.decoding.spec import DecoderSpec
 from connectomics.data.decoding.tuning import (
-    TUNED_PARAMETER,
     TuningResult,
     apply_tuned_decoding,
     tune_decoder,
@@ -25,11 +27,13 @@ from connectomics.data.decoding.tuning import (
 
 __all__ = [
     "DECODER_REGISTRY",
-    "TUNED_PARAMETER",
+    "DecoderSpec",
     "TuningResult",
     "apply_tuned_decoding",
     "build_decoder",
     "decode",
+    "decoder_arguments",
+    "decoder_spec",
     "finalize_labels",
     "register_decoder",
     "remove_small_objects",

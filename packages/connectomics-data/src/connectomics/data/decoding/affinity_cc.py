@@ -8,6 +8,7 @@ from typing import Any
 import cc3d
 import numpy as np
 
+from connectomics.config.schema.section import NonNegativeInt, Probability
 from connectomics.config.target_specs import nearest_neighbour_offsets
 from connectomics.data.decoding.postprocess import finalize_labels
 from connectomics.data.decoding.prediction import (
@@ -56,11 +57,17 @@ def connectivity_graph(nearest: np.ndarray, threshold: float) -> np.ndarray:
     return graph
 
 
-@register_decoder("affinity_cc")
+@register_decoder(
+    "affinity_cc",
+    reads="affinity",
+    tuned="threshold",
+    blockwise="connectomics.data.blockwise.connected:run_labelling",
+    labeller="connectomics.data.decoding.affinity_cc:affinity_components",
+)
 def affinity_cc(
     prediction: Any,
-    threshold: float = 0.5,
-    min_size: int = 0,
+    threshold: Probability = 0.5,
+    min_size: NonNegativeInt = 0,
     offsets: Sequence[Sequence[int]] | None = None,
     channels: Sequence[int] | None = None,
 ) -> np.ndarray:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from connectomics.config.schema.section import NonNegativeInt, Probability
 from connectomics.config.target_specs import nearest_neighbour_offsets
 from connectomics.data.decoding.postprocess import finalize_labels
 from connectomics.data.decoding.prediction import (
@@ -39,13 +40,13 @@ def affinity_foreground(
     return foreground
 
 
-@register_decoder("affinity_mws")
+@register_decoder("affinity_mws", reads="affinity", tuned="bias")
 def affinity_mws(
     prediction: Any,
-    bias: float = 0.5,
-    long_range_bias: float = 0.3,
-    foreground_threshold: float = 0.5,
-    min_size: int = 0,
+    bias: Probability = 0.5,
+    long_range_bias: Probability = 0.3,
+    foreground_threshold: Probability = 0.5,
+    min_size: NonNegativeInt = 0,
     offsets: Sequence[Sequence[int]] | None = None,
     channels: Sequence[int] | None = None,
     strides: Sequence[Sequence[int]] | None = None,

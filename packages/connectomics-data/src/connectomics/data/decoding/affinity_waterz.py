@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from connectomics.config.schema.section import NonNegativeInt, Probability
 from connectomics.config.target_specs import nearest_neighbour_offsets
 from connectomics.data.decoding.affinity_cc import nearest_neighbour_channels
 from connectomics.data.decoding.postprocess import finalize_labels
@@ -20,13 +21,18 @@ from connectomics.data.decoding.registry import register_decoder
 MEAN_AFFINITY = "OneMinus<MeanAffinity<RegionGraphType, ScoreValue>>"
 
 
-@register_decoder("affinity_waterz")
+@register_decoder(
+    "affinity_waterz",
+    reads="affinity",
+    tuned="threshold",
+    blockwise="connectomics.data.blockwise.agglomerate:agglomerate_blockwise",
+)
 def affinity_waterz(
     prediction: Any,
-    threshold: float = 0.5,
-    aff_threshold_low: float = 0.0001,
-    aff_threshold_high: float = 0.9999,
-    min_size: int = 0,
+    threshold: Probability = 0.5,
+    aff_threshold_low: Probability = 0.0001,
+    aff_threshold_high: Probability = 0.9999,
+    min_size: NonNegativeInt = 0,
     offsets: Sequence[Sequence[int]] | None = None,
     channels: Sequence[int] | None = None,
     scoring_function: str = MEAN_AFFINITY,

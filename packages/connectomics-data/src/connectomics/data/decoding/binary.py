@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import cc3d
 import numpy as np
 
+from connectomics.config.schema.section import NonNegativeInt, Probability
 from connectomics.data.decoding.postprocess import finalize_labels
 from connectomics.data.decoding.prediction import as_probabilities
 from connectomics.data.decoding.registry import register_decoder
@@ -30,13 +31,19 @@ def connected_components(mask: np.ndarray, connectivity: int | None = None) -> n
     return cc3d.connected_components(mask, connectivity=connectivity).astype(np.uint32, copy=False)
 
 
-@register_decoder("binary_cc")
+@register_decoder(
+    "binary_cc",
+    reads="foreground",
+    tuned="threshold",
+    blockwise="connectomics.data.blockwise.connected:run_labelling",
+    labeller="connectomics.data.decoding.binary:binary_components",
+)
 def binary_cc(
     prediction: Any,
-    threshold: float = 0.5,
-    min_size: int = 0,
+    threshold: Probability = 0.5,
+    min_size: NonNegativeInt = 0,
     channel: int = 0,
-    connectivity: int | None = None,
+    connectivity: Literal[4, 6, 8, 18, 26] | None = None,
 ) -> np.ndarray:
     """Connected components of `prediction[channel] > threshold`, small ones removed."""
     labels = binary_components(prediction, threshold, channel, connectivity)

@@ -16,18 +16,8 @@ from omegaconf import OmegaConf
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.schema import Config
-from connectomics.data.decoding.registry import build_decoder
+from connectomics.data.decoding.registry import build_decoder, decoder_spec
 from connectomics.metrics import adapted_rand_error
-
-# The parameter tuned for each built-in decoder, and the values tried by default.
-TUNED_PARAMETER: dict[str, str] = {
-    "affinity_waterz": "threshold",
-    "affinity_cc": "threshold",
-    "affinity_mws": "bias",
-    "binary_cc": "threshold",
-    "binary_contour_watershed": "seed_threshold",
-}
-DEFAULT_VALUES: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 @dataclass
@@ -65,12 +55,13 @@ def tune_decoder(
     (label 0 ignored); ties go to the value listed first.
     """
     name = str(cfg.decoding.name)
-    parameter = parameter or TUNED_PARAMETER.get(name)
+    spec = decoder_spec(name)
+    parameter = parameter or spec.tuned
     if parameter is None:
         raise ConfigError(
             f"decoding.tune.parameter: decoder {name!r} has no default parameter to tune; name one"
         )
-    values = [float(v) for v in (values or DEFAULT_VALUES)]
+    values = [float(v) for v in (values or spec.grid)]
     table: list[tuple[float, float]] = []
     for value in values:
         trial = cfg.model_copy(deep=True)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from skimage.segmentation import watershed
 
+from connectomics.config.schema.section import NonNegativeInt, Probability
 from connectomics.data.decoding.binary import connected_components
 from connectomics.data.decoding.postprocess import finalize_labels
 from connectomics.data.decoding.prediction import as_probabilities
@@ -14,15 +15,15 @@ from connectomics.data.decoding.registry import register_decoder
 from connectomics.data.errors import DataError
 
 
-@register_decoder("binary_contour_watershed")
+@register_decoder("binary_contour_watershed", tuned="seed_threshold")
 def binary_contour_watershed(
     prediction: Any,
-    foreground_threshold: float = 0.5,
-    seed_threshold: float = 0.8,
-    contour_threshold: float = 0.3,
-    distance_threshold: float = 0.5,
-    min_seed_size: int = 4,
-    min_size: int = 0,
+    foreground_threshold: Probability = 0.5,
+    seed_threshold: Probability = 0.8,
+    contour_threshold: Probability = 0.3,
+    distance_threshold: Probability = 0.5,
+    min_seed_size: NonNegativeInt = 4,
+    min_size: NonNegativeInt = 0,
     use_distance: bool = True,
 ) -> np.ndarray:
     """Seeds where foreground is high and contour low (and distance high), grown by watershed.

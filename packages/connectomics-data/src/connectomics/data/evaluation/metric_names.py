@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.registries import METRICS
 from connectomics.config.suggest import closest
 
 SEMANTIC_METRICS = ("dice", "iou", "precision", "recall", "f1")
@@ -13,6 +14,10 @@ ALL_METRICS = SEMANTIC_METRICS + INSTANCE_METRICS
 # what `evaluate` computes when no metric is named: by what the scored volume holds
 DEFAULT_SEMANTIC = ("dice", "iou")
 DEFAULT_INSTANCE = ("adapted_rand", "voi")
+for _name in SEMANTIC_METRICS:  # the metrics registry: name -> kind (what it scores)
+    METRICS.register(_name, "semantic")
+for _name in INSTANCE_METRICS:
+    METRICS.register(_name, "instance")
 
 
 def split_metrics(metrics: Iterable[str]) -> tuple[list[str], list[str]]:

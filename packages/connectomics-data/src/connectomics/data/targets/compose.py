@@ -56,12 +56,9 @@ class TargetStackd(MapTransform):
 
 def build_target(name: str, kwargs: Mapping[str, Any] | None = None) -> LabelTargetd:
     """One registered target transform from its config name and kwargs."""
-    if name not in TARGET_REGISTRY:
-        raise ConfigError(
-            f"data.targets: unknown target {name!r}; choose one of {sorted(TARGET_REGISTRY)}"
-        )
+    cls = TARGET_REGISTRY.lookup(name)
     try:
-        return TARGET_REGISTRY[name](**dict(kwargs or {}))
+        return cls(**dict(kwargs or {}))
     except TypeError as error:
         raise ConfigError(f"data.targets: bad kwargs for target {name!r}: {error}") from None
 

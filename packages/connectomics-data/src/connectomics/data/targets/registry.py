@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from connectomics.config.registries import TARGET_TRANSFORMS
 from connectomics.config.target_specs import TARGET_SPECS, TargetSpec, register_target_spec
 
 T = TypeVar("T", bound=type)
 
-TARGET_REGISTRY: dict[str, type] = {}
+TARGET_REGISTRY = TARGET_TRANSFORMS  # target name -> transform class
 
 
 def register_target(name: str, spec: TargetSpec | None = None) -> Callable[[T], T]:
@@ -29,7 +30,7 @@ def register_target(name: str, spec: TargetSpec | None = None) -> Callable[[T], 
             raise ValueError(
                 f"target {name!r} has no TargetSpec: pass register_target({name!r}, spec=...)"
             )
-        TARGET_REGISTRY[name] = cls
+        TARGET_TRANSFORMS.register(name, cls)
         cls.name = name
         return cls
 
@@ -38,4 +39,4 @@ def register_target(name: str, spec: TargetSpec | None = None) -> Callable[[T], 
 
 def list_targets() -> list[str]:
     """Names of all registered targets, sorted."""
-    return sorted(TARGET_REGISTRY)
+    return TARGET_TRANSFORMS.names()
