@@ -86,7 +86,10 @@ def test_cross_field_rules_fire_on_the_section_and_across_sections():
     with pytest.raises(ConfigError, match=r"inference\.overlap: \[0\.5, 0\.5\] has 2 values"):
         validate_config({"inference": {"overlap": [0.5, 0.5]}})
     with pytest.raises(ConfigError, match=r"early_stopping\.mode: min, but val/dice improves"):
-        validate_config({"early_stopping": {"monitor": "val/dice"}})
+        validate_config({"early_stopping": {"monitor": "val/dice", "mode": "min"}})
+    # omitted, the mode is the direction the monitored metric improves
+    derived = validate_config({"early_stopping": {"monitor": "val/dice"}, "checkpoint": {}})
+    assert (derived.early_stopping.mode, derived.checkpoint.mode) == ("max", "min")
 
 
 def test_assignment_is_validated_and_a_refused_value_leaves_the_config_as_it_was():
@@ -124,8 +127,8 @@ def test_interpolation_and_bases_compose_before_validation(tmp_path: Path):
 
 def test_a_typed_config_changes_through_the_same_composition_and_validation():
     cfg = load_config("demo")
-    changed = create_config(cfg, ["decoding.kwargs.threshold=0.7", "training.max_epochs=4"])
-    assert changed.decoding.kwargs["threshold"] == 0.7 and changed.training.max_epochs == 4
+    changed = create_config(cfg, ["decoding.kwargs.seed_threshold=0.7", "training.max_epochs=4"])
+    assert changed.decoding.kwargs["seed_threshold"] == 0.7 and changed.training.max_epochs == 4
     assert cfg.training.max_epochs != 4  # the original is untouched
     with pytest.raises(ConfigError, match=r"^config mapping with overrides: .*data\.patch_size"):
         create_config(cfg, ["data.patch_size=[9,64,64]"])

@@ -206,7 +206,33 @@ def test_precision_values_refused(given):
             {"checkpoint": {"monitor": "val/accuracy"}},
             ["checkpoint.monitor", "not a metric the module logs"],
         ),
-        ({"checkpoint": {"monitor": "val/dice"}}, ["checkpoint.mode", "set it to max"]),
+        (
+            {"checkpoint": {"monitor": "val/dice", "mode": "min"}},
+            ["checkpoint.mode", "set it to max"],
+        ),
+        ({"data": {"split_axis": 7}}, ["data.split_axis", "did you mean one of 0 (z)"]),
+        ({"decoding": {"name": "binary_ccc"}}, ["decoding.name", "did you mean binary_cc?"]),
+        (
+            {"decoding": {"kwargs": {"treshold": 0.3}}},
+            ["decoding.kwargs.treshold", "did you mean threshold?"],
+        ),
+        (
+            {"decoding": {"kwargs": {"threshold": "abc"}}},
+            ["decoding.kwargs.threshold", "valid number"],
+        ),
+        (
+            {"decoding": {"kwargs": {"threshold": 1.5}}},
+            ["decoding.kwargs.threshold", "less than or equal to 1"],
+        ),
+        ({"evaluation": {"metrics": ["dise"]}}, ["evaluation.metrics[0]", "did you mean dice?"]),
+        (
+            {"decoding": {"name": "none"}, "evaluation": {"metrics": ["voi"]}},
+            ["evaluation.metrics[0]", "scores instances"],
+        ),
+        (
+            {"decoding": {"tune": {"enabled": True, "parameter": "bias"}}},
+            ["decoding.tune.parameter", "'bias'"],
+        ),
         (
             {"checkpoint": {"filename": "{epoch}-{val/acc:.2f}"}},
             ["checkpoint.filename", "'val/acc'"],
@@ -270,9 +296,7 @@ def test_a_layer_registers_its_own_config_check(monkeypatch):
 
 def test_the_model_and_loss_layers_register_their_checks():
     from connectomics.config.checks import registry_checks
-    from connectomics.losses.registry import check_loss_names
     from connectomics.models import patch_multiple
 
-    assert check_loss_names in registry_checks._CHECKS
     assert registry_checks.registered_patch_multiple() is patch_multiple
-    invalid(typed(model={"architecture": "unet_res_m"}), "not a registered model", "unet_res_em")
+    invalid(typed(model={"architecture": "unet_res_m"}), "unknown model", "unet_res_em")

@@ -315,7 +315,7 @@ def test_deep_supervision_with_em_unet_outputs():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"loss_functions": ["DiceLos"]}, "Did you mean 'DiceLoss'"),
+        ({"loss_functions": ["DiceLos"]}, "did you mean DiceLoss"),
         ({"loss_functions": []}, "model.loss_functions: no loss given"),
         ({"loss_functions": ["DiceLoss", "MSELoss"], "loss_weights": [1.0]}, "loss_weights"),
         ({"loss_channels": [[0, 5]]}, "loss_channels"),

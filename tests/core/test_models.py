@@ -152,7 +152,7 @@ def test_dropout_and_kwargs_reach_monai_network():
 def test_unknown_architecture_raises_config_error_with_suggestion():
     with pytest.raises(config_error_type(), match="unet_res_em"):
         build_model(make_cfg("unet_res_m"))
-    with pytest.raises(config_error_type(), match="not a registered model"):
+    with pytest.raises(config_error_type(), match="unknown model"):
         patch_multiple(make_cfg("no_such_net"))
 
 

@@ -6,6 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
+from connectomics.config.errors import ConfigError
 from connectomics.data.blockwise import Engine, decode_blockwise
 from connectomics.data.decoding import decode
 from connectomics.data.errors import DataError
@@ -111,7 +112,7 @@ def test_bad_arguments_are_data_errors(tmp_path):
     write_volume(tmp_path / "p.zarr", prediction)
     with pytest.raises(DataError, match="no blockwise form"):
         decode_blockwise(tmp_path / "p.zarr", tmp_path / "s.zarr", "affinity_mws", 4)
-    with pytest.raises(DataError, match="not parameters"):
+    with pytest.raises(ConfigError, match="bias: not a parameter of decoder 'binary_cc'"):
         decode_blockwise(tmp_path / "p.zarr", tmp_path / "s.zarr", "binary_cc", 4, bias=1)
     with pytest.raises(DataError, match="Zarr store"):
         decode_blockwise(tmp_path / "p.zarr", tmp_path / "s.h5", "binary_cc", 4)

@@ -103,7 +103,8 @@ class DecoderSpec:
         info = self.parameters.model_fields.get(name)
         if info is None:
             return f"the parameters {', '.join(self.names())}"
-        return f"{name}: {info.annotation} (default {info.default!r})"
+        ranges = [str(m) for m in info.metadata]  # e.g. Ge(ge=0), Le(le=1)
+        return f"{name} (default {info.default!r}{', ' if ranges else ''}{', '.join(ranges)})"
 
     def layout_arguments(self, layout: Any, given: Mapping[str, Any]) -> dict[str, Any]:
         """The channel arguments the target layout implies, for those `given` leaves unset."""
