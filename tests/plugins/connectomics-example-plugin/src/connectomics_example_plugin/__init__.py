@@ -1,0 +1,1 @@
+"""An example third-party plugin: registers by entry points, imported by nobody."""
