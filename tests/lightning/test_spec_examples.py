@@ -32,15 +32,29 @@ def test_the_spec_has_the_expected_examples(spec_blocks):
     assert "model.cuda()" in spec_blocks[9]
 
 
-def test_yaml_examples_are_valid_config_sections():
-    from connectomics.config import validate_config
-    from connectomics.config.schema import Config
+def _leaves(mapping: dict, prefix: tuple = ()):
+    """(key path, value) of every scalar or list a YAML block sets."""
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, (*prefix, key))
+        else:
+            yield (*prefix, key), value
 
-    for block in code_blocks("yaml"):
+
+def test_yaml_examples_load_and_the_config_holds_what_they_set():
+    from connectomics.config import validate_config
+
+    blocks = code_blocks("yaml")
+    assert len(blocks) == 10  # the page's sections: DDP, precision, ..., wandb
+    for block in blocks:
         section = yaml.safe_load(block)
-        if "model" in section:
-            section["model"]["out_channels"] = 1
-        assert isinstance(validate_config(section), Config)
+        cfg = validate_config(section)  # out_channels is derived from the targets
+        for path, value in _leaves(section):
+            actual = cfg
+            for key in path:
+                actual = getattr(actual, key)
+            expected = float(value) if isinstance(actual, float) else value
+            assert actual == expected, (".".join(path), actual, value)
 
 
 def test_python_examples_run_verbatim(spec_blocks, tiny_setup, tmp_path, monkeypatch, capsys):

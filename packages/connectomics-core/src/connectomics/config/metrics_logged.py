@@ -5,14 +5,19 @@ from fnmatch import fnmatchcase
 from connectomics.config.checks.common import fail
 from connectomics.config.suggest import did_you_mean
 
-# Logged every step/epoch by connectomics.lightning.ConnectomicsModule.
-LOGGED_METRICS: tuple[str, ...] = ("train/loss", "val/loss", "val/dice", "val/iou")
+TRAIN_LOSS, VAL_LOSS, VAL_DICE, VAL_IOU = "train/loss", "val/loss", "val/dice", "val/iou"
+
+# Logged every step/epoch by connectomics.lightning.ConnectomicsModule, with the direction
+# each improves ("max" upward, "min" downward): the mode of the monitors that watch it.
+LOGGED_METRICS: dict[str, str] = {
+    TRAIN_LOSS: "min",
+    VAL_LOSS: "min",
+    VAL_DICE: "max",
+    VAL_IOU: "max",
+}
 
 # Loss parts, e.g. "val/loss_0_DiceLoss" (the LossPlan's part names behind the prefix).
 LOGGED_METRIC_PATTERNS: tuple[str, ...] = ("train/loss_*", "val/loss_*")
-
-# Logged metrics that improve upward; every other one (the losses) improves downward.
-MAXIMIZED_METRICS: tuple[str, ...] = ("val/dice", "val/iou")
 
 # Extra names ModelCheckpoint fills in a filename template besides the logged metrics.
 FILENAME_FIELDS: tuple[str, ...] = ("epoch", "step")
@@ -26,7 +31,7 @@ def is_logged_metric(name: str) -> bool:
 def better_mode(name: str) -> str:
     """ "max" when the logged metric `name` improves upward, else "min" (the mode of
     checkpoint, early-stopping and plateau monitors)."""
-    return "max" if name in MAXIMIZED_METRICS else "min"
+    return LOGGED_METRICS.get(name, "min")  # loss parts improve downward
 
 
 def check_monitor(key: str, name: str) -> str:

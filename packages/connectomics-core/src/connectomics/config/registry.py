@@ -120,4 +120,3 @@ class Registry(MutableMapping[str, T], Generic[T]):
 def listing(registries: dict[str, Registry[Any]]) -> dict[str, list[str]]:
     """Title -> registered names of each registry (for `connectomics info`)."""
     return {title: registry.names() for title, registry in registries.items()}
-

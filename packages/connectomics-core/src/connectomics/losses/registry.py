@@ -101,4 +101,3 @@ def build_loss_term(name: str, kwargs: dict[str, Any] | None = None) -> LossTerm
     if spec.kind == "term":
         return _construct(spec, kwargs)
     return WeightedTerm(_construct(spec, kwargs))
-

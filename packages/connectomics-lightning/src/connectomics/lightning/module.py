@@ -12,6 +12,7 @@ import yaml
 from torch import nn
 
 from connectomics.config import Config
+from connectomics.config.metrics_logged import TRAIN_LOSS, VAL_DICE, VAL_IOU, VAL_LOSS
 from connectomics.config.target_layout import TargetLayout
 from connectomics.data.inference import options_from_config, predict_to_store, predict_volume
 from connectomics.data.inference.activation import ActivationPlan
@@ -100,7 +101,7 @@ class ConnectomicsModule(pl.LightningModule):
             outputs, labels, weight=_field(batch, "weight"), valid=_field(batch, "valid")
         )
         size = images.shape[0]
-        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=size)
+        self.log(TRAIN_LOSS, loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=size)
         for name, value in self.last_loss_parts.items():
             self.log(f"train/{name}", value, on_step=False, on_epoch=True, batch_size=size)
         return loss
@@ -112,7 +113,7 @@ class ConnectomicsModule(pl.LightningModule):
         valid = _field(batch, "valid")
         loss = self.compute_loss(logits, labels, weight=_field(batch, "weight"), valid=valid)
         size = images.shape[0]
-        self.log("val/loss", loss, on_epoch=True, prog_bar=True, batch_size=size, sync_dist=True)
+        self.log(VAL_LOSS, loss, on_epoch=True, prog_bar=True, batch_size=size, sync_dist=True)
         for name, value in self.last_loss_parts.items():
             self.log(f"val/{name}", value, on_epoch=True, batch_size=size, sync_dist=True)
         probabilities = self.activate(logits.detach().float().clone())
@@ -120,8 +121,8 @@ class ConnectomicsModule(pl.LightningModule):
             probabilities, labels, valid, self._activation_names, self.layout.continuous
         )
         overlap = self.val_overlap
-        self.log("val/dice", overlap.dice, on_step=False, on_epoch=True, prog_bar=True)
-        self.log("val/iou", overlap.iou, on_step=False, on_epoch=True)
+        self.log(VAL_DICE, overlap.dice, on_step=False, on_epoch=True, prog_bar=True)
+        self.log(VAL_IOU, overlap.iou, on_step=False, on_epoch=True)
         return {"loss": loss, "probabilities": probabilities}
 
     def activate(self, logits: torch.Tensor) -> torch.Tensor:

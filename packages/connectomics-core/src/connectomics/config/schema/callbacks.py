@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from connectomics.config.checks.common import fail
 from connectomics.config.metrics_logged import (
     FILENAME_FIELDS,
+    VAL_LOSS,
     better_mode,
     check_mode,
     check_monitor,
@@ -31,7 +32,7 @@ def _derived_mode(cls: type[Section], data: Any) -> Any:
 class CheckpointConfig(Section):
     """ModelCheckpoint settings."""
 
-    monitor: str = "val/loss"
+    monitor: str = VAL_LOSS
     # None: the direction the monitored metric improves (max for val/dice, min for losses).
     mode: Mode | None = None
     # -1 keeps every checkpoint, 0 none.
@@ -78,7 +79,7 @@ class EarlyStoppingConfig(Section):
     """EarlyStopping settings."""
 
     enabled: bool = True
-    monitor: str = "val/loss"
+    monitor: str = VAL_LOSS
     patience: NonNegativeInt = 20
     # None: the direction the monitored metric improves.
     mode: Mode | None = None

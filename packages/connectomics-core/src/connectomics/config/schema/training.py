@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from connectomics.config.checks.common import fail
-from connectomics.config.metrics_logged import check_monitor
+from connectomics.config.metrics_logged import VAL_LOSS, check_monitor
 from connectomics.config.schema.section import (
     NonNegativeFloat,
     PositiveInt,
@@ -150,7 +150,7 @@ class SchedulerConfig(Section):
     gamma: Probability = 0.1
     # ReduceLROnPlateau: epochs without improvement and the metric watched.
     patience: int = 10
-    monitor: str = "val/loss"
+    monitor: str = VAL_LOSS
 
     @field_validator("name", mode="before")
     @classmethod
