@@ -107,11 +107,11 @@ def test_ignore_labels_from_config_change_the_score():
 
 def test_unknown_metric_names_list_the_valid_ones():
     gt = _instances()
-    with pytest.raises(
-        ConfigError,
-        match="'dise'.*did you mean 'dice'.*dice, iou, precision, recall, f1, adapted_rand",
-    ):
-        evaluate(gt, gt, load_config("demo", overrides=["evaluation.metrics=[dise]"]))
+    message = r"evaluation.metrics\[0\]: unknown metric 'dise'; did you mean dice\? .*adapted_rand"
+    with pytest.raises(ConfigError, match=message):
+        load_config("demo", overrides=["evaluation.metrics=[dise]"])
+    with pytest.raises(ConfigError, match="unknown metric 'dise'; did you mean dice"):
+        evaluate(gt, gt, metrics=["dise"])
     with pytest.raises(ConfigError, match="other kind"):
         evaluate_semantic(gt, gt, ["voi"])
 

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.registries import METRICS
-from connectomics.config.suggest import closest
 
 SEMANTIC_METRICS = ("dice", "iou", "precision", "recall", "f1")
 INSTANCE_METRICS = ("adapted_rand", "voi", "cremi", "ap")
@@ -29,14 +28,8 @@ def split_metrics(metrics: Iterable[str]) -> tuple[list[str], list[str]]:
 def check_metric_names(metrics: Iterable[str], allowed: tuple[str, ...] = ALL_METRICS) -> list[str]:
     """Return `metrics` as a list, raising ConfigError that lists the valid names on a bad one."""
     names = [metrics] if isinstance(metrics, str) else [str(name) for name in metrics]
-    unknown = [name for name in names if name not in ALL_METRICS]
-    if unknown:
-        guess = closest(unknown[0], ALL_METRICS)
-        hint = f" (did you mean {guess!r}?)" if guess else ""
-        raise ConfigError(
-            f"unknown metric {unknown[0]!r} in evaluation.metrics{hint}; "
-            f"valid names are: {', '.join(ALL_METRICS)}"
-        )
+    for name in names:
+        METRICS.lookup(name)
     misplaced = [name for name in names if name not in allowed]
     if misplaced:
         raise ConfigError(
