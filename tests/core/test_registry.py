@@ -100,7 +100,7 @@ def test_plugins_register_through_entry_points_without_being_imported():
     )
     assert result.returncode == 0, result.stderr
     model, labels, error = result.stdout.strip().splitlines()
-    assert model == "Conv3d" and labels == [[[0, 1]]].__repr__()
+    assert model == "SegmentationNet" and labels == [[[0, 1]]].__repr__()
     assert "decoding.kwargs.levl" in error and "did you mean level?" in error
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from connectomics.config import load_config
+from connectomics.config import create_config, load_config
 from connectomics.data.io import open_volume
 from connectomics.lightning.run_paths import volume_path
 from connectomics.lightning.testing import score_and_write
@@ -17,14 +17,11 @@ def test_blockwise_decoding_and_scores_equal_in_memory(tmp_path):
     rng = np.random.default_rng(0)
     prediction = rng.random((1, 12, 30, 30)).astype(np.float32)
     label = rng.integers(0, 6, (12, 30, 30)).astype(np.uint32)
-    overrides = [
-        f"logging.save_dir={tmp_path}",
-        "decoding.name=binary_cc",
-        "evaluation.metrics=[adapted_rand,voi,cremi]",
-        "inference.output_format=zarr",
-    ]
-    cfg = load_config("demo", overrides=overrides)
-    cfg.decoding.kwargs = {"threshold": 0.6}
+    raw = load_config("demo", [f"logging.save_dir={tmp_path}"]).model_dump()
+    raw["decoding"].update(name="binary_cc", kwargs={"threshold": 0.6})
+    raw["evaluation"]["metrics"] = ["adapted_rand", "voi", "cremi"]
+    raw["inference"]["output_format"] = "zarr"
+    cfg = create_config(raw)
     in_memory = score_and_write(cfg, "whole", prediction, label)
     set_key(cfg, "decoding.block_size", [5, 8, 13])
     blockwise = score_and_write(cfg, "blocks", prediction, label)
