@@ -122,3 +122,17 @@ def test_a_registry_imports_its_builtins_once_and_names_what_is_missing():
         registry.lookup("rond")
     absent: Registry[int] = Registry("widget", "w", ("connectomics_no_such_layer.x",), "g")
     assert not absent.available and absent.missing == ["connectomics_no_such_layer.x"]
+
+
+def test_a_broken_plugin_is_one_clear_error(monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    from connectomics.config import registry as registry_module
+
+    broken = EntryPoint("broken", "connectomics_no_such_plugin.models", "connectomics.models")
+    monkeypatch.setattr(registry_module, "entry_points", lambda group: [broken])
+    models: Registry[int] = Registry("model", "model.architecture", (), "connectomics.models")
+    with pytest.raises(
+        ConfigError, match=r"plugin 'broken' \(connectomics_no_such_plugin.models\)"
+    ):
+        models.names()

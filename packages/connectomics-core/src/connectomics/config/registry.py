@@ -11,6 +11,7 @@ arguments. So a name is known whatever the caller imported.
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Iterator, MutableMapping
 from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
@@ -32,11 +33,20 @@ class Registry(MutableMapping[str, T], Generic[T]):
         self._entries: dict[str, T] = {}
         self._state = "empty"  # "empty" -> "loading" -> "loaded"
         self.missing: list[str] = []  # built-in modules that are not installed
+        self._lock = threading.RLock()  # other threads wait; the loading thread re-enters
 
     def load(self) -> Registry[T]:
         """Import the built-in modules and entry-point plugins once; returns self."""
-        if self._state != "empty":
+        if self._state == "loaded":
             return self
+        with self._lock:
+            if self._state == "empty":
+                self._fill()
+        return self
+
+    def _fill(self) -> None:
+        """Import the built-ins, then load the plugins (lookups while importing see the
+        entries registered so far)."""
         self._state = "loading"
         try:
             for module in self.builtins:
@@ -47,12 +57,17 @@ class Registry(MutableMapping[str, T], Generic[T]):
                         raise  # the module exists but one of its imports is missing
                     self.missing.append(module)
             for point in entry_points(group=self.group):
-                loaded = point.load()
-                if callable(loaded) and not isinstance(loaded, type):
-                    loaded()
+                try:
+                    loaded = point.load()
+                    if callable(loaded) and not isinstance(loaded, type):
+                        loaded()
+                except Exception as exc:  # a broken third-party plugin: one clear line
+                    raise ConfigError(
+                        f"the {self.group} plugin {point.name!r} ({point.value}) failed to "
+                        f"load: {type(exc).__name__}: {exc}; fix or uninstall it"
+                    ) from exc
         finally:
             self._state = "loaded"
-        return self
 
     @property
     def available(self) -> bool:

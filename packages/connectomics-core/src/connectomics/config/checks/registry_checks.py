@@ -1,16 +1,14 @@
-"""Checks owned by the layers that hold a registry, registered by those layers on import.
+"""Rules that layers holding a registry hand to config validation when they are imported.
 
-`connectomics.config` sits below `connectomics.models` and `connectomics.losses`, so it cannot
-ask their registries itself. Instead `connectomics.models` registers its patch-multiple rule
-(which also refuses an unknown model.architecture) and `connectomics.losses` its loss-name
-check when they are imported; validation (the root of the schema) then runs them, once. Entry points that load
-configs (the CLI, `connectomics.lightning`) import both packages first. Without them the
-patch multiple falls back to the product of model.strides and names are not checked.
+`connectomics.config` sits below `connectomics.models`, so `connectomics.models` registers its
+patch-multiple rule here on import; config validation imports it first through the model
+registry (config/checks/names.py), whatever the caller imported. Without connectomics-core's
+models the patch multiple falls back to the product of model.strides.
 
 A layer whose registry adds entries to a config section (connectomics-data's augmentations
 registered from outside the package add `data.augmentation.<name>`) registers that section as
 open with `register_open_section`: loading then accepts those entries, starting from their
-defaults, and the same layer registers the check of their values.
+defaults, and the same layer registers the check of their values (`register_config_check`).
 """
 
 from __future__ import annotations
