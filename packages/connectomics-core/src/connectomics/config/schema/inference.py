@@ -69,10 +69,9 @@ class DecoderTuningConfig(Section):
     # {logging.save_dir}/decoding_tuned.yaml; `connectomics test` and `decode` use it unless
     # decoding.kwargs sets that parameter.
     enabled: bool = False
-    # None tunes the decoder's usual one: threshold (affinity_waterz, affinity_cc, binary_cc),
-    # bias (affinity_mws), seed_threshold (binary_contour_watershed).
+    # None tunes the one the decoder's spec declares (e.g. threshold for binary_cc).
     parameter: str | None = None
-    # Values tried, in order (None: 0.1, 0.2, ..., 0.9).
+    # Values tried, in order (None: the grid the decoder's spec declares).
     candidates: list[float] | None = None
 
 

@@ -16,7 +16,7 @@ from omegaconf import OmegaConf
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.schema import Config
-from connectomics.data.decoding.registry import build_decoder, decoder_spec
+from connectomics.data.decoding.registry import decoder_arguments
 from connectomics.metrics import adapted_rand_error
 
 
@@ -50,12 +50,12 @@ def tune_decoder(
 ) -> TuningResult:
     """Best value of the decoder's `parameter` over `values` on (prediction, label) `pairs`.
 
-    The decoder and its other options come from `cfg.decoding` (and the targets, see
-    `build_decoder`). The score is the voxel-weighted mean adapted Rand error over the pairs
+    The decoder and its other options come from `cfg.decoding` (and the targets), resolved
+    through the decoder's spec, which also checks each tried value. The score is the voxel-weighted mean adapted Rand error over the pairs
     (label 0 ignored); ties go to the value listed first.
     """
-    name = str(cfg.decoding.name)
-    spec = decoder_spec(name)
+    spec, arguments = decoder_arguments(cfg)
+    name = spec.name
     parameter = parameter or spec.tuned
     if parameter is None:
         raise ConfigError(
@@ -64,12 +64,10 @@ def tune_decoder(
     values = [float(v) for v in (values or spec.grid)]
     table: list[tuple[float, float]] = []
     for value in values:
-        trial = cfg.model_copy(deep=True)
-        trial.decoding.kwargs = {**cfg.decoding.kwargs, parameter: value}
-        decoder = build_decoder(trial)
+        kwargs = spec.resolve({**arguments, parameter: value}, key="decoding.tune.candidates")
         total, weight = 0.0, 0
         for prediction, label in pairs:
-            segmentation = decoder(prediction)
+            segmentation = spec.function(prediction, **kwargs)
             voxels = int(np.count_nonzero(label))
             total += adapted_rand_error(segmentation, label).error * voxels
             weight += voxels
