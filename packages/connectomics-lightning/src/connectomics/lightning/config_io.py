@@ -6,13 +6,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 # imported for their side effect: they register their config checks (model and loss names,
 # patch multiples) with connectomics.config before any config is validated here
 import connectomics.losses  # noqa: F401
 import connectomics.models  # noqa: F401
 from connectomics.config import Config, create_config, load_config, to_yaml
+from connectomics.config.yaml_text import parse_yaml_mapping
 from connectomics.lightning.errors import CheckpointError
 
 # What a module, datamodule or trainer accepts as its config.
@@ -39,7 +38,8 @@ def config_from_checkpoint(text: Any, path: Path) -> Config:
         raise CheckpointError(
             f"{path} carries no connectomics config; pass cfg= to load_from_checkpoint"
         )
-    return create_config(yaml.safe_load(text), source=f"the config in {path}")
+    source = f"the config in {path}"
+    return create_config(parse_yaml_mapping(text, source), source=source)
 
 
 def read_checkpoint_config(path: str | Path) -> str:
