@@ -44,14 +44,14 @@ def load_cli_config(args: argparse.Namespace, checkpoint: str | None = None) -> 
         if checkpoint is None:
             raise ConfigError("--config is required (a YAML path or tutorial name, e.g. lucchi)")
         from connectomics.config import create_config
+        from connectomics.config.yaml_text import parse_yaml_mapping
         from connectomics.lightning.config_io import read_checkpoint_config
 
         existing_file(checkpoint, "checkpoint")
-        import yaml
-
+        source = f"the config in {checkpoint}"
         text = read_checkpoint_config(checkpoint)
         config = create_config(
-            yaml.safe_load(text), list(args.overrides), source=f"the config in {checkpoint}"
+            parse_yaml_mapping(text, source), list(args.overrides), source=source
         )
         apply_num_threads(config)
         return config

@@ -6,16 +6,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.packaged_tutorials import TUTORIALS_DIR, tutorial_path
 from connectomics.config.schema.keys import registered_entry, unknown_key_error
 from connectomics.config.schema.types import field_annotation, is_optional, list_item, section_of
+from connectomics.config.yaml_text import MAX_YAML_BYTES, parse_yaml_mapping
 
 BASE_KEY = "_base_"
+# A base is a YAML config: anything else (a system file, a secret) is never read, so never echoed.
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def display_path(path: Path) -> str:
@@ -32,22 +34,19 @@ def read_yaml(path: Path) -> dict[str, Any]:
     """The mapping in a YAML file, interpolations kept as text; ConfigError on bad YAML."""
     shown = display_path(path)
     try:
-        loaded = OmegaConf.load(path)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
-        if exc.problem and exc.context and exc.context_mark:
-            problem += f" ({exc.context} started at line {exc.context_mark.line + 1})"
-        raise ConfigError(f"{shown}: invalid YAML{where}: {problem}; fix the YAML syntax") from None
-    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
-        reason = " ".join(str(exc).split())
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise ConfigError(
+                f"{shown}: {size} bytes is not a config (limit {MAX_YAML_BYTES}); "
+                "give a YAML config file"
+            )
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = type(exc).__name__ if isinstance(exc, UnicodeDecodeError) else exc.strerror
         raise ConfigError(
             f"{shown}: cannot read config ({reason}); give a UTF-8 YAML file"
         ) from None
-    if isinstance(loaded, ListConfig):
-        raise ConfigError(f"{shown}: top level is a list; a config is a mapping of sections")
-    return OmegaConf.to_container(loaded, resolve=False) if loaded else {}  # type: ignore[return-value]
+    return parse_yaml_mapping(text, shown)
 
 
 def _bases(raw: dict[str, Any], shown: str) -> list[str]:
@@ -64,7 +63,17 @@ def _bases(raw: dict[str, Any], shown: str) -> list[str]:
 
 
 def _locate_base(base: str, including: Path) -> Path:
+    if Path(base).suffix.lower() not in YAML_SUFFIXES and tutorial_path(base) is None:
+        raise ConfigError(
+            f"{display_path(including)}: {BASE_KEY} {base!r} is not a YAML file; "
+            f"give a {' or '.join(YAML_SUFFIXES)} file or a packaged tutorial name"
+        )
     candidate = (including.parent / Path(base).expanduser()).resolve()
+    if candidate.is_file() and candidate.suffix.lower() not in YAML_SUFFIXES:
+        raise ConfigError(
+            f"{display_path(including)}: {BASE_KEY} {base!r} leads to a file that is not YAML; "
+            "point it at a YAML config"
+        )
     if candidate.is_file():
         return candidate
     packaged = tutorial_path(base)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,29 @@ def _defaults() -> DictConfig:
     return OmegaConf.create(Config.model_construct().model_dump())
 
 
+# Resolvers whose values would be written into config.yaml, checkpoints and logs (secrets).
+_REFUSED_RESOLVERS = re.compile(r"\$\{\s*oc\.(env|decode)\s*:")
+
+
+def _refuse_environment(value: Any, source: str, key: str = "") -> None:
+    """ConfigError if any value interpolates the environment (${oc.env:...})."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _refuse_environment(v, source, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _refuse_environment(v, source, f"{key}.{i}")
+    elif isinstance(value, str) and _REFUSED_RESOLVERS.search(value):
+        raise ConfigError(
+            f"{source}: {key} reads the environment (${{oc.env:...}}); its value would be saved "
+            "in config.yaml, every checkpoint and the logs, so it is refused: pass the value as "
+            f'an override instead, e.g. {key}="$VAR" in the shell'
+        )
+
+
 def _resolve(cfg: DictConfig, source: str) -> dict[str, Any]:
     """The composed mapping with every ${...} replaced; ConfigError names the key that fails."""
+    _refuse_environment(OmegaConf.to_container(cfg, resolve=False), source)
     try:
         return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
     except OmegaConfBaseException as exc:

@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from connectomics.config import Config, create_config, load_config, to_yaml
+from connectomics.config.yaml_text import parse_yaml_mapping
 from connectomics.lightning.errors import CheckpointError
 
 # What a module, datamodule or trainer accepts as its config.
@@ -35,7 +34,8 @@ def config_from_checkpoint(text: Any, path: Path) -> Config:
         raise CheckpointError(
             f"{path} carries no connectomics config; pass cfg= to load_from_checkpoint"
         )
-    return create_config(yaml.safe_load(text), source=f"the config in {path}")
+    source = f"the config in {path}"
+    return create_config(parse_yaml_mapping(text, source), source=source)
 
 
 def read_checkpoint_config(path: str | Path) -> str:

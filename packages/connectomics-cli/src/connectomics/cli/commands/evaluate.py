@@ -51,6 +51,12 @@ def run(args: argparse.Namespace) -> int:
     from connectomics.data.io import open_volume_auto
 
     _apply_threads(args.overrides)
+    if not 0.0 < args.threshold < 1.0:  # also false for nan
+        from connectomics.config import ConfigError
+
+        raise ConfigError(
+            f"--threshold {args.threshold} is not a probability in (0, 1); e.g. --threshold 0.5"
+        )
     existing_file(args.prediction.split(":")[0], "prediction")
     existing_file(args.label.split(":")[0], "label")
     if args.json:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from connectomics.cli.common import existing_file
+from connectomics.cli.safety import refuse_clobber, refuse_output_on_input
 
 FORMATS = ("torchscript", "onnx", "bioimageio")
 
@@ -34,12 +36,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Export; the output is checked (ONNX checker, bioimageio validation) before reporting."""
     existing_file(args.checkpoint, "checkpoint")
-    output = Path(args.output)
-    if output.exists() and not args.overwrite:
-        raise FileExistsError(f"{output} exists; pass --overwrite to replace it")
+    final = Path(args.output)
+    refuse_output_on_input(final, args.checkpoint, args.test_input)
+    refuse_clobber(final, args.overwrite)
+    if final.is_dir():
+        raise FileExistsError(f"{final} is a folder; give a file path for the exported model")
     from connectomics.lightning.export import load_export_source
 
     source = load_export_source(args.checkpoint)
+    # Written beside and swapped in when complete: an old export survives a failed one.
+    output = final.with_name(f".{final.stem}.partial{final.suffix}")
+    try:
+        _export(args, source, output)
+        os.replace(output, final)
+    finally:
+        output.unlink(missing_ok=True)
+    print(f"{args.format} model written to {final}")
+    return 0
+
+
+def _export(args: argparse.Namespace, source, output: Path) -> None:
+    """Write the export of `source` in args.format to `output`."""
     try:
         if args.format == "torchscript":
             from connectomics.lightning.export import export_torchscript
@@ -62,8 +79,6 @@ def run(args: argparse.Namespace) -> int:
             )
     except ImportError as exc:  # the optional [export] extra is missing
         raise FileNotFoundError(str(exc)) from exc
-    print(f"{args.format} model written to {output}")
-    return 0
 
 
 def _test_image(volume: str | None, cfg):

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
-import yaml
 
+from connectomics.config.yaml_text import parse_yaml, parse_yaml_mapping
 from connectomics.lightning.errors import CheckpointError
 from connectomics.lightning.export.bioimageio import CONFIG_ATTACHMENT
 
@@ -37,10 +37,14 @@ def from_bioimageio(path: str | Path, cfg: ConfigLike | None = None) -> Connecto
             names = set(archive.namelist())
             if "rdf.yaml" not in names:
                 raise CheckpointError(f"{path} holds no rdf.yaml: not a bioimage.io package")
-            weights = _state_dict_entry(yaml.safe_load(archive.read("rdf.yaml").decode()), path)
+            weights = _state_dict_entry(
+                parse_yaml(archive.read("rdf.yaml").decode(), f"rdf.yaml in {path}"), path
+            )
             if cfg is None:
                 cfg = (
-                    yaml.safe_load(archive.read(CONFIG_ATTACHMENT).decode())
+                    parse_yaml_mapping(
+                        archive.read(CONFIG_ATTACHMENT).decode(), f"the config in {path}"
+                    )
                     if CONFIG_ATTACHMENT in names
                     else dict(weights["architecture"]["kwargs"]["config"])
                 )
@@ -66,7 +70,9 @@ def read_package_weights(path: str | Path) -> dict[str, torch.Tensor]:
     """The network's state dict from a package's pytorch_state_dict weights (weights_only)."""
     path = Path(path)
     with zipfile.ZipFile(path) as archive:
-        weights = _state_dict_entry(yaml.safe_load(archive.read("rdf.yaml").decode()), path)
+        weights = _state_dict_entry(
+            parse_yaml(archive.read("rdf.yaml").decode(), f"rdf.yaml in {path}"), path
+        )
         with archive.open(str(weights["source"])) as f:
             state = torch.load(f, map_location="cpu", weights_only=True)
     return {k[len("network.") :]: v for k, v in state.items() if k.startswith("network.")}
