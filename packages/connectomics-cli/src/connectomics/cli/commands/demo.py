@@ -60,6 +60,10 @@ def _write_data(out: Path, seed: int) -> list[str]:
     return overrides
 
 
+# Everything the demo writes at the top of --out: --overwrite deletes a folder holding only these.
+DEMO_OUTPUTS = frozenset({"data", "run", "predictions", "config.yaml", "demo.png"})
+
+
 def run(args: argparse.Namespace) -> int:
     """Generate, score untrained, train, score trained (trainer.test), draw the figure."""
     out = Path(args.out)
@@ -73,6 +77,13 @@ def run(args: argparse.Namespace) -> int:
         "demo", overrides=list(args.overrides)
     )  # a typo fails before anything is deleted
     if args.overwrite and out.exists():
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in DEMO_OUTPUTS)
+        if foreign:
+            raise FileExistsError(
+                f"{out} holds {', '.join(foreign[:3])}{' ...' if len(foreign) > 3 else ''}, "
+                "which the demo did not write; --overwrite only replaces a demo run: choose "
+                "another --out"
+            )
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
 

@@ -39,12 +39,27 @@ def split_output(output: str | Path) -> tuple[Path, str]:
     return path, key
 
 
+def _is_blockwise_store(path: Path) -> bool:
+    """True when `path` is a Zarr group a BlockStore wrote (it carries the run record)."""
+    try:
+        return RUN_ATTR in zarr.open_group(str(path), mode="r").attrs
+    except Exception:  # not a Zarr group at all, or unreadable: not ours
+        return False
+
+
 class BlockStore:
     """A Zarr group whose arrays are written block by block, with per-block done flags."""
 
     def __init__(self, path: str | Path, run: dict[str, Any], overwrite: bool = False) -> None:
         self.path = Path(path)
-        if overwrite and self.path.exists():
+        if self.path.exists() and not self.path.is_dir():
+            raise DataError(f"blockwise output {self.path} is a file; choose a .zarr folder path")
+        if overwrite and self.path.exists() and any(self.path.iterdir()):
+            if not _is_blockwise_store(self.path):
+                raise DataError(
+                    f"{self.path} is not a blockwise output of connectomics; --overwrite only "
+                    "replaces one: remove it yourself or choose another output"
+                )
             shutil.rmtree(self.path)
         self.group = zarr.open_group(str(self.path), mode="a")
         for name in BLOCK_GROUPS:  # created here: workers writing at once would race
