@@ -252,6 +252,9 @@ def write_volume(
     if kind == "hdf5" and overwrite and Path(file).exists():
         _replace_hdf5_dataset(file, key or DEFAULT_KEY, array, chunks, voxel_size)
         return
+    if kind == "zarr" and overwrite and Path(file).exists():
+        _replace_zarr(file, key, array, chunks, voxel_size, zarr_format)
+        return
     if kind in ("hdf5", "zarr"):
         with create_volume(
             file,
@@ -308,6 +311,38 @@ def _replace_hdf5_dataset(
         if key in h5:
             del h5[key]
         h5.move(tmp, key)
+
+
+def _replace_zarr(
+    file: str, key: str | None, array: np.ndarray, chunks: Any, voxel_size: Any, zarr_format: Any
+) -> None:
+    """Write `array` beside the existing store (or array `key` in it), then swap it in: a failed
+    write (full disk, kill) leaves the old one as it was. Local stores only, as everywhere here."""
+
+    def write(path: str, inner: str | None) -> None:
+        options = dict(chunks=chunks, voxel_size=voxel_size, zarr_format=zarr_format)
+        with create_volume(path, array.shape, array.dtype, key=inner, **options) as volume:
+            volume[...] = array
+
+    if key is None:
+        replace_path(Path(file), lambda tmp: write(str(tmp), None))
+        return
+    target = Path(file) / key
+    if not target.exists():
+        write(file, key)
+        return
+    parent = str(Path(key).parent)
+    staged = f"{target.name}-partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staged_key = staged if parent == "." else f"{parent}/{staged}"
+    try:
+        write(file, staged_key)
+    except BaseException:
+        _remove(Path(file) / staged_key)
+        raise
+    old = target.with_name(f"{staged}-old")
+    os.replace(target, old)
+    os.replace(Path(file) / staged_key, target)
+    _remove(old)
 
 
 def replace_path(target: Path, write: Any) -> None:
