@@ -28,6 +28,17 @@ def open_volume(
 
         check_ndim(volume.ndim, "array", ndim)
         return volume
+    volume = _open_file(path, key, ndim)
+    if 0 in tuple(volume.shape):
+        raise DataError(
+            f"{path}: shape {tuple(volume.shape)} has a zero-length axis, so there are no voxels "
+            "to read; give a non-empty volume"
+        )
+    return volume
+
+
+def _open_file(path: str | Path, key: str | None, ndim: Any) -> Volume:
+    """The lazy reader of the format at `path`."""
     file, key = split_key(path, key)
     require_exists(file)
     kind = detect_format(file)

@@ -249,6 +249,8 @@ def write_volume(
     check_dtype(array.dtype, "array to write")
     file, key = split_key(path, key)
     kind = detect_format(file, must_exist=False)
+    if kind == "zarr" and Path(file).is_file():
+        raise DataError(f"{file!r} is a file, not a Zarr store; choose another output path")
     if kind == "hdf5" and overwrite and Path(file).exists():
         _replace_hdf5_dataset(file, key or DEFAULT_KEY, array, chunks, voxel_size)
         return
