@@ -61,7 +61,9 @@ def build_target(name: str, kwargs: Mapping[str, Any] | None = None) -> LabelTar
             f"data.targets: unknown target {name!r}; choose one of {sorted(TARGET_REGISTRY)}"
         )
     try:
-        return TARGET_REGISTRY[name](**dict(kwargs or {}))
+        from connectomics.config.physical import voxel_kwargs
+
+        return TARGET_REGISTRY[name](**voxel_kwargs(kwargs or {}))
     except TypeError as error:
         raise ConfigError(f"data.targets: bad kwargs for target {name!r}: {error}") from None
 
