@@ -208,7 +208,7 @@ def _task_targets(plan: Plan, fp: Fingerprint, task: str, patch: list[int]) -> i
         caliber = small[2] if small else DEFAULT_OBJECT_NM[task]
         far_xy = min(max(3, round(caliber / 2 / vx)), 9, patch[2] // 4) * vx
         far_z = (2 if anisotropic else max(2, round(far_xy / 2 / vz))) * vz
-        far_z = min(far_z, max(1, patch[0] // 4) * vz)
+        far_z = min(far_z, max(2, patch[0] // 2) * vz)  # 2 sections at least: not the nearest
         offsets = [[vz, 0, 0], [0, vy, 0], [0, 0, vx], [far_z, 0, 0], [0, far_xy, 0], [0, 0, far_xy]]
         offsets = [[_num(v) for v in off] for off in offsets]
         plan.why(
