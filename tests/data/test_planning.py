@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from connectomics.config import create_config
-from connectomics.config.physical import offsets_to_voxels, physical_report
 from connectomics.config.errors import ConfigError
+from connectomics.config.physical import offsets_to_voxels, physical_report
 from connectomics.data.errors import DataError
 from connectomics.data.planning.fingerprint import fingerprint, parse_voxel_size
 from connectomics.data.planning.planner import (
@@ -93,7 +93,10 @@ def test_resampled_stack_changes_the_plan(tmp_path, medulla_train):
     iso = _write(tmp_path / "iso.h5", raw, label)
     aniso = _write(tmp_path / "aniso.h5", raw[::4], label[::4])
     plans = {}
-    for name, path, size in (("iso", iso, (10.0, 10.0, 10.0)), ("aniso", aniso, (40.0, 10.0, 10.0))):
+    for name, path, size in (
+        ("iso", iso, (10.0, 10.0, 10.0)),
+        ("aniso", aniso, (40.0, 10.0, 10.0)),
+    ):
         fp = fingerprint(path, path, size)
         plans[name] = (make_plan(fp, "neurons", _tiny_budget(), path, path), fp)
     iso_plan, aniso_plan = plans["iso"][0].config, plans["aniso"][0].config

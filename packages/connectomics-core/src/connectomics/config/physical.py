@@ -61,7 +61,11 @@ def resolve_nm_kwargs(
     if "offsets_nm" in out:
         offsets = out["offsets_nm"]
         if not offsets or any(len(o) != len(offsets[0]) for o in offsets):
-            raise fail(f"{key}.offsets_nm", f"{offsets} is not a list of per-axis offsets", "e.g. [[40, 0, 0], [0, 8, 0]]")
+            raise fail(
+                f"{key}.offsets_nm",
+                f"{offsets} is not a list of per-axis offsets",
+                "e.g. [[40, 0, 0], [0, 8, 0]]",
+            )
         converted = offsets_to_voxels(offsets, voxel_size)
         if any(not any(o) for o in converted):
             raise fail(

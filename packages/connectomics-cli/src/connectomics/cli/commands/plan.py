@@ -16,7 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--voxel-size", help="Z,Y,X in nm when the file records none (e.g. 50,4,4)")
     parser.add_argument("--task", required=True, choices=TASKS, help="what to segment")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="training device")
-    parser.add_argument("--memory", type=float, help="GiB the run may use (default: half the free memory)")
+    parser.add_argument(
+        "--memory", type=float, help="GiB the run may use (default: half the free memory)"
+    )
     parser.add_argument("--time", type=float, help="minutes of training (sets the run length)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
     parser.add_argument("--output", required=True, help="the YAML file to write")
@@ -63,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     create_config(yaml.safe_load(text), source="the plan")  # the written YAML loads, or a bug
     output.write_text(text)
     patch = plan.config["data"]["patch_size"]
-    print(f"plan written to {output}: patch {patch}, batch {plan.config['data']['batch_size']}, "
-          f"strides {plan.config['model']['strides']}")
+    print(
+        f"plan written to {output}: patch {patch}, batch {plan.config['data']['batch_size']}, "
+        f"strides {plan.config['model']['strides']}"
+    )
     return 0

@@ -108,7 +108,11 @@ class DataConfig(Section):
         cls, value: tuple[float, float, float] | None
     ) -> tuple[float, float, float] | None:
         if value is not None and min(value) <= 0:
-            raise fail("data.voxel_size", f"{list(value)} is not positive", "give nm per axis, e.g. [40, 4, 4]")
+            raise fail(
+                "data.voxel_size",
+                f"{list(value)} is not positive",
+                "give nm per axis, e.g. [40, 4, 4]",
+            )
         return value
 
     @model_validator(mode="after")
@@ -116,7 +120,9 @@ class DataConfig(Section):
         from connectomics.config.physical import resolve_nm_kwargs
 
         for i, target in enumerate(self.targets):
-            resolved = resolve_nm_kwargs(target.kwargs, self.voxel_size, f"data.targets[{i}].kwargs")
+            resolved = resolve_nm_kwargs(
+                target.kwargs, self.voxel_size, f"data.targets[{i}].kwargs"
+            )
             if resolved is not target.kwargs:
                 target.__dict__["kwargs"] = resolved
         return self

@@ -14,8 +14,8 @@ import numpy as np
 
 from connectomics.data.errors import DataError
 from connectomics.data.io.open import open_volume_auto
-from connectomics.data.io.voxel_size import read_voxel_size
 from connectomics.data.io.volume import Volume
+from connectomics.data.io.voxel_size import read_voxel_size
 
 IMAGE_KEYS = ("raw", "image", "main", "volumes/raw")
 LABEL_KEYS = ("label", "labels", "seg", "volumes/labels/neuron_ids")
@@ -65,7 +65,9 @@ def parse_voxel_size(text: str) -> tuple[float, float, float]:
     except ValueError:
         values = ()
     if len(values) != 3 or min(values) <= 0:
-        raise DataError(f"--voxel-size {text!r}: give three positive sizes in nm, Z,Y,X (e.g. 50,4,4)")
+        raise DataError(
+            f"--voxel-size {text!r}: give three positive sizes in nm, Z,Y,X (e.g. 50,4,4)"
+        )
     return (values[0], values[1], values[2])
 
 

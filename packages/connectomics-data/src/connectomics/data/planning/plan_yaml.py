@@ -47,7 +47,9 @@ def fingerprint_lines(fp: Fingerprint) -> list[str]:
             f"{100 * (fp.background_fraction or 0):.1f} %, touching {100 * (fp.touching_fraction or 0):.0f} %"
         )
         for q, values in fp.diameter_nm.items():
-            lines.append(f"# object extent {q} (nm, z y x, volume-weighted): {[round(v) for v in values]}")
+            lines.append(
+                f"# object extent {q} (nm, z y x, volume-weighted): {[round(v) for v in values]}"
+            )
     return lines
 
 

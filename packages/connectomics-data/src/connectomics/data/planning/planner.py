@@ -153,7 +153,12 @@ def fit_patch_and_batch(
         where += f", and >= {MIN_STEPS} steps in --time {budget.minutes:g} min"
     torch.set_num_threads(max(1, budget.threads))
     data = plan.config["data"]
-    cfg = create_config({"model": model_config, "data": {"targets": data["targets"], "voxel_size": list(data["voxel_size"])}})
+    cfg = create_config(
+        {
+            "model": model_config,
+            "data": {"targets": data["targets"], "voxel_size": list(data["voxel_size"])},
+        }
+    )
     best: tuple[list[int], int, TrialResult] | None = None
     for patch in candidates:
         fitted = None
@@ -209,7 +214,14 @@ def _task_targets(plan: Plan, fp: Fingerprint, task: str, patch: list[int]) -> i
         far_xy = min(max(3, round(caliber / 2 / vx)), 9, patch[2] // 4) * vx
         far_z = (2 if anisotropic else max(2, round(far_xy / 2 / vz))) * vz
         far_z = min(far_z, max(2, patch[0] // 2) * vz)  # 2 sections at least: not the nearest
-        offsets = [[vz, 0, 0], [0, vy, 0], [0, 0, vx], [far_z, 0, 0], [0, far_xy, 0], [0, 0, far_xy]]
+        offsets = [
+            [vz, 0, 0],
+            [0, vy, 0],
+            [0, 0, vx],
+            [far_z, 0, 0],
+            [0, far_xy, 0],
+            [0, 0, far_xy],
+        ]
         offsets = [[_num(v) for v in off] for off in offsets]
         plan.why(
             "data.targets",
@@ -217,13 +229,19 @@ def _task_targets(plan: Plan, fp: Fingerprint, task: str, patch: list[int]) -> i
             f"affinities to the next voxel and long-range ones ({_num(far_z)} nm in z, "
             f"{_num(far_xy)} nm in-plane: half the 10th-percentile object) as auxiliary channels",
         )
-        plan.why("model.loss_functions", ["BalancedBCEWithLogitsLoss", "DiceLoss"],
-                 "most voxel pairs are connected: balanced BCE keeps boundaries, Dice their shape")
+        plan.why(
+            "model.loss_functions",
+            ["BalancedBCEWithLogitsLoss", "DiceLoss"],
+            "most voxel pairs are connected: balanced BCE keeps boundaries, Dice their shape",
+        )
         plan.why("model.loss_weights", [1.0, 0.5], "BCE leads, Dice helps")
         plan.why("model.loss_kwargs", [{}, {"sigmoid": True}], "Dice sees probabilities")
         plan.why("decoding.name", "affinity_waterz", "waterz agglomerates affinities into neurons")
-        plan.why("decoding.tune", {"enabled": True, "candidates": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]},
-                 "the merge threshold is picked on the validation part by adapted Rand error")
+        plan.why(
+            "decoding.tune",
+            {"enabled": True, "candidates": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]},
+            "the merge threshold is picked on the validation part by adapted Rand error",
+        )
         plan.why("evaluation.metrics", ["adapted_rand", "voi"], "instance scores for neurons")
         return len(offsets)
     if task == "mitochondria":
@@ -234,26 +252,50 @@ def _task_targets(plan: Plan, fp: Fingerprint, task: str, patch: list[int]) -> i
             f"foreground and contours {width} nm wide (1/16 of the small object) split touching "
             f"mitochondria ({_pct(fp.touching_fraction)} of objects touch another)",
         )
-        plan.why("model.loss_functions", ["BCEWithLogitsLoss", "DiceLoss"], "BCE calibrates, Dice fights the imbalance")
+        plan.why(
+            "model.loss_functions",
+            ["BCEWithLogitsLoss", "DiceLoss"],
+            "BCE calibrates, Dice fights the imbalance",
+        )
         plan.why("model.loss_weights", [1.0, 1.0], "equal weights")
         plan.why("model.loss_kwargs", [{}, {"sigmoid": True}], "Dice sees probabilities")
-        plan.why("decoding.name", "binary_contour_watershed", "seeds inside contours, watershed on the foreground")
-        plan.why("decoding.tune", {"enabled": True, "candidates": [0.5, 0.6, 0.7, 0.8, 0.9]},
-                 "the seed threshold is picked on the validation part")
-        plan.why("evaluation.metrics", ["dice", "iou", "adapted_rand"], "overlap and instance scores")
+        plan.why(
+            "decoding.name",
+            "binary_contour_watershed",
+            "seeds inside contours, watershed on the foreground",
+        )
+        plan.why(
+            "decoding.tune",
+            {"enabled": True, "candidates": [0.5, 0.6, 0.7, 0.8, 0.9]},
+            "the seed threshold is picked on the validation part",
+        )
+        plan.why(
+            "evaluation.metrics", ["dice", "iou", "adapted_rand"], "overlap and instance scores"
+        )
         return 2
     fg = 1.0 - (fp.background_fraction if fp.background_fraction is not None else 0.5)
     plan.why("data.targets", [{"name": "binary"}], "one foreground-probability channel")
     if task == "synapses" or fg < 0.05:
-        plan.why("data.class_balanced_weights", True,
-                 f"foreground is {_pct(fg)} of the voxels: weight it up")
-    plan.why("model.loss_functions", ["BCEWithLogitsLoss", "DiceLoss"], "BCE calibrates, Dice fights the imbalance")
+        plan.why(
+            "data.class_balanced_weights",
+            True,
+            f"foreground is {_pct(fg)} of the voxels: weight it up",
+        )
+    plan.why(
+        "model.loss_functions",
+        ["BCEWithLogitsLoss", "DiceLoss"],
+        "BCE calibrates, Dice fights the imbalance",
+    )
     plan.why("model.loss_weights", [1.0, 1.0], "equal weights")
     plan.why("model.loss_kwargs", [{}, {"sigmoid": True}], "Dice sees probabilities")
     plan.why("decoding.name", "binary_cc", "threshold then connected components")
-    plan.why("decoding.tune", {"enabled": task == "synapses", "candidates": [0.3, 0.4, 0.5, 0.6, 0.7]},
-             "the threshold is picked on the validation part" if task == "synapses"
-             else "semantic output: the threshold is not tuned")
+    plan.why(
+        "decoding.tune",
+        {"enabled": task == "synapses", "candidates": [0.3, 0.4, 0.5, 0.6, 0.7]},
+        "the threshold is picked on the validation part"
+        if task == "synapses"
+        else "semantic output: the threshold is not tuned",
+    )
     plan.why("evaluation.metrics", ["dice", "iou"], "overlap scores of the foreground")
     return 1
 
@@ -318,16 +360,25 @@ def make_plan(
     object_nm = min(median[1:]) if median else DEFAULT_OBJECT_NM[task]
     strides = plan_strides(fp.voxel_size, object_nm, max_patch)
     levels = len(strides) + 1
-    kernels = ["x".join("1" if (max(s) > 1 and min(s) == 1 and v == 1) else "3" for v in s) for s in strides]
+    kernels = [
+        "x".join("1" if (max(s) > 1 and min(s) == 1 and v == 1) else "3" for v in s)
+        for s in strides
+    ]
     plan.why("model.architecture", "unet_res_em", "residual U-Net whose kernels follow the strides")
     plan.why("model.spatial_dims", 3, "a 3D volume")
     plan.why("model.in_channels", 1, "grey-scale EM")
-    plan.why("model.filters", _filters(levels, budget.device),
-             f"{levels} levels, widths doubling from {16 if budget.device == 'cpu' else 32}")
-    plan.why("model.strides", strides,
-             f"pool an axis while its spacing <= 2x the finest (voxel {list(fp.voxel_size)} nm); "
-             f"the coarsest kernel spans {3 * min(fp.voxel_size[1] * _multiple(strides)[1], 1e9):g} nm "
-             f"for a median object of {object_nm:g} nm; level kernels {kernels + ['3x3x3']}")
+    plan.why(
+        "model.filters",
+        _filters(levels, budget.device),
+        f"{levels} levels, widths doubling from {16 if budget.device == 'cpu' else 32}",
+    )
+    plan.why(
+        "model.strides",
+        strides,
+        f"pool an axis while its spacing <= 2x the finest (voxel {list(fp.voxel_size)} nm); "
+        f"the coarsest kernel spans {3 * min(fp.voxel_size[1] * _multiple(strides)[1], 1e9):g} nm "
+        f"for a median object of {object_nm:g} nm; level kernels {kernels + ['3x3x3']}",
+    )
     plan.why("model.norm", "batch", "batch norm (batch >= 2 in most plans)")
     plan.why("data.voxel_size", list(fp.voxel_size), f"nm, z y x, from {fp.voxel_size_source}")
     out = _task_targets(plan, fp, task, [max_patch[0], max_patch[1], max_patch[2]])
@@ -340,9 +391,12 @@ def make_plan(
         _task_targets(plan, fp, task, patch)
     plan.why("data.train_image", image, "the planned volume")
     plan.why("data.train_label", label, "its labels")
-    plan.why("data.patch_size", patch,
-             f"largest candidate whose trial step measured {trial.peak_bytes / GIB:.2f} GiB "
-             f"({trial.how}) within {MEMORY_MARGIN:.0%} of {where}; multiple of {_multiple(strides)}")
+    plan.why(
+        "data.patch_size",
+        patch,
+        f"largest candidate whose trial step measured {trial.peak_bytes / GIB:.2f} GiB "
+        f"({trial.how}) within {MEMORY_MARGIN:.0%} of {where}; multiple of {_multiple(strides)}",
+    )
     plan.why("data.batch_size", batch, "2 where it fits (batch norm), else 1")
     plan.why("data.num_workers", 0, "crops are read in the training process")
     plan.why("data.val_split", 0.2, "the last 20 % validates and tunes the decoder")
@@ -350,22 +404,49 @@ def make_plan(
     plan.why("data.pad_mode", "reflect", "volumes smaller than a patch are padded, not refused")
     stats = fp.intensity
     plan.why("data.normalize", "percentile", "clip to the 0.5/99.5 percentiles, robust to outliers")
-    plan.why("data.normalize_stats",
-             {"low": stats["p0.5"], "high": stats["p99.5"], "mean": round(stats["mean"], 3), "std": round(stats["std"], 3)},
-             "from the fingerprint's sample")
+    plan.why(
+        "data.normalize_stats",
+        {
+            "low": stats["p0.5"],
+            "high": stats["p99.5"],
+            "mean": round(stats["mean"], 3),
+            "std": round(stats["std"], 3),
+        },
+        "from the fingerprint's sample",
+    )
     _augmentation(plan, fp, budget.device)
     _run_length(plan, trial, budget)
-    plan.why("optimizer", {"name": "AdamW", "lr": 0.002 if budget.device == "cpu" else 0.001, "weight_decay": 0.0001},
-             "AdamW; a higher rate for short CPU runs")
-    plan.why("scheduler", {"name": "CosineAnnealingLR", "warmup_epochs": 1, "min_lr": 1.0e-5},
-             "cosine decay over the planned epochs")
-    plan.why("checkpoint", {"monitor": "val/loss", "mode": "min", "save_top_k": 1, "save_last": True},
-             "keep the best and the last")
+    plan.why(
+        "optimizer",
+        {"name": "AdamW", "lr": 0.002 if budget.device == "cpu" else 0.001, "weight_decay": 0.0001},
+        "AdamW; a higher rate for short CPU runs",
+    )
+    plan.why(
+        "scheduler",
+        {"name": "CosineAnnealingLR", "warmup_epochs": 1, "min_lr": 1.0e-5},
+        "cosine decay over the planned epochs",
+    )
+    plan.why(
+        "checkpoint",
+        {"monitor": "val/loss", "mode": "min", "save_top_k": 1, "save_last": True},
+        "keep the best and the last",
+    )
     plan.why("early_stopping", {"enabled": False}, "the run length is planned")
-    plan.why("logging", {"save_dir": f"outputs/plan_{task}_{stem}", "log_every_n_steps": 10, "log_images": False},
-             "one folder per plan")
-    plan.why("inference", {"window_size": patch, "overlap": 0.25, "batch_size": batch, "tta_flip": budget.device == "cuda"},
-             "windows of the training patch; flips at test time on a GPU only")
+    plan.why(
+        "logging",
+        {"save_dir": f"outputs/plan_{task}_{stem}", "log_every_n_steps": 10, "log_images": False},
+        "one folder per plan",
+    )
+    plan.why(
+        "inference",
+        {
+            "window_size": patch,
+            "overlap": 0.25,
+            "batch_size": batch,
+            "tta_flip": budget.device == "cuda",
+        },
+        "windows of the training patch; flips at test time on a GPU only",
+    )
     plan.why("evaluation.enabled", True, "score the test volume when one is given")
     return plan
 
@@ -377,15 +458,23 @@ def _run_length(plan: Plan, trial: TrialResult, budget: Budget) -> None:
         why = f"no --time: {steps} steps (measured {trial.step_seconds:.2f} s per trial step)"
     else:
         steps = max(4, int(budget.minutes * 60 * 0.8 / step))
-        why = (f"--time {budget.minutes:g} min: 80 % of it / ({trial.step_seconds:.2f} s measured "
-               f"x {LOADER_OVERHEAD} for loading) = {steps} steps; max_time stops it anyway")
+        why = (
+            f"--time {budget.minutes:g} min: 80 % of it / ({trial.step_seconds:.2f} s measured "
+            f"x {LOADER_OVERHEAD} for loading) = {steps} steps; max_time stops it anyway"
+        )
         total = max(1, math.ceil(budget.minutes * 60))
-        plan.why("training.max_time", f"00:{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}",
-                 "the wall-clock budget")
+        plan.why(
+            "training.max_time",
+            f"00:{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}",
+            "the wall-clock budget",
+        )
     per_epoch = max(2, min(100, steps // 10))
     epochs = max(1, steps // per_epoch)
     plan.why("data.steps_per_epoch", per_epoch, "about 10 validations per run")
     plan.why("data.val_iterations", 4, "validation crops per epoch")
     plan.why("training.max_epochs", epochs, why)
-    plan.why("training.precision", "16-mixed" if budget.device == "cuda" else "32",
-             "mixed precision on a GPU, float32 on a CPU")
+    plan.why(
+        "training.precision",
+        "16-mixed" if budget.device == "cuda" else "32",
+        "mixed precision on a GPU, float32 on a CPU",
+    )

@@ -112,7 +112,9 @@ def measure_step(
         peak = int(torch.cuda.max_memory_reserved()) + max(int(context), 0)
     else:
         hwm = _status_kib("VmHWM") if how.startswith("peak") else None
-        peak = (hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+        peak = (
+            hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        ) * 1024
     del optimizer, x
     model.to("cpu")
     _release_freed_memory()
