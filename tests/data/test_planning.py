@@ -85,6 +85,7 @@ def _tiny_budget(**kw):
     return Budget(device="cpu", minutes=0.2, threads=1, **kw)
 
 
+@pytest.mark.slow
 def test_resampled_stack_changes_the_plan(tmp_path, medulla_train):
     """The medulla (10 nm) and every 4th section of it (40 x 10 x 10 nm): z is kept unpooled
     and the affinity offsets, chosen in nm, land on other voxel counts."""
@@ -150,9 +151,9 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 def test_patch_and_batch_stay_within_a_small_memory_budget():
     """A budget between two measured steps makes the plan take the smaller one, and a fresh
     process running the chosen step peaks within the budget."""
-    model = {"architecture": "unet_res_em", "filters": [8, 16, 32], "out_channels": 1}
+    model = {"architecture": "unet_res_em", "filters": [4, 8], "out_channels": 1}
     plan = Plan(config={"data": {"targets": [{"name": "binary"}], "voxel_size": [10, 10, 10]}})
-    small, large = [16, 32, 32], [32, 96, 96]
+    small, large = [8, 16, 16], [24, 96, 96]
     roomy = Budget(device="cpu", memory_bytes=64 * 2**30, threads=1)
     fit_patch_and_batch(plan, model, [small, large], roomy)
     peaks = {tuple(p): t.peak_bytes for p, b, t in plan.trials if b == 2}

@@ -26,7 +26,7 @@ MEMORY_MARGIN = 0.85  # a plan uses at most this share of the budget (loader, Li
 CPU_MAX_IN_PLANE = 128  # CPU steps beyond this patch side are too slow to train in minutes
 GPU_MAX_IN_PLANE = 256
 DEFAULT_OBJECT_NM = {"neurons": 500.0, "mitochondria": 300.0, "synapses": 200.0, "semantic": 300.0}
-MIN_STEPS = 200  # with --time, a patch whose steps would not fit this many times is too slow
+MIN_STEPS = 100  # with --time, a patch whose steps would not fit this many times is too slow
 LOADER_OVERHEAD = 1.5  # a real step = trial step x this (crop reads, augmentation, targets)
 
 
@@ -104,7 +104,7 @@ def patch_candidates(
     unit = max(step[1:])
     limit = _floor_to(min(cap, *max_patch[1:]), unit)
     sides: list[int] = []
-    side = float(max(unit, 16))
+    side = float(max(2 * unit, 16))  # the coarsest level at least 2 voxels a side
     while not sides or sides[-1] < limit:
         s = min(_floor_to(side, unit), limit)
         if not sides or s > sides[-1]:
@@ -188,8 +188,8 @@ def fit_patch_and_batch(
 
 
 def _filters(levels: int, device: str) -> list[int]:
-    base = 32 if device == "cuda" else 16
-    return [min(base * 2**i, 320) for i in range(levels)]
+    base, top = (32, 320) if device == "cuda" else (16, 128)
+    return [min(base * 2**i, top) for i in range(levels)]
 
 
 def _round_nm(value: float, spacing: float) -> float:
@@ -370,7 +370,9 @@ def make_plan(
     plan.why(
         "model.filters",
         _filters(levels, budget.device),
-        f"{levels} levels, widths doubling from {16 if budget.device == 'cpu' else 32}",
+        f"{levels} levels, widths doubling from 32 up to 320"
+        if budget.device == "cuda"
+        else f"{levels} levels, widths doubling from 16 up to 128 (CPU)",
     )
     plan.why(
         "model.strides",
