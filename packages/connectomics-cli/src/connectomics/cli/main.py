@@ -16,6 +16,7 @@ COMMANDS = {
     "download": "Download a public dataset.",
     "config": "Show or validate a config.",
     "info": "Versions, devices and registries.",
+    "plan": "Plan a training config from a volume, its labels and a budget.",
     "demo": "The whole cycle on a small built-in synthetic volume, no data needed.",
 }
 

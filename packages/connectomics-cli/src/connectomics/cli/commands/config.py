@@ -21,7 +21,11 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = load_cli_config(args)
     if args.action == "show":
+        from connectomics.config.physical import physical_report
+
         print(to_yaml(cfg), end="")
+        # target sizes both in voxels and in nm (data.voxel_size converts them)
+        print("\n".join(physical_report(cfg.data)))
     else:
         print(f"ok: {args.config} is valid (hash {config_hash(cfg)})")
     return 0

@@ -49,6 +49,9 @@ class DataConfig(Section):
     image_key: str = "raw"
     label_key: str = "label"
     mask_key: str = "mask"
+    # Voxel size in nm (z, y, x); target kwargs ending in _nm (offsets_nm, thickness_nm,
+    # alpha_nm) are converted with it (connectomics.config.physical). None: unknown.
+    voxel_size: tuple[float, float, float] | None = None
     # Crop size (z, y, x) for 3D or (y, x) for 2D. The default is CPU-sized; GPU runs use
     # larger crops (the tutorials use [32, 128, 128] and [18, 160, 160]).
     patch_size: list[PositiveInt] = Field(
@@ -110,6 +113,31 @@ class DataConfig(Section):
                 "did you mean one of 0 (z), 1 (y), 2 (x)?",
             )
         return axis
+
+    @field_validator("voxel_size")
+    @classmethod
+    def _positive_voxel_size(
+        cls, value: tuple[float, float, float] | None
+    ) -> tuple[float, float, float] | None:
+        if value is not None and min(value) <= 0:
+            raise fail(
+                "data.voxel_size",
+                f"{list(value)} is not positive",
+                "give nm per axis, e.g. [40, 4, 4]",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _physical_sizes(self) -> DataConfig:
+        from connectomics.config.physical import resolve_nm_kwargs
+
+        for i, target in enumerate(self.targets):
+            resolved = resolve_nm_kwargs(
+                target.kwargs, self.voxel_size, f"data.targets[{i}].kwargs"
+            )
+            if resolved is not target.kwargs:
+                target.__dict__["kwargs"] = resolved
+        return self
 
     @field_validator("targets")
     @classmethod

@@ -58,7 +58,9 @@ def build_target(name: str, kwargs: Mapping[str, Any] | None = None) -> LabelTar
     """One registered target transform from its config name and kwargs."""
     cls = TARGET_REGISTRY.lookup(name)
     try:
-        return cls(**dict(kwargs or {}))
+        from connectomics.config.physical import voxel_kwargs
+
+        return cls(**voxel_kwargs(kwargs or {}))
     except TypeError as error:
         raise ConfigError(f"data.targets: bad kwargs for target {name!r}: {error}") from None
 

@@ -1,0 +1,1 @@
+"""Planning a config from the data: the dataset fingerprint and the planner."""
