@@ -148,6 +148,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
 
 
+@pytest.mark.slow  # measures real trial steps in fresh processes: minutes on 2 cores
 def test_patch_and_batch_stay_within_a_small_memory_budget():
     """A budget between two measured steps makes the plan take the smaller one, and a fresh
     process running the chosen step peaks within the budget."""
