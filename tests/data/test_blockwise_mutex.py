@@ -23,8 +23,9 @@ def registered(monkeypatch):
     """affinity_mws registered as a blockwise decoder, as the lead wires it."""
     monkeypatch.setitem(LABELLERS, "affinity_mws", mutex_block_labels)
     monkeypatch.setattr(
-        blockwise_decode, "BLOCKWISE_DECODERS", (*blockwise_decode.BLOCKWISE_DECODERS,
-                                                 "affinity_mws")
+        blockwise_decode,
+        "BLOCKWISE_DECODERS",
+        (*blockwise_decode.BLOCKWISE_DECODERS, "affinity_mws"),
     )
 
 
@@ -38,8 +39,9 @@ def _noisy_affinities(path):
 
 
 @pytest.mark.parametrize("block_size", [(8, 24, 24), (16, 16, 48)])
-def test_blockwise_equals_whole_volume_on_real_labels(tmp_path, registered, medulla_train,
-                                                      block_size):
+def test_blockwise_equals_whole_volume_on_real_labels(
+    tmp_path, registered, medulla_train, block_size
+):
     label, affs = _noisy_affinities(medulla_train)
     whole = decode("affinity_mws", affs, offsets=OFFSETS)
     _, labels = blockwise(tmp_path, affs, "affinity_mws", block_size, offsets=OFFSETS)

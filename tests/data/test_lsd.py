@@ -51,8 +51,9 @@ def test_matches_definition_on_two_segments():
     for voxel in [(7, 8, 5), (2, 3, 2), (11, 12, 8), (7, 8, 9), (0, 0, 17), (5, 10, 12)]:
         if label[voxel] == 0:
             continue
-        np.testing.assert_allclose(lsd[(slice(None), *voxel)], _brute_force(label, voxel, sigma),
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            lsd[(slice(None), *voxel)], _brute_force(label, voxel, sigma), atol=1e-5
+        )
     np.testing.assert_array_equal(lsd[:, label == 0], 0.0)
 
 

@@ -21,8 +21,11 @@ def _rods():
 def test_skeleton_of_a_rod_is_its_axis():
     graph = skeletonize_labels(_rods())
     lengths = graph.object_lengths()
-    assert lengths == {1: pytest.approx(29, abs=2), 2: pytest.approx(19, abs=2),
-                       3: pytest.approx(9, abs=2)}
+    assert lengths == {
+        1: pytest.approx(29, abs=2),
+        2: pytest.approx(19, abs=2),
+        3: pytest.approx(9, abs=2),
+    }
 
 
 def test_perfect_segmentation_scores_the_length_weighted_mean():
@@ -51,7 +54,10 @@ def test_merge_zeroes_the_merged_objects_and_split_halves_runs():
     # the rod's skeleton edges on either side of the cut: two runs
     x = graph.coords[graph.edges, 2]
     rod = graph.object_ids[graph.edges[:, 0]] == 1
-    halves = [graph.lengths[rod & (x < 20).all(1)].sum(), graph.lengths[rod & (x >= 20).all(1)].sum()]
+    halves = [
+        graph.lengths[rod & (x < 20).all(1)].sum(),
+        graph.lengths[rod & (x >= 20).all(1)].sum(),
+    ]
     assert min(halves) > 8
     expected = (sum(h**2 for h in halves) + length[2] ** 2 + length[3] ** 2) / total
     assert scores["erl"] == pytest.approx(expected)

@@ -33,8 +33,9 @@ def _volumes():
 def test_volume_percentile_undoes_a_linear_contrast_change():
     base, bright, dull = _volumes()
     outs = [
-        predict_volume(Identity(), v, window_size=v.shape, blending="constant",
-                       normalize="volume_percentile")[0]
+        predict_volume(
+            Identity(), v, window_size=v.shape, blending="constant", normalize="volume_percentile"
+        )[0]
         for v in (bright, dull)
     ]
     # same underlying image: per-volume percentiles map both to [0, 1] alike (up to uint8
@@ -43,8 +44,14 @@ def test_volume_percentile_undoes_a_linear_contrast_change():
         assert out.min() == 0.0 and out.max() == pytest.approx(1.0)
     assert np.abs(outs[0] - outs[1]).mean() < 0.02
     train_stats = dataset_statistics([ArrayVolume(bright)])
-    pooled = predict_volume(Identity(), dull, window_size=dull.shape, blending="constant",
-                            normalize="percentile", normalize_stats=train_stats)[0]
+    pooled = predict_volume(
+        Identity(),
+        dull,
+        window_size=dull.shape,
+        blending="constant",
+        normalize="percentile",
+        normalize_stats=train_stats,
+    )[0]
     assert np.abs(pooled - outs[0]).mean() > 0.1
 
 
@@ -63,8 +70,13 @@ def test_training_crops_use_their_own_volume_statistics():
         choice = dataset.sampler.sample(dataset.rng_for(index)).volume
         seen.add(choice)
         volume = (bright, dull)[choice]
-        inferred = predict_volume(Identity(), volume, window_size=volume.shape,
-                                  blending="constant", normalize="volume_percentile")[0]
+        inferred = predict_volume(
+            Identity(),
+            volume,
+            window_size=volume.shape,
+            blending="constant",
+            normalize="volume_percentile",
+        )[0]
         np.testing.assert_array_equal(sample, inferred)
     assert seen == {0, 1}
 
@@ -73,10 +85,22 @@ def test_predict_warns_when_input_lies_outside_training_statistics():
     _, bright, dull = _volumes()
     stats = dataset_statistics([ArrayVolume(bright)])
     with pytest.warns(UserWarning, match="std ratio 0.3"):
-        predict_volume(Identity(), dull, window_size=dull.shape, blending="constant",
-                       normalize="volume_percentile", normalize_stats=stats)
+        predict_volume(
+            Identity(),
+            dull,
+            window_size=dull.shape,
+            blending="constant",
+            normalize="volume_percentile",
+            normalize_stats=stats,
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the training volume itself: no warning
-        predict_volume(Identity(), bright, window_size=bright.shape, blending="constant",
-                       normalize="volume_percentile", normalize_stats=stats)
+        predict_volume(
+            Identity(),
+            bright,
+            window_size=bright.shape,
+            blending="constant",
+            normalize="volume_percentile",
+            normalize_stats=stats,
+        )
     assert warn_intensity_shift(stats, None) is None

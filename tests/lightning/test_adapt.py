@@ -56,8 +56,14 @@ def test_teacher_is_the_ema_of_the_student(trained):
     module.teacher_decay, module.lr = 0.5, 1e-3
     start = {k: v.clone() for k, v in module.model.state_dict().items()}
     students = Students()
-    trainer = pl.Trainer(max_steps=3, logger=False, enable_checkpointing=False,
-                         enable_progress_bar=False, callbacks=[students], accelerator="cpu")
+    trainer = pl.Trainer(
+        max_steps=3,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        callbacks=[students],
+        accelerator="cpu",
+    )
     # Lightning runs callbacks' batch-end hooks before the module's: recorded = pre-EMA student
     trainer.fit(module, train_dataloaders=unlabeled_loader(module.cfg, open_volume(image), 3))
     assert len(students.steps) == 3
@@ -68,8 +74,11 @@ def test_teacher_is_the_ema_of_the_student(trained):
         for step in students.steps:
             ema = 0.5 * ema + 0.5 * step[name].double()
         torch.testing.assert_close(value.double(), ema, rtol=1e-5, atol=1e-6)
-    changed = [n for n, v in module.teacher.state_dict().items()
-               if v.dtype.is_floating_point and not torch.allclose(v, module.model.state_dict()[n])]
+    changed = [
+        n
+        for n, v in module.teacher.state_dict().items()
+        if v.dtype.is_floating_point and not torch.allclose(v, module.model.state_dict()[n])
+    ]
     assert changed
 
 
@@ -102,8 +111,22 @@ def test_cli_adapt_writes_a_checkpoint_and_refuses_bad_steps(trained, tmp_path, 
 
     path, image = trained
     out = tmp_path / "cli.ckpt"
-    assert main(["adapt", "--checkpoint", str(path), "--input", image, "--output", str(out),
-                 "--steps", "2"]) == 0
+    assert (
+        main(
+            [
+                "adapt",
+                "--checkpoint",
+                str(path),
+                "--input",
+                image,
+                "--output",
+                str(out),
+                "--steps",
+                "2",
+            ]
+        )
+        == 0
+    )
     assert ConnectomicsModule.load_from_checkpoint(out).cfg.model.architecture
     assert main(["adapt", "--checkpoint", str(path), "--input", image, "--steps", "0"]) == 2
     assert "error:" in capsys.readouterr().err

@@ -41,6 +41,7 @@ def test_final_weights_are_the_ema_of_the_trajectory(tiny_cfg):
         for step in steps[1:]:
             ema = decay * ema + (1 - decay) * step[name].double()
         torch.testing.assert_close(value.double(), ema, rtol=1e-5, atol=1e-6)
-    moved = [n for n, v in final.items() if v.dtype.is_floating_point
-             and not torch.allclose(v, raw[n])]
+    moved = [
+        n for n, v in final.items() if v.dtype.is_floating_point and not torch.allclose(v, raw[n])
+    ]
     assert moved  # the averaged weights are not the last raw ones

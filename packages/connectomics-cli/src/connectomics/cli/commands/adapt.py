@@ -12,15 +12,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics adapt`."""
     parser.add_argument("--checkpoint", required=True, metavar="CKPT", help="trained checkpoint")
     parser.add_argument(
-        "--input", required=True, metavar="VOLUME",
+        "--input",
+        required=True,
+        metavar="VOLUME",
         help="unlabeled target volume: file.h5[:key], store.zarr[:key] or file.tif",
     )
-    parser.add_argument("--output", metavar="CKPT", help="adapted checkpoint (default: "
-                        "<checkpoint stem>-adapted.ckpt beside the checkpoint)")
+    parser.add_argument(
+        "--output",
+        metavar="CKPT",
+        help="adapted checkpoint (default: <checkpoint stem>-adapted.ckpt beside the checkpoint)",
+    )
     parser.add_argument("--steps", type=int, default=200, help="optimizer steps (default 200)")
     parser.add_argument("--lr", type=float, default=1e-4, help="learning rate (default 1e-4)")
-    parser.add_argument("--teacher-decay", type=float, default=0.99,
-                        help="EMA decay of the teacher per step (default 0.99)")
+    parser.add_argument(
+        "--teacher-decay",
+        type=float,
+        default=0.99,
+        help="EMA decay of the teacher per step (default 0.99)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -89,7 +89,9 @@ def skeletonize_labels(gt: np.ndarray, voxel_size: Sequence[float] | None = None
 
 
 def run_length_scores(
-    seg: np.ndarray, gt: np.ndarray, voxel_size: Sequence[float] | None = None,
+    seg: np.ndarray,
+    gt: np.ndarray,
+    voxel_size: Sequence[float] | None = None,
     skeletons: SkeletonGraph | None = None,
 ) -> dict[str, float]:
     """erl, erl_normalized, erl_max (the perfect segmentation's), skeleton_merges (extra
@@ -107,12 +109,13 @@ def run_length_scores(
     correct = same & ~np.isin(node_seg[a], merged_segs)
     splits = int(np.count_nonzero(~same))
     n = len(node_seg)
-    runs = coo_matrix(
-        (np.ones(int(correct.sum())), (a[correct], b[correct])), shape=(n, n)
-    )
+    runs = coo_matrix((np.ones(int(correct.sum())), (a[correct], b[correct])), shape=(n, n))
     _, component = connected_components(runs, directed=False)
-    run_lengths = np.bincount(component[a[correct]], weights=graph.lengths[correct],
-                              minlength=int(component.max()) + 1 if n else 0)
+    run_lengths = np.bincount(
+        component[a[correct]],
+        weights=graph.lengths[correct],
+        minlength=int(component.max()) + 1 if n else 0,
+    )
     total = float(graph.lengths.sum())
     objects = np.array(list(graph.object_lengths().values()))
     erl_max = float((objects**2).sum() / total) if total > 0 else float("nan")

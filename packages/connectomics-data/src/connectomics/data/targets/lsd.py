@@ -38,9 +38,7 @@ def _sigmas(sigma: float | Sequence[float], ndim: int) -> np.ndarray:
     return values
 
 
-def local_shape_descriptors(
-    label: np.ndarray, sigma: float | Sequence[float] = 5.0
-) -> np.ndarray:
+def local_shape_descriptors(label: np.ndarray, sigma: float | Sequence[float] = 5.0) -> np.ndarray:
     """(lsd_channels(ndim), *label.shape) float32 descriptors of every labelled voxel."""
     label = np.asarray(label)
     ndim = label.ndim
