@@ -12,8 +12,8 @@ from torch.utils.data import Dataset
 
 from connectomics.data.datasets.crop_sampler import CropSampler
 from connectomics.data.datasets.normalize import normalize_image
-from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES, volume_stats
 from connectomics.data.datasets.sources import VolumeSource
+from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES, volume_stats
 from connectomics.data.errors import DataError
 
 

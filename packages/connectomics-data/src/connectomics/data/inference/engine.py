@@ -12,11 +12,11 @@ import numpy as np
 import torch
 from monai.data.utils import compute_importance_map
 
+from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.chunking import available_memory
 from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
-from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES
 from connectomics.data.inference.normalize import (
     normalize_block,
     volume_statistics,
