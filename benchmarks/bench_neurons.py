@@ -9,6 +9,8 @@ Run:  uv run nox -s bench                  (short mode, a few minutes)
       uv run nox -s bench -- --mode full   (PyTC-sized case: 15-minute training, 250^3 volume,
                                             then the 110-step PyTC-budget case; --skip-budget)
       uv run nox -s bench -- --mode full --only-budget   (the 110-step case alone)
+      uv run nox -s bench -- --mode full --only-generalization --neuroproof PATH
+          (cross-volume and within-volume cases with ablations; neuron_generalization.py)
 Writes JSON (default benchmarks/results/neurons-<mode>.json); not a test.
 """
 
@@ -330,6 +332,15 @@ def main() -> None:
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--skip-budget", action="store_true", help="full mode: no 110-step case")
     parser.add_argument("--only-budget", action="store_true", help="only the 110-step case")
+    parser.add_argument(
+        "--neuroproof",
+        default=None,
+        help="full mode: neuroproof_ts2_top.h5 for the generalization cases ($NEUROPROOF_H5)",
+    )
+    parser.add_argument("--skip-generalization", action="store_true")
+    parser.add_argument(
+        "--only-generalization", action="store_true", help="only the cross/within-volume cases"
+    )
     args = parser.parse_args()
     mode = MODES[args.mode]
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
@@ -342,6 +353,15 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
+        if args.only_generalization or not args.skip_generalization:
+            from neuron_generalization import generalization
+
+            report["generalization"] = generalization(
+                args.mode, workdir, args.neuroproof, mode["train_time"], CLI, cli_train, cli_test
+            )
+            if args.only_generalization:
+                write_report(report, out.with_name(f"neurons-generalization-{args.mode}.json"))
+                return
         if args.only_budget:
             report["pytc_budget"] = pytc_budget(workdir)
             print(json.dumps(report["pytc_budget"], indent=1), flush=True)

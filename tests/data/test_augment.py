@@ -21,6 +21,7 @@ IMAGE_ONLY = (
     "motion_blur",
     "cut_noise",
     "cut_blur",
+    "histogram_warp",
 )
 
 
@@ -169,7 +170,8 @@ def test_two_dimensional_samples(medulla_label):
     label = medulla_label[0]
     sample = _sample(label)
     for name in AUGMENTATION_REGISTRY:
-        out = _run(_cfg(name, label.shape), sample, seed=3)
+        extra = {"zoom_range": [1.3, 1.5]} if name == "scale" else {}  # a zoom near 1 is a no-op
+        out = _run(_cfg(name, label.shape, **extra), sample, seed=3)
         assert out["image"].shape == sample["image"].shape and out["label"].dtype == np.int64
         if name in ("misalignment", "missing_section"):  # need a z axis: skipped in 2D
             np.testing.assert_array_equal(out["image"], sample["image"])
@@ -196,3 +198,25 @@ def test_rotation_planes_follow_patch(medulla_label):
             )
     with pytest.raises(ValueError, match="cubic"):
         build_augmentations(_cfg("rotate90", medulla_label.shape, in_plane_only=False))
+
+
+def test_scale_zooms_image_and_label_together(medulla_label):
+    sample = _sample(medulla_label)
+    for seed in range(3):
+        out = _run(_cfg("scale", medulla_label.shape, zoom_range=[1.4, 1.5]), sample, seed)
+        label, image = out["label"], out["image"]
+        assert label.dtype == np.int64 and label.shape == sample["label"].shape
+        assert set(np.unique(label)) <= set(np.unique(medulla_label))
+        # zoomed in about the centre: the centre object grows, the image follows the label
+        centre = medulla_label[4, 16, 16]
+        assert label[0, 4, 16, 16] == centre
+        assert (label == centre).sum() > 1.1 * (medulla_label == centre).sum()
+        assert np.isclose(image, intensity_of(label), atol=1e-4).mean() > 0.7
+
+
+def test_histogram_warp_is_monotone(medulla_label):
+    ramp = np.linspace(0, 1, int(np.prod(medulla_label.shape)), dtype=np.float32)
+    sample = {"image": ramp.reshape(1, *medulla_label.shape)}
+    out = _run(_cfg("histogram_warp", medulla_label.shape), sample)
+    warped = out["image"].ravel()
+    assert np.all(np.diff(warped) >= -1e-6) and np.abs(warped - ramp).max() > 0.02

@@ -10,6 +10,7 @@ COMMANDS = {
     "train": "Train a model from a config.",
     "test": "Predict, decode and evaluate the test volumes with a checkpoint.",
     "predict": "Predict a volume with a checkpoint (out of core).",
+    "adapt": "Fine-tune a checkpoint on an unlabeled volume (mean teacher).",
     "export": "Export a checkpoint to TorchScript, ONNX or a BioImage Model Zoo package.",
     "decode": "Turn a prediction volume into instances.",
     "evaluate": "Score a segmentation against ground truth.",

@@ -99,6 +99,13 @@ def _affinity_offsets(kwargs: Kwargs, spatial_dims: int) -> Sequence[Sequence[in
     return offsets if offsets is not None else nearest_neighbour_offsets(spatial_dims)
 
 
+def lsd_channels(spatial_dims: int) -> int:
+    """Channels of local shape descriptors: mean offset (d), covariance diagonal (d), its
+    off-diagonal (d(d-1)/2) and size (1): 10 in 3D, 6 in 2D."""
+    d = int(spatial_dims)
+    return d + d + d * (d - 1) // 2 + 1
+
+
 def _classes(kwargs: Kwargs, spatial_dims: int) -> int:
     return int(kwargs.get("num_classes", 2))
 
@@ -118,3 +125,7 @@ register_target_spec(
     TargetSpec(channels=3, activation=("sigmoid", "sigmoid", "tanh"), foreground=0),
 )
 register_target_spec("semantic", TargetSpec(channels=_classes, activation="softmax"))
+register_target_spec(
+    "lsd",
+    TargetSpec(channels=lambda kw, dims: lsd_channels(dims), activation="sigmoid", continuous=True),
+)

@@ -12,6 +12,7 @@ from pytorch_lightning import Trainer
 from pytorch_lightning.callbacks import (
     Callback,
     EarlyStopping,
+    EMAWeightAveraging,
     LearningRateMonitor,
     ModelCheckpoint,
     TQDMProgressBar,
@@ -137,6 +138,8 @@ def build_callbacks(cfg: Config) -> list[Callback]:
         callbacks.append(ImageLogger())
     callbacks.append(VolumePredictionWriter(output_dir(cfg), cfg.inference.output_format, cfg=cfg))
     callbacks += finetune_callbacks(cfg)  # model.init_from, model.freeze_encoder_epochs
+    if cfg.training.ema_decay is not None:
+        callbacks.append(EMAWeightAveraging(decay=float(cfg.training.ema_decay)))
     if cfg.decoding.tune.enabled:
         callbacks.append(DecoderTuning())
     return callbacks

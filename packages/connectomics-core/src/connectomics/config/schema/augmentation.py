@@ -77,6 +77,22 @@ class BlurConfig(Section):
     sigma_range: list[float] = Field(default_factory=lambda: [0.5, 1.5])
 
 
+class HistogramWarpConfig(Section):
+    """Random monotone piecewise-linear intensity curve of the image (acquisition contrast)."""
+
+    enabled: bool = False
+    prob: Probability = 0.3
+    num_control_points: list[int] = Field(default_factory=lambda: [5, 10])
+
+
+class ScaleConfig(Section):
+    """Isotropic zoom of image, label and mask about the centre, patch size kept."""
+
+    enabled: bool = False
+    prob: Probability = 0.3
+    zoom_range: list[float] = Field(default_factory=lambda: [0.8, 1.25])
+
+
 class MisalignmentConfig(Section):
     """Section misalignment: one slipped section or a translation of all sections after one."""
 
@@ -158,6 +174,8 @@ class AugmentationConfig(Section):
     motion_blur: MotionBlurConfig = Field(default_factory=MotionBlurConfig)
     cut_noise: CutNoiseConfig = Field(default_factory=CutNoiseConfig)
     cut_blur: CutBlurConfig = Field(default_factory=CutBlurConfig)
+    histogram_warp: HistogramWarpConfig = Field(default_factory=HistogramWarpConfig)
+    scale: ScaleConfig = Field(default_factory=ScaleConfig)
 
     @model_validator(mode="before")
     @classmethod

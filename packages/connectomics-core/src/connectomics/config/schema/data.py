@@ -16,7 +16,8 @@ from connectomics.config.schema.section import (
 )
 
 # Image intensity normalisations (data.normalize).
-Normalization = Literal["scale", "zscore", "percentile", "none"]
+# volume_percentile: each volume by its own 0.5/99.5 percentiles (training and inference alike).
+Normalization = Literal["scale", "zscore", "percentile", "volume_percentile", "none"]
 
 # A volume: a file path, a glob, or a list of them.
 Paths = str | list[str] | None
@@ -81,10 +82,11 @@ class DataConfig(Section):
     pad_mode: Literal["reflect", "replicate", "constant"] | None = None
     # Image intensity normalisation, the same in training, validation and inference: "scale"
     # (integer dtype range to [0, 1]), "zscore" (dataset mean/std), "percentile" (clip to the
-    # dataset's 0.5/99.5 percentiles, mapped to [0, 1]) or "none".
+    # dataset's 0.5/99.5 percentiles, mapped to [0, 1]), "volume_percentile" (the same with
+    # each volume's own percentiles: robust to contrast differences between volumes) or "none".
     normalize: Normalization = "scale"
-    # Dataset statistics {mean, std, low, high} of the training volumes for "zscore" and
-    # "percentile"; null computes them once when training starts (sampled sections) and keeps
+    # Dataset statistics {mean, std, low, high} of the training volumes for "zscore",
+    # "percentile" and "volume_percentile" (there only to warn at predict time); null computes them once when training starts (sampled sections) and keeps
     # them in the run's config.yaml and checkpoint, so inference normalizes as training did.
     normalize_stats: dict[str, float] | None = None
     targets: list[TargetConfig] = Field(default_factory=lambda: [TargetConfig()])

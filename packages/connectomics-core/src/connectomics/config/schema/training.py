@@ -78,6 +78,10 @@ class TrainingConfig(Section):
     check_finite: bool = True
     # Lightning's autograd anomaly detection: finds the operation that made a NaN (slow).
     detect_anomaly: bool = False
+    # Exponential moving average of the weights (Lightning's EMAWeightAveraging) with this
+    # decay per optimizer step, e.g. 0.999; validation, checkpoints and the final model use the
+    # averaged weights. None: off.
+    ema_decay: float | None = Field(default=None, gt=0, lt=1)
 
     @field_validator("max_time")
     @classmethod

@@ -1,7 +1,7 @@
 """EM augmentations as MONAI random dict transforms (`AUGMENTATION_REGISTRY`) and
 `build_augmentations(cfg)`."""
 
-from connectomics.data.augment import geometric, intensity  # noqa: F401  (registers them)
+from connectomics.data.augment import acquisition, geometric, intensity  # noqa: F401  (registers)
 from connectomics.data.augment.base import PreserveTypesd, RandomSampleTransform
 from connectomics.data.augment.build import AUGMENT_KEYS, build_augmentations
 from connectomics.data.augment.cut_blur import RandCutBlurd

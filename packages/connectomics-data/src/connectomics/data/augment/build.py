@@ -18,6 +18,7 @@ AUGMENT_KEYS = ("image", "label", "mask")
 ORDER = (
     "flip",
     "rotate90",
+    "scale",
     "elastic",
     "misalignment",
     "missing_section",
@@ -25,6 +26,7 @@ ORDER = (
     "motion_blur",
     "cut_blur",
     "cut_noise",
+    "histogram_warp",
     "gamma",
     "contrast_brightness",
     "blur",

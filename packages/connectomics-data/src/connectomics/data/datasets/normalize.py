@@ -10,9 +10,9 @@ import numpy as np
 
 from connectomics.data.errors import DataError
 
-NORMALIZE_MODES = ("scale", "zscore", "percentile", "none")
+NORMALIZE_MODES = ("scale", "zscore", "percentile", "volume_percentile", "none")
 # Modes whose result depends on statistics of the training volumes.
-STATISTIC_MODES = ("zscore", "percentile")
+STATISTIC_MODES = ("zscore", "percentile", "volume_percentile")
 PERCENTILES = (0.5, 99.5)
 
 
@@ -65,7 +65,9 @@ def normalize_image(
     "scale" maps an integer dtype's range [min, max] to [0, 1] (uint8 /255, int8 -128 -> 0;
     floats and bools unchanged); "zscore" subtracts the dataset mean and divides by its std
     (`stats`; without them the image's own); "percentile" clips to the dataset's 0.5/99.5
-    percentiles (`stats["low"]`, `stats["high"]`) and maps them to [0, 1]; "none" only casts.
+    percentiles (`stats["low"]`, `stats["high"]`) and maps them to [0, 1]; "volume_percentile"
+    does the same with the percentiles of the image's own volume (`stats` of that volume, see
+    volume_normalize); "none" only casts.
     """
     if mode not in NORMALIZE_MODES:
         raise DataError(f"data.normalize must be one of {NORMALIZE_MODES}, got {mode!r}")
@@ -84,7 +86,7 @@ def normalize_image(
         out -= np.float32(mean)
         out *= np.float32(1.0 / (std if std > 1e-8 else 1.0))
         return out
-    if mode == "percentile":
+    if mode in ("percentile", "volume_percentile"):
         values = _stat(stats, mode)
         low, high = float(values["low"]), float(values["high"])
         np.clip(out, low, high, out=out)

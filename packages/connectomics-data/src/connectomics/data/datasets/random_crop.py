@@ -13,6 +13,7 @@ from torch.utils.data import Dataset
 from connectomics.data.datasets.crop_sampler import CropSampler
 from connectomics.data.datasets.normalize import normalize_image
 from connectomics.data.datasets.sources import VolumeSource
+from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES, volume_stats
 from connectomics.data.errors import DataError
 
 
@@ -61,7 +62,11 @@ class RandomCropDataset(Dataset):
         self.transform = transform
         self.normalize = normalize
         self.normalize_stats = None if normalize_stats is None else dict(normalize_stats)
-        normalize_image(np.zeros(1, np.uint8), normalize, self.normalize_stats)  # check early
+        if normalize in PER_VOLUME_MODES:  # each source by its own statistics
+            self.volume_stats: list[Any] = [volume_stats(s.image) for s in self.sources]
+        else:
+            self.volume_stats = [self.normalize_stats] * len(self.sources)
+            normalize_image(np.zeros(1, np.uint8), normalize, self.normalize_stats)  # check early
         self.deterministic = deterministic
         self.seed = int(seed)
         self._rng: np.random.Generator | None = None
@@ -125,7 +130,7 @@ class RandomCropDataset(Dataset):
                 "image volume first (e.g. numpy.nan_to_num) or mask those regions"
             )
         sample: dict[str, Any] = {
-            "image": normalize_image(image, self.normalize, self.normalize_stats)
+            "image": normalize_image(image, self.normalize, self.volume_stats[choice.volume])
         }
         if source.label is not None:
             label = choice.label

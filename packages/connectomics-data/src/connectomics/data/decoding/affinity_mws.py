@@ -51,6 +51,23 @@ def affinity_mws(
     channels: Sequence[int] | None = None,
     strides: Sequence[Sequence[int]] | None = None,
 ) -> np.ndarray:
+    """Mutex watershed over affinities whose channel c joins v and v - offsets[c] (see
+    `mutex_labels`), then small objects removed and consecutive ids."""
+    labels = mutex_labels(
+        prediction, bias, long_range_bias, foreground_threshold, offsets, channels, strides
+    )
+    return finalize_labels(labels, min_size)
+
+
+def mutex_labels(
+    prediction: Any,
+    bias: float = 0.5,
+    long_range_bias: float = 0.3,
+    foreground_threshold: float = 0.5,
+    offsets: Sequence[Sequence[int]] | None = None,
+    channels: Sequence[int] | None = None,
+    strides: Sequence[Sequence[int]] | None = None,
+) -> np.ndarray:
     """Mutex watershed over affinities whose channel c joins v and v - offsets[c].
 
     Nearest-neighbour edges weigh `affinity - bias` (attractive above bias, repulsive below);
@@ -80,4 +97,4 @@ def affinity_mws(
     )
     labels = np.asarray(labels)
     labels[~affinity_foreground(affs, offsets, foreground_threshold)] = 0
-    return finalize_labels(labels, min_size)
+    return labels

@@ -37,6 +37,7 @@ def evaluate(
     threshold: float | None = None,
     segmentation: Any = None,
     contingency: Contingency | None = None,
+    voxel_size: Any = None,
 ) -> dict[str, float]:
     """Score against `gt`: semantic metrics on `pred_or_seg`, instance ones on the labels.
 
@@ -45,6 +46,7 @@ def evaluate(
     dice/iou and a segmentation adapted_rand/voi. Instance metrics score `segmentation` when
     given (the decoded `pred_or_seg`), else `pred_or_seg` itself, which must hold labels;
     `contingency` counts their table another way (block by block: nothing read whole).
+    Skeleton lengths (erl) are in `voxel_size` units, else the config's data.voxel_size.
     """
     section = getattr(cfg_evaluation, "evaluation", cfg_evaluation)
     labels = pred_or_seg if segmentation is None else segmentation
@@ -70,7 +72,13 @@ def evaluate(
     if instance and contingency is not None:
         results.update(instance_scores(contingency(labels, gt), instance, ignore or ()))
     elif instance:
-        results.update(evaluate_instances(labels, gt, instance, ignore_labels=ignore or ()))
+        if voxel_size is None and hasattr(cfg_evaluation, "data"):
+            voxel_size = getattr(cfg_evaluation.data, "voxel_size", None)
+        results.update(
+            evaluate_instances(
+                labels, gt, instance, ignore_labels=ignore or (), voxel_size=voxel_size
+            )
+        )
     return results
 
 

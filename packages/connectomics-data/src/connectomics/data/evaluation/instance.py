@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from connectomics.data.errors import DataError
 from connectomics.data.evaluation.metric_names import INSTANCE_METRICS, check_metric_names
+from connectomics.data.evaluation.run_length import RUN_LENGTH_METRICS, run_length_scores
 from connectomics.data.evaluation.shapes import check_shapes, squeeze_channel
 from connectomics.metrics import (
     ContingencyTable,
@@ -35,13 +36,16 @@ def evaluate_instances(
     gt: Any,
     metrics: Iterable[str] = ("adapted_rand", "voi", "ap"),
     ignore_labels: Iterable[int] = (0,),
+    voxel_size: Sequence[float] | None = None,
 ) -> dict[str, float]:
     """Score an instance segmentation against ground-truth instances; flat dict of floats.
 
     Keys: adapted_rand (+ _precision, _recall), voi_split, voi_merge, voi, cremi, ap50, ap75,
     ap (mean over IoU 0.50:0.95), n_pred_instances, n_gt_instances. Ground-truth voxels labelled
     with `ignore_labels` are left out of adapted Rand, VOI and CREMI; AP never counts label 0
-    as an instance.
+    as an instance. erl (erl, erl_normalized, erl_max) and merge_split (skeleton_merges,
+    skeleton_splits) are measured along the ground truth's skeletons, lengths in `voxel_size`
+    units (voxels when None).
     """
     names = check_metric_names(metrics, INSTANCE_METRICS)
     truth = as_numpy(gt)
@@ -54,7 +58,15 @@ def evaluate_instances(
         )
     check_shapes(segmentation, truth, "the segmentation")
     table = contingency_table(segmentation, truth)
-    return instance_scores(table, names, ignore_labels)
+    skeletal = [n for n in names if n in RUN_LENGTH_METRICS]
+    results = instance_scores(table, [n for n in names if n not in skeletal], ignore_labels)
+    if skeletal:
+        scores = run_length_scores(np.asarray(segmentation), truth, voxel_size)
+        if "erl" in skeletal:
+            results.update({k: scores[k] for k in ("erl", "erl_normalized", "erl_max")})
+        if "merge_split" in skeletal:
+            results.update({k: scores[k] for k in ("skeleton_merges", "skeleton_splits")})
+    return results
 
 
 def instance_scores(
@@ -62,6 +74,12 @@ def instance_scores(
 ) -> dict[str, float]:
     """The instance metrics of `evaluate_instances` from a contingency table (seg vs gt)."""
     names = check_metric_names(metrics, INSTANCE_METRICS)
+    skeletal = [n for n in names if n in RUN_LENGTH_METRICS]
+    if skeletal:
+        raise DataError(
+            f"evaluation.metrics {skeletal} need the volumes (ground-truth skeletons), not only "
+            "their contingency table: score them in memory (evaluate without blockwise counting)"
+        )
     ignore = tuple(int(label) for label in ignore_labels)
     empty = not np.isin(table.gt_ids, ignore, invert=True).any()
     if empty:

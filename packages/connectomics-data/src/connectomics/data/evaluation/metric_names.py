@@ -8,7 +8,9 @@ from connectomics.config.errors import ConfigError
 from connectomics.config.registries import METRICS
 
 SEMANTIC_METRICS = ("dice", "iou", "precision", "recall", "f1")
-INSTANCE_METRICS = ("adapted_rand", "voi", "cremi", "ap")
+# erl: expected run length along ground-truth skeletons (+ normalized); merge_split: skeleton
+# merge and split counts (both need the volumes, see run_length.py)
+INSTANCE_METRICS = ("adapted_rand", "voi", "cremi", "ap", "erl", "merge_split")
 ALL_METRICS = SEMANTIC_METRICS + INSTANCE_METRICS
 # what `evaluate` computes when no metric is named: by what the scored volume holds
 DEFAULT_SEMANTIC = ("dice", "iou")

@@ -12,11 +12,16 @@ import numpy as np
 import torch
 from monai.data.utils import compute_importance_map
 
+from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.chunking import available_memory
 from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
-from connectomics.data.inference.normalize import normalize_block, volume_statistics
+from connectomics.data.inference.normalize import (
+    normalize_block,
+    volume_statistics,
+    warn_intensity_shift,
+)
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
 from connectomics.data.inference.tta import build_augmentations
 from connectomics.data.io import open_volume
@@ -109,8 +114,13 @@ class SlidingWindowPredictor:
             options.tta_flip_axes,
         )
         self.stats = options.stats()
-        if options.normalize in ("zscore", "percentile") and self.stats is None:
+        if options.normalize in PER_VOLUME_MODES:
+            train_stats, self.stats = self.stats, volume_statistics(self.image)
+            warn_intensity_shift(self.stats, train_stats)
+        elif options.normalize in ("zscore", "percentile") and self.stats is None:
             self.stats = volume_statistics(self.image)
+        elif self.stats is not None:
+            warn_intensity_shift(volume_statistics(self.image), self.stats)
         self.plan: ActivationPlan | None = None
         self._chunk: tuple[int, ...] | None = None
         self._cache_bytes = 0

@@ -10,6 +10,7 @@ from connectomics.data.targets.distance import (
     instance_distance,
     semantic_distance,
 )
+from connectomics.data.targets.lsd import LSDTargetd, local_shape_descriptors
 from connectomics.data.targets.mitochondria import (
     BinaryContourDistanceTargetd,
     BinaryContourTargetd,
@@ -26,6 +27,7 @@ __all__ = [
     "BinaryTargetd",
     "BoundaryTargetd",
     "DistanceTargetd",
+    "LSDTargetd",
     "LabelTargetd",
     "SemanticTargetd",
     "TargetStackd",
@@ -35,6 +37,7 @@ __all__ = [
     "compute_affinities",
     "compute_boundary",
     "instance_distance",
+    "local_shape_descriptors",
     "list_targets",
     "register_target",
     "semantic_distance",

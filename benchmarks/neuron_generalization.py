@@ -1,0 +1,168 @@
+"""The generalization cases of bench_neurons: (a) cross-volume, train on the two medulla crops
+and test on another FIB-SEM volume (neuroproof_ts2_top.h5); (b) within one realistic volume,
+train on x < 200 of it, validate on 200 <= x < 225 (the decoder threshold is tuned there) and
+test on x >= 225. Each variant trains the neurons_cpu tutorial for a fixed wall-clock budget
+and is tested with waterz (threshold tuned on the validation part), the mutex watershed (no
+threshold) and, for (a), after `connectomics adapt` on the unlabeled test volume.
+
+The full volume's path comes from --neuroproof or $NEUROPROOF_H5; short mode (CI) uses the
+crop shipped in tests/em_data and never reads ../shared.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import h5py
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED_CROP = REPO / "tests" / "em_data" / "neuroproof_ts2_crop.h5"
+OFFSETS = "[[1,0,0],[0,1,0],[0,0,1],[4,0,0],[0,8,0],[0,0,8]]"
+ROBUST = [
+    "data.normalize=volume_percentile",
+    "data.augmentation.histogram_warp.enabled=true",
+    "data.augmentation.scale.enabled=true",
+    "data.augmentation.blur.enabled=true",
+    "data.augmentation.noise.enabled=true",
+]
+LSD = [
+    "model.out_channels=16",
+    f"data.targets=[{{name: affinity, kwargs: {{offsets: {OFFSETS}}}}}, "
+    "{name: lsd, kwargs: {sigma: 5.0}}]",
+]
+# ablations: what each ingredient buys (full mode runs all, short mode the first two)
+VARIANTS = {
+    "plain": ["data.normalize=scale"],
+    "robust": ROBUST,
+    "robust_lsd": [*ROBUST, *LSD],
+    "robust_ema": [*ROBUST, "training.ema_decay=0.999"],
+}
+DECODERS = {
+    "waterz_tuned": [],
+    "mws": ["decoding.name=affinity_mws", "decoding.tune.enabled=false"],
+}
+METRICS = "evaluation.metrics=[adapted_rand,voi,erl]"
+
+
+def neuroproof_path(option: str | None, mode: str) -> Path:
+    """The test volume: the full file in full mode (option or $NEUROPROOF_H5), else the crop."""
+    if mode != "full":
+        return SHIPPED_CROP
+    given = option or os.environ.get("NEUROPROOF_H5")
+    if not given:
+        raise SystemExit(
+            "error: full mode needs the neuroproof volume: --neuroproof PATH or $NEUROPROOF_H5 "
+            "(e.g. ../shared/data/neuroproof_ts2_top.h5)"
+        )
+    return Path(given)
+
+
+def split_x(source: Path, folder: Path, parts: dict[str, tuple[int, int]]) -> dict[str, Path]:
+    """HDF5 files (raw, label) of x ranges of `source` (fractions of 250 when it is smaller)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    with h5py.File(source, "r") as f:
+        width = f["raw"].shape[-1]
+        for name, (lo, hi) in parts.items():
+            lo, hi = (lo * width // 250, hi * width // 250)
+            path = folder / f"{name}.h5"
+            with h5py.File(path, "w") as g:
+                for key in ("raw", "label"):
+                    g.create_dataset(key, data=f[key][..., lo:hi], compression="gzip")
+            out[name] = path
+    return out
+
+
+def run_case(
+    name: str,
+    workdir: Path,
+    variants: dict[str, list[str]],
+    data: list[str],
+    budget: str,
+    train: Callable[[Path, list[str]], tuple[float, Path]],
+    test: Callable[[Path, Path, list[str]], dict[str, float]],
+    target: Path | None,
+    adapt_steps: int = 200,
+) -> dict:
+    """Train every variant on `data` for `budget`; test with each decoder (and adapted)."""
+    results = {}
+    for variant, overrides in variants.items():
+        run = workdir / f"{name}_{variant}"
+        common = [*data, *overrides, f"training.max_time={budget}", METRICS]
+        load = os.getloadavg()
+        train_s, checkpoint = train(run, common)
+        entry: dict = {"overrides": overrides, "train_s": train_s, "load_average": load}
+        for decoder, extra in DECODERS.items():
+            entry[decoder] = test(run, checkpoint, [*common, *extra])
+        if target is not None:
+            adapted = run / "adapted.ckpt"
+            start = time.perf_counter()
+            subprocess.run(
+                [
+                    *CLI,
+                    "adapt",
+                    "--checkpoint",
+                    str(checkpoint),
+                    "--input",
+                    f"{target}:raw",
+                    "--output",
+                    str(adapted),
+                    "--steps",
+                    str(adapt_steps),
+                ],
+                cwd=run,
+                check=True,
+                capture_output=True,
+            )
+            entry["adapt_s"] = time.perf_counter() - start
+            entry["adapted_waterz_tuned"] = test(run, adapted, common)
+        results[variant] = entry
+        print(name, variant, {k: v for k, v in entry.items() if k != "overrides"}, flush=True)
+    return results
+
+
+CLI: list[str] = []
+
+
+def generalization(
+    mode: str,
+    workdir: Path,
+    neuroproof: str | None,
+    budget: str,
+    cli: list[str],
+    train: Callable,
+    test: Callable,
+) -> dict:
+    """Cases (a) and (b) as the mode asks; figures per variant and decoder."""
+    CLI[:] = cli
+    volume = neuroproof_path(neuroproof, mode)
+    full = mode == "full"
+    variants = VARIANTS if full else {"robust": VARIANTS["robust"]}
+    test_data = [f"data.test_image={volume}", f"data.test_label={volume}"]
+    report = {"neuroproof": str(volume), "budget": budget}
+    report["cross_volume"] = run_case(
+        "cross", workdir, variants, test_data, budget, train, test, volume, 200 if full else 5
+    )
+    if not full:  # the shipped crop is too narrow to split into train/val/test crops
+        return report
+    parts = split_x(
+        volume, workdir / "np_split", {"train": (0, 200), "val": (200, 225), "test": (225, 250)}
+    )
+    within = [
+        f"data.train_image={parts['train']}",
+        f"data.train_label={parts['train']}",
+        f"data.val_image={parts['val']}",
+        f"data.val_label={parts['val']}",
+        "data.val_split=null",
+        f"data.test_image={parts['test']}",
+        f"data.test_label={parts['test']}",
+    ]
+    within_variants = {k: v for k, v in variants.items() if k in ("plain", "robust", "robust_lsd")}
+    report["within_volume"] = run_case(
+        "within", workdir, within_variants, within, budget, train, test, None
+    )
+    return report
