@@ -111,7 +111,7 @@ def test_bad_arguments_are_data_errors(tmp_path):
     prediction = np.random.default_rng(0).random((1, 8, 8, 8)).astype(np.float32)
     write_volume(tmp_path / "p.zarr", prediction)
     with pytest.raises(DataError, match="no blockwise form"):
-        decode_blockwise(tmp_path / "p.zarr", tmp_path / "s.zarr", "affinity_mws", 4)
+        decode_blockwise(tmp_path / "p.zarr", tmp_path / "s.zarr", "binary_contour_watershed", 4)
     with pytest.raises(ConfigError, match="bias: not a parameter of decoder 'binary_cc'"):
         decode_blockwise(tmp_path / "p.zarr", tmp_path / "s.zarr", "binary_cc", 4, bias=1)
     with pytest.raises(DataError, match="Zarr store"):

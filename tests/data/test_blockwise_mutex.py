@@ -7,26 +7,12 @@ import h5py
 import numpy as np
 import pytest
 
-from connectomics.data.blockwise import decode as blockwise_decode
-from connectomics.data.blockwise.labelling import LABELLERS
-from connectomics.data.blockwise.mutex import mutex_block_labels
 from connectomics.data.decoding import decode
 from connectomics.data.targets import compute_affinities
 from tests.data.blockwise_helpers import same_partition
 from tests.data.test_blockwise_cc import blockwise
 
 OFFSETS = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [2, 0, 0], [0, 4, 0], [0, 0, 4]]
-
-
-@pytest.fixture
-def registered(monkeypatch):
-    """affinity_mws registered as a blockwise decoder, as the lead wires it."""
-    monkeypatch.setitem(LABELLERS, "affinity_mws", mutex_block_labels)
-    monkeypatch.setattr(
-        blockwise_decode,
-        "BLOCKWISE_DECODERS",
-        (*blockwise_decode.BLOCKWISE_DECODERS, "affinity_mws"),
-    )
 
 
 def _noisy_affinities(path):
@@ -39,9 +25,7 @@ def _noisy_affinities(path):
 
 
 @pytest.mark.parametrize("block_size", [(8, 24, 24), (16, 16, 48)])
-def test_blockwise_equals_whole_volume_on_real_labels(
-    tmp_path, registered, medulla_train, block_size
-):
+def test_blockwise_equals_whole_volume_on_real_labels(tmp_path, medulla_train, block_size):
     label, affs = _noisy_affinities(medulla_train)
     whole = decode("affinity_mws", affs, offsets=OFFSETS)
     _, labels = blockwise(tmp_path, affs, "affinity_mws", block_size, offsets=OFFSETS)
@@ -52,7 +36,7 @@ def test_blockwise_equals_whole_volume_on_real_labels(
     assert len(pairs) == len(np.unique(pairs[:, 0]))
 
 
-def test_long_range_edges_split_what_short_ones_join(tmp_path, registered):
+def test_long_range_edges_split_what_short_ones_join(tmp_path):
     # two objects joined by a weak nearest-neighbour bridge above the bias; only the
     # long-range repulsion says they differ
     affs = np.ones((6, 4, 8, 16), np.float32)

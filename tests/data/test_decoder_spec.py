@@ -79,6 +79,11 @@ def test_the_spec_declares_parameters_tuning_and_blockwise_form():
     assert spec.tuned == "threshold" and spec.reads == "affinity" and len(spec.grid) == 9
     resolved = spec.resolve({"threshold": 0.3})
     assert resolved["threshold"] == 0.3 and resolved["aff_threshold_high"] == 0.9999
-    assert sorted(blockwise_decoders()) == ["affinity_cc", "affinity_waterz", "binary_cc"]
+    assert sorted(blockwise_decoders()) == [
+        "affinity_cc",
+        "affinity_mws",
+        "affinity_waterz",
+        "binary_cc",
+    ]
     with pytest.raises(ConfigError, match=r"decoding.kwargs.threshold: Input should be a valid"):
         spec.resolve({"threshold": "abc"})

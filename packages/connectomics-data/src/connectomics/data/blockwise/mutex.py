@@ -27,6 +27,9 @@ def mutex_block_labels(
     foreground_threshold: float = 0.5,
     offsets: Sequence[Sequence[int]] | None = None,
     channels: Sequence[int] | None = None,
+    strides: Sequence[Sequence[int]] | None = None,
 ) -> np.ndarray:
     """Mutex-watershed labels of one block (ids as they come; background 0)."""
-    return mutex_labels(prediction, bias, long_range_bias, foreground_threshold, offsets, channels)
+    return mutex_labels(
+        prediction, bias, long_range_bias, foreground_threshold, offsets, channels, strides
+    )

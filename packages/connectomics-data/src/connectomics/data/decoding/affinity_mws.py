@@ -40,7 +40,13 @@ def affinity_foreground(
     return foreground
 
 
-@register_decoder("affinity_mws", reads="affinity", tuned="bias")
+@register_decoder(
+    "affinity_mws",
+    reads="affinity",
+    tuned="bias",
+    blockwise="connectomics.data.blockwise.connected:run_labelling",
+    labeller="connectomics.data.blockwise.mutex:mutex_block_labels",
+)
 def affinity_mws(
     prediction: Any,
     bias: Probability = 0.5,
