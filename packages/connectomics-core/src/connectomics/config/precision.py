@@ -14,10 +14,12 @@ from pathlib import Path
 
 import torch
 
-# Measured cost of BFloat16 on a CPU without native BFloat16 (AMD EPYC, oneDNN restricted to
-# AVX2, rsunet at filters [16, 32, 64, 128], batch 2 x 32 x 128 x 128, 2 threads; see
-# docs/tutorials/neurons.rst, "Speed at PyTC's model size"): time against float32.
-EMULATED_BF16_COST = "training steps took 3.0x and forward passes 4.6x the float32 time"
+# Measured cost of BFloat16 on a CPU without native BFloat16 (AMD EPYC, AVX2 only, rsunet at
+# filters [16, 32, 64, 128], 2 threads; issue 25): sliding-window prediction of 250^3 in
+# bf16-mixed ran single-threaded and had not finished after 300 s (float32: 223 s); with oneDNN
+# held to AVX2 (ONEDNN_MAX_CPU_ISA=AVX2) two float32 and two BFloat16 training steps of a
+# 2 x 32 x 128 x 128 batch had not finished in 58 minutes (a float32 step takes about 10 s).
+EMULATED_BF16_COST = "measured: predict over 1.3x and training steps far slower than float32"
 
 _HALF = ("16-mixed", "16", "16-true")
 _BF16 = ("bf16-mixed", "bf16", "bf16-true")

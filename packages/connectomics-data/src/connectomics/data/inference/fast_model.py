@@ -1,10 +1,11 @@
 """The network as the sliding-window engine runs it: eager PyTorch or ONNX Runtime.
 
 Measured on rsunet at PyTC's size (2.73 M parameters, batches of 2 x 32 x 128 x 128, float32,
-2 threads, AMD EPYC), interleaved in one process: ONNX Runtime (the network exported to ONNX,
-BatchNorm folded into the convolutions, fused activations) took 0.66-0.69 of the eager
-forward; BatchNorm folded by torch.fx 0.81, torch.jit.freeze 0.85, optimize_for_inference
-0.98 and channels-last-3d 0.8-2.8 (unstable), so "auto" picks ONNX Runtime on the CPU.
+2 threads, AMD EPYC), interleaved in one process, medians of 5 (load 1.6 to 2.4): ONNX Runtime
+(the network exported to ONNX, BatchNorm folded into the convolutions) took 0.69 of the eager
+forward (minima: 0.66); BatchNorm folded by torch.fx 0.81, torch.jit.freeze 0.85;
+optimize_for_inference and channels-last-3d were no better in a noisier run. So "auto" picks
+ONNX Runtime on the CPU in float32.
 """
 
 from __future__ import annotations
