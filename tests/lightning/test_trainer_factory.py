@@ -45,7 +45,9 @@ def test_clipping_accumulation_and_limits_reach_the_trainer(tiny_cfg):
 def test_16_mixed_on_cpu_uses_bf16_only_where_it_is_native(tiny_cfg, monkeypatch, native, expected):
     monkeypatch.setattr(precision_rule, "cpu_has_native_bf16", lambda: native)
     _set(tiny_cfg, **{"training.precision": "16-mixed"})
-    with pytest.warns(UserWarning, match=f"training precision {expected} on the CPU: .*needs a GPU"):
+    with pytest.warns(
+        UserWarning, match=f"training precision {expected} on the CPU: .*needs a GPU"
+    ):
         trainer = create_trainer(tiny_cfg)
     assert trainer.precision == expected
 

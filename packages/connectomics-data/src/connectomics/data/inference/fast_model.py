@@ -99,7 +99,7 @@ def _onnxruntime_available() -> bool:
 
 
 def chosen_backend(model: Any, options: InferenceOptions, device: torch.device) -> str:
-    """"torch" or "onnxruntime" for inference.backend (auto: ONNX Runtime for our networks on
+    """ "torch" or "onnxruntime" for inference.backend (auto: ONNX Runtime for our networks on
     the CPU in float32 when it is installed); OptionError for an onnxruntime it cannot serve."""
     backend = options.backend
     if backend == "torch":
