@@ -7,12 +7,15 @@ CPU BFloat16 is emulated and far slower than float32; float16 AMP needs a GPU.
 
 from __future__ import annotations
 
+import logging
 import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+log = logging.getLogger(__name__)
 
 # Measured cost of BFloat16 on a CPU without native BFloat16 (AMD EPYC, AVX2 only, rsunet at
 # filters [16, 32, 64, 128], 2 threads; issue 25): sliding-window prediction of 250^3 in
@@ -95,8 +98,10 @@ def choose_precision(precision: str, accelerator: str, what: str = "training") -
 
 def announce(choice: PrecisionChoice, configured: str) -> None:
     """Say the choice in one line: a warning when it differs from `configured` or BFloat16 is
-    emulated, else a line on stderr."""
+    emulated, a line on stderr for native BFloat16, a log record for plain float32."""
     if choice.precision != str(configured) or "emulated" in choice.reason:
         warnings.warn(choice.reason, stacklevel=3)
-    else:
+    elif choice.autocast:
         print(choice.reason, file=sys.stderr, flush=True)
+    else:
+        log.info(choice.reason)
