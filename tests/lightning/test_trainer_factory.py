@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
 
+from connectomics.config import precision as precision_rule
 from connectomics.lightning import RunExistsError, create_trainer
 from connectomics.lightning.callbacks import ImageLogger
 from tests.config_edit import set_key
@@ -40,11 +41,27 @@ def test_clipping_accumulation_and_limits_reach_the_trainer(tiny_cfg):
     assert trainer.num_devices == 1 and trainer.precision == "32-true"
 
 
-def test_16_mixed_on_cpu_falls_back_with_a_warning(tiny_cfg):
+@pytest.mark.parametrize(("native", "expected"), [(True, "bf16-mixed"), (False, "32-true")])
+def test_16_mixed_on_cpu_uses_bf16_only_where_it_is_native(tiny_cfg, monkeypatch, native, expected):
+    monkeypatch.setattr(precision_rule, "cpu_has_native_bf16", lambda: native)
     _set(tiny_cfg, **{"training.precision": "16-mixed"})
-    with pytest.warns(UserWarning, match="16-mixed needs a GPU; using bf16-mixed"):
+    with pytest.warns(
+        UserWarning, match=f"training precision {expected} on the CPU: .*needs a GPU"
+    ):
         trainer = create_trainer(tiny_cfg)
+    assert trainer.precision == expected
+
+
+def test_explicit_bf16_on_a_cpu_without_it_warns_with_the_cost(tiny_cfg, monkeypatch, capsys):
+    monkeypatch.setattr(precision_rule, "cpu_has_native_bf16", lambda: False)
+    _set(tiny_cfg, **{"training.precision": "bf16-mixed"})
+    with pytest.warns(UserWarning, match=r"emulated here \(measured: predict over"):
+        trainer = create_trainer(tiny_cfg)
+    assert trainer.precision == "bf16-mixed"  # asked for explicitly: kept
+    monkeypatch.setattr(precision_rule, "cpu_has_native_bf16", lambda: True)
+    trainer = create_trainer(tiny_cfg)  # native: no warning, one line on stderr
     assert trainer.precision == "bf16-mixed"
+    assert "training precision bf16-mixed on a CPU with native bfloat16" in capsys.readouterr().err
 
 
 def test_callbacks_follow_the_config(tiny_cfg):

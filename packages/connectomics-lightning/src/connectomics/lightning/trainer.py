@@ -20,6 +20,7 @@ from pytorch_lightning.callbacks import (
 from pytorch_lightning.loggers import Logger, TensorBoardLogger
 
 from connectomics.config.errors import ConfigError
+from connectomics.config.precision import announce, choose_precision
 from connectomics.config.schema import Config
 from connectomics.lightning.callbacks import ImageLogger, sanitize_filename_template
 from connectomics.lightning.checkpoint_io import AtomicCheckpointIO
@@ -63,15 +64,11 @@ def resolve_devices(cfg: Config) -> tuple[str, int | str, str]:
 
 
 def resolve_precision(cfg: Config, accelerator: str) -> str:
-    """Training precision; 16-bit AMP needs a GPU, so the CPU falls back and says so."""
-    precision = str(cfg.training.precision)
-    if accelerator == "cpu" and precision in ("16-mixed", "16", "16-true"):
-        fallback = "bf16-mixed" if precision == "16-mixed" else "32-true"
-        message = f"training.precision={precision} needs a GPU; using {fallback} on the CPU"
-        warnings.warn(message, stacklevel=2)
-        log.warning(message)
-        return fallback
-    return precision
+    """Training precision on `accelerator` by the one rule of connectomics.config.precision
+    (BFloat16 on a CPU only where it is native), said in one line."""
+    choice = choose_precision(cfg.training.precision, accelerator, "training")
+    announce(choice, cfg.training.precision)
+    return choice.precision
 
 
 def build_loggers(cfg: Config) -> list[Logger]:

@@ -19,6 +19,7 @@ Blending = Literal["gaussian", "constant"]
 Padding = Literal["reflect", "constant", "replicate"]
 OutputDtype = Literal["float32", "float16", "uint8"]
 Overlap = Annotated[float, Field(ge=0, lt=1)]
+Backend = Literal["auto", "torch", "onnxruntime"]
 
 
 class InferenceConfig(Section):
@@ -59,6 +60,11 @@ class InferenceConfig(Section):
     output_path: str | None = None
     # "zarr" or "h5".
     output_format: Literal["zarr", "h5"] = "zarr"
+    # How the network runs: "torch" (eager PyTorch), "onnxruntime" (the network exported to
+    # ONNX, BatchNorm folded, run by ONNX Runtime; CPU and float32 only), or "auto": ONNX
+    # Runtime for connectomics' own networks on the CPU in float32 (measured fastest there),
+    # PyTorch otherwise.
+    backend: Backend = "auto"
 
 
 class DecoderTuningConfig(Section):

@@ -16,6 +16,7 @@ from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.chunking import available_memory
+from connectomics.data.inference.fast_model import fast_model
 from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
 from connectomics.data.inference.normalize import (
     normalize_block,
@@ -103,6 +104,8 @@ class SlidingWindowPredictor:
         border = options.border_padding or (0,) * options.ndim
         self.grid = WindowGrid.build(self.shape, options.window_size, options.overlap, border)
         self.device = _resolve_device(model, options.device)
+        cin = self.image.shape[0] if self.channel_axis else 1
+        self.model = fast_model(model, options, self.device, cin)
         self.importance = compute_importance_map(
             options.window_size, options.blending, options.sigma_scale, self.device
         )

@@ -7,9 +7,16 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, get_args
 
 from connectomics.config.errors import ConfigError as OptionError
+from connectomics.config.precision import choose_precision
 from connectomics.config.schema import Config
 from connectomics.config.schema.data import Normalization
-from connectomics.config.schema.inference import Activation, Blending, OutputDtype, Padding
+from connectomics.config.schema.inference import (
+    Activation,
+    Backend,
+    Blending,
+    OutputDtype,
+    Padding,
+)
 from connectomics.config.target_layout import TargetLayout
 
 # The choices of the config schema, also checked here for keyword options given directly.
@@ -18,6 +25,7 @@ PADDING_MODES = get_args(Padding)
 ACTIVATIONS = get_args(Activation)
 OUTPUT_DTYPES = get_args(OutputDtype)
 NORMALIZATIONS = get_args(Normalization)
+BACKENDS = get_args(Backend)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class InferenceOptions:
     normalize_stats: tuple[tuple[str, float], ...] | None = None
     device: str | None = None
     amp: bool = False
+    # How the network runs: "torch", "onnxruntime" or "auto" (see data.inference.fast_model).
+    backend: str = "auto"
 
     @property
     def ndim(self) -> int:
@@ -58,9 +68,9 @@ class InferenceOptions:
         return None if self.normalize_stats is None else dict(self.normalize_stats)
 
     def value_fields(self) -> dict[str, Any]:
-        """The options that change output values: all but device and batch size."""
+        """The options that change output values: all but device, batch size and backend."""
         values = asdict(self)
-        for name in ("device", "batch_size"):
+        for name in ("device", "batch_size", "backend"):
             values.pop(name)
         return values
 
@@ -177,6 +187,7 @@ def resolve_options(**options: Any) -> InferenceOptions:
         normalize_stats=stats,
         device=device,
         amp=bool(options.get("amp", False)),
+        backend=_choice(options.get("backend", "auto"), BACKENDS, "backend"),
     )
 
 
@@ -201,7 +212,8 @@ def options_from_config(cfg: Config) -> dict[str, Any]:
     activation = (
         TargetLayout.from_config(cfg).activations if inf.activation == "auto" else inf.activation
     )
-    precision = cfg.training.precision
+    device = _config_device(cfg)
+    precision = choose_precision(cfg.training.precision, device, "prediction")
     return {
         "window_size": list(window),
         "overlap": cfg.overlap_per_axis(),
@@ -218,6 +230,7 @@ def options_from_config(cfg: Config) -> dict[str, Any]:
         "output_dtype": inf.output_dtype,
         "normalize": cfg.data.normalize,
         "normalize_stats": cfg.data.normalize_stats,
-        "device": _config_device(cfg),
-        "amp": precision.startswith("16") or precision.startswith("bf16"),
+        "device": device,
+        "amp": precision.autocast,
+        "backend": inf.backend,
     }
