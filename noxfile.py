@@ -18,12 +18,12 @@ PACKAGES = ["core", "data", "lightning", "cli"]
 # Third-party distributions each layer adds; a lower layer installed alone must not bring them.
 LAYER_EXCLUSIVE = {
     "core": [],
-    "data": ["h5py", "zarr", "scipy", "connected-components-3d", "waterz"],
+    "data": ["h5py", "zarr", "scipy", "connected-components-3d", "waterz", "onnx", "onnxruntime"],
     "lightning": ["pytorch-lightning", "lightning", "tensorboard", "wandb"],
     "cli": [],
 }
 # Optional extras (connectomics-lightning[wandb], [export]): no plain install may bring them.
-OPTIONAL_EXTRAS = ["wandb", "onnx", "onnxruntime", "bioimageio.spec", "bioimageio.core"]
+OPTIONAL_EXTRAS = ["wandb", "bioimageio.spec", "bioimageio.core"]
 PYTEST_NO_TESTS = 5
 
 
