@@ -12,7 +12,7 @@ from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, c
 def test_fit_stores_dataset_statistics_and_inference_uses_them(tiny_cfg, mode):
     from connectomics.data.datasets.builders import train_sources
     from connectomics.data.datasets.normalize import dataset_statistics
-    from connectomics.data.inference import options_from_config
+    from connectomics.data.inference import InferenceOptions
 
     tiny_cfg.data.normalize = mode
     expected = dataset_statistics([s.image for s in train_sources(tiny_cfg)])
@@ -23,7 +23,7 @@ def test_fit_stores_dataset_statistics_and_inference_uses_them(tiny_cfg, mode):
     restored = ConnectomicsModule.load_from_checkpoint(trainer.checkpoint_callback.last_model_path)
     stats = dict(restored.cfg.data.normalize_stats)
     assert stats == pytest.approx(expected)
-    assert options_from_config(restored.cfg)["normalize_stats"] == pytest.approx(expected)
+    assert InferenceOptions.from_config(restored.cfg).stats() == pytest.approx(expected)
     # the training crops were normalized with these statistics, not the crop's own
     crop = ConnectomicsDataModule(restored.cfg)
     crop.setup("fit")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from torch import nn
 
 from connectomics.config import Config
 from connectomics.config.target_layout import TargetLayout
-from connectomics.data.inference import options_from_config, predict_to_store, predict_volume
+from connectomics.data.inference import InferenceOptions, predict_to_store, predict_volume
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.sections import fit_model_to_input
 from connectomics.lightning.checkpoint_io import safe_torch_load
@@ -129,11 +130,10 @@ class ConnectomicsModule(pl.LightningModule):
         return ActivationPlan.build(self._activation_names, logits.shape[1]).apply_(logits)
 
     # -------------------------------------------------------------- inference
-    def inference_setup(self, image: Any, where: str = "the input") -> tuple[Any, dict[str, Any]]:
+    def inference_setup(self, image: Any, where: str = "the input") -> tuple[Any, InferenceOptions]:
         """The network and sliding-window options fitted to `image` (2D models go section by
         section through z-stacks; a channel count other than model.in_channels is an error)."""
-        options = options_from_config(self.cfg)
-        options["device"] = str(self.device)
+        options = replace(InferenceOptions.from_config(self.cfg), device=str(self.device))
         shape = tuple(image.shape)
         return fit_model_to_input(
             self.model, shape, options, int(self.cfg.model.in_channels), where
@@ -142,7 +142,7 @@ class ConnectomicsModule(pl.LightningModule):
     def predict_image(self, image: Any, name: str = "the input") -> np.ndarray:
         """Sliding-window prediction (activated) of one whole image volume, in memory."""
         model, options = self.inference_setup(image, name)
-        return predict_volume(model, image, **options)
+        return predict_volume(model, image, options=options)
 
     def test_step(self, batch: Any, batch_idx: int) -> dict[str, float]:
         """Sliding-window prediction of one whole test volume, decoding, writing and scores."""
@@ -171,7 +171,7 @@ class ConnectomicsModule(pl.LightningModule):
                 rank=self.global_rank,
                 world_size=self.trainer.world_size if self._trainer is not None else 1,
                 barrier=self.trainer.strategy.barrier if self._trainer is not None else None,
-                **options,
+                options=options,
             )
             return {"name": name, "path": str(output), "prediction": None}
         return {"name": name, "path": None, "prediction": self.predict_image(image, str(name))}

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from connectomics.config.schema import Config
-from connectomics.data.inference import options_from_config
+from connectomics.data.inference import InferenceOptions
 from connectomics.data.inference.normalize import normalize_block, volume_statistics
 
 
@@ -40,8 +40,7 @@ class ExportSource:
 
     def activations(self) -> list[str]:
         """One activation name per output channel (inference.activation, resolved)."""
-        names = options_from_config(self.cfg)["activation"]
-        names = [names] if isinstance(names, str) else list(names)
+        names = list(InferenceOptions.from_config(self.cfg).activation)
         channels = int(self.cfg.model.out_channels)
         return names * channels if len(names) == 1 else names
 
