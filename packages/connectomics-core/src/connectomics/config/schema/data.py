@@ -17,6 +17,20 @@ from connectomics.config.schema.section import (
 
 # Image intensity normalisations (data.normalize).
 Normalization = Literal["scale", "zscore", "percentile", "none"]
+# The normalisations whose result depends on statistics of the training volumes.
+STATISTIC_MODES: tuple[str, ...] = ("zscore", "percentile")
+
+
+class NormalizationStats(Section):
+    """Dataset statistics of the training volumes: mean and std ("zscore"), the 0.5/99.5
+    percentiles low and high ("percentile"). `dict(stats)` gives them by name."""
+
+    model_config = {**Section.model_config, "frozen": True, "validate_assignment": False}
+
+    mean: float
+    std: float
+    low: float | None = None
+    high: float | None = None
 
 # A volume: a file path, a glob, or a list of them.
 Paths = str | list[str] | None
@@ -82,7 +96,7 @@ class DataConfig(Section):
     # Dataset statistics {mean, std, low, high} of the training volumes for "zscore" and
     # "percentile"; null computes them once when training starts (sampled sections) and keeps
     # them in the run's config.yaml and checkpoint, so inference normalizes as training did.
-    normalize_stats: dict[str, float] | None = None
+    normalize_stats: NormalizationStats | None = None
     targets: list[TargetConfig] = Field(default_factory=lambda: [TargetConfig()])
     # Class-balanced per-voxel loss weights from the first target's foreground fraction.
     class_balanced_weights: bool = False

@@ -75,9 +75,10 @@ class InferenceOptions:
         return values
 
     @classmethod
-    def from_config(cls, cfg: Config) -> InferenceOptions:
+    def from_config(cls, cfg: Config, normalize_stats: Any = None) -> InferenceOptions:
         """The options of cfg.inference (window from data.patch_size when unset, activations
-        from the targets when `auto`), cfg.data's normalization, system device, training AMP."""
+        from the targets when `auto`), cfg.data's normalization, system device, training AMP.
+        `normalize_stats` (the training statistics of a module) replace data.normalize_stats."""
         inf = cfg.inference
         activation = (
             TargetLayout.from_config(cfg).activations if inf.activation == "auto" else inf.activation
@@ -88,7 +89,7 @@ class InferenceOptions:
             inf.window_size if inf.window_size is not None else cfg.data.patch_size,
             activation,
             cfg.data.normalize,
-            cfg.data.normalize_stats,
+            normalize_stats if normalize_stats is not None else cfg.data.normalize_stats,
             _config_device(cfg),
             precision.startswith("16") or precision.startswith("bf16"),
         )
