@@ -117,11 +117,12 @@ def build_loss_term(name: str, kwargs: dict[str, Any] | None = None) -> LossTerm
 def check_loss_names(cfg: Config) -> None:
     """Every model.loss_functions entry names a registered loss (run by `validate_config`)."""
     available = list_losses()
-    for i, name in enumerate(cfg.model.loss_functions):
+    given = cfg.model.loss is not None
+    for i, name in enumerate(entry.name for entry in cfg.model.losses()):
         if name not in available:
             hint = did_you_mean(name, available)
             raise fail(
-                f"model.loss_functions[{i}]",
+                f"model.loss[{i}].name" if given else f"model.loss_functions[{i}]",
                 f"unknown loss {name!r}",
                 f"{hint}available: {', '.join(available)}",
             )
