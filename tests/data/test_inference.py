@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import h5py
 import numpy as np
 import pytest
 import torch
 import zarr
-
-from dataclasses import replace
 
 from connectomics.data.inference import InferenceOptions, predict_volume
 from connectomics.data.inference.grid import WindowGrid, axis_starts

@@ -7,7 +7,6 @@ object's boundary scaled to [0, 1] (continuous), channel 1 the foreground (binar
 from __future__ import annotations
 
 from dataclasses import replace
-
 from pathlib import Path
 
 import numpy as np

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from skimage.transform import resize
@@ -52,9 +51,7 @@ class RandCutBlurd(RandomSampleTransform):
 
 
 @register_augmentation("cut_blur")
-def build_cut_blur(
-    section: CutBlurConfig, keys: Sequence[str], spatial_dims: int
-) -> RandCutBlurd:
+def build_cut_blur(section: CutBlurConfig, keys: Sequence[str], spatial_dims: int) -> RandCutBlurd:
     """Resolution loss in a random cuboid."""
     return RandCutBlurd(
         keys,

@@ -14,7 +14,12 @@ from monai.transforms import (
     RandShiftIntensityd,
 )
 
-from connectomics.config.schema.augmentation import BlurConfig, ContrastBrightnessConfig, GammaConfig, NoiseConfig
+from connectomics.config.schema.augmentation import (
+    BlurConfig,
+    ContrastBrightnessConfig,
+    GammaConfig,
+    NoiseConfig,
+)
 from connectomics.data.augment.base import PreserveTypesd
 from connectomics.data.augment.registry import register_augmentation
 
