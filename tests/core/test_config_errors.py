@@ -150,7 +150,10 @@ def test_unresolvable_interpolation_names_the_key(tmp_path):
 def test_validation_errors_name_the_file_and_key():
     message = error_of("lucchi", overrides=["model.loss_weights=[1.0]"])
     assert message.startswith("packaged tutorial lucchi.yaml with overrides: model.loss_weights:")
-    assert "1 value(s) for 2 loss function(s)" in message and "give 2 (one per loss function)" in message
+    assert (
+        "1 value(s) for 2 loss function(s)" in message
+        and "give 2 (one per loss function)" in message
+    )
 
 
 @pytest.mark.parametrize(

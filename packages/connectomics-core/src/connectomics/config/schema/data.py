@@ -32,6 +32,7 @@ class NormalizationStats(Section):
     low: float | None = None
     high: float | None = None
 
+
 # A volume: a file path, a glob, or a list of them.
 Paths = str | list[str] | None
 

@@ -136,7 +136,9 @@ class ModelConfig(Section):
         given = sorted(set(LOSS_LISTS) & self.model_fields_set)
         if self.loss is not None and given:
             raise fail(
-                "model.loss", f"given with model.{given[0]}", "give model.loss or the lists, not both"
+                "model.loss",
+                f"given with model.{given[0]}",
+                "give model.loss or the lists, not both",
             )
         entries = self.losses()
         if not entries:

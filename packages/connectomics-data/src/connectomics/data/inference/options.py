@@ -81,7 +81,9 @@ class InferenceOptions:
         `normalize_stats` (the training statistics of a module) replace data.normalize_stats."""
         inf = cfg.inference
         activation = (
-            TargetLayout.from_config(cfg).activations if inf.activation == "auto" else inf.activation
+            TargetLayout.from_config(cfg).activations
+            if inf.activation == "auto"
+            else inf.activation
         )
         precision = cfg.training.precision
         return _build(
@@ -211,9 +213,7 @@ def _activation(value: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(str(n).lower() for n in names)
 
 
-def resolve_options(
-    options: InferenceOptions | None = None, **keywords: Any
-) -> InferenceOptions:
+def resolve_options(options: InferenceOptions | None = None, **keywords: Any) -> InferenceOptions:
     """`options`, or the options of the keyword form (not both)."""
     if options is None:
         return InferenceOptions.from_keywords(**keywords)
