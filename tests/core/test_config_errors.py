@@ -150,7 +150,10 @@ def test_unresolvable_interpolation_names_the_key(tmp_path):
 def test_validation_errors_name_the_file_and_key():
     message = error_of("lucchi", overrides=["model.loss_weights=[1.0]"])
     assert message.startswith("packaged tutorial lucchi.yaml with overrides: model.loss_weights:")
-    assert "1 weight(s) for 2 loss function(s)" in message and "give 2 weights" in message
+    assert (
+        "1 value(s) for 2 loss function(s)" in message
+        and "give 2 (one per loss function)" in message
+    )
 
 
 @pytest.mark.parametrize(
@@ -180,7 +183,7 @@ def test_validation_errors_name_the_file_and_key():
                 "set model.out_channels: 1",
             ],
         ),
-        (["model.loss_kwargs=[{}]"], ["model.loss_kwargs", "1 mapping(s) for 2 loss function(s)"]),
+        (["model.loss_kwargs=[{}]"], ["model.loss_kwargs", "1 value(s) for 2 loss function(s)"]),
         (
             ["model.loss_channels=[[0],[1]]"],
             ["model.loss_channels[1]", "channel 1 is not an output channel"],

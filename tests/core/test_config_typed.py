@@ -78,7 +78,7 @@ def test_an_unknown_nested_key_is_refused_with_did_you_mean(tmp_path: Path):
 
 def test_cross_field_rules_fire_on_the_section_and_across_sections():
     # the model section's own rule: one weight per loss
-    with pytest.raises(ConfigError, match=r"model\.loss_weights: 1 weight\(s\) for 2"):
+    with pytest.raises(ConfigError, match=r"model\.loss_weights: 1 value\(s\) for 2"):
         validate_config({"model": {"loss_functions": ["DiceLoss", "MSELoss"]}})
     # rules across sections live on the root
     with pytest.raises(ConfigError, match=r"scheduler\.min_lr: 0\.1 exceeds optimizer\.lr=0\.01"):
@@ -100,7 +100,7 @@ def test_assignment_is_validated_and_a_refused_value_leaves_the_config_as_it_was
         cfg.inference.output_format = "n5"
     with pytest.raises(ConfigError, match=r"unknown key training\.max_epoch; did you mean"):
         cfg.training.max_epoch = 3
-    with pytest.raises(ConfigError, match=r"model\.loss_weights: 1 weight\(s\) for 2"):
+    with pytest.raises(ConfigError, match=r"model\.loss_weights: 1 value\(s\) for 2"):
         cfg.model.loss_weights = [1.0]  # the section's own rule runs on assignment too
     assert cfg == load_config("demo")
     cfg.data.batch_size = 3

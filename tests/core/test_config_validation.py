@@ -117,11 +117,11 @@ def test_fallback_agrees_with_the_model_registry():
         ({"loss_functions": [], "loss_weights": []}, ["model.loss_functions", "at least one loss"]),
         (
             {"loss_functions": ["DiceLoss", "BCEWithLogitsLoss"], "loss_weights": [1.0]},
-            ["model.loss_weights", "1 weight(s) for 2"],
+            ["model.loss_weights", "1 value(s) for 2"],
         ),
         ({"loss_weights": [-1.0]}, ["model.loss_weights", "negative"]),
-        ({"loss_kwargs": [{}, {}]}, ["model.loss_kwargs", "2 mapping(s) for 1"]),
-        ({"loss_channels": [[0], [0]]}, ["model.loss_channels", "2 channel list(s) for 1"]),
+        ({"loss_kwargs": [{}, {}]}, ["model.loss_kwargs", "2 value(s) for 1"]),
+        ({"loss_channels": [[0], [0]]}, ["model.loss_channels", "2 value(s) for 1"]),
         (
             {"loss_channels": [[1]]},
             ["model.loss_channels[0]", "channel 1 is not an output channel"],

@@ -8,6 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from connectomics.config.errors import ConfigError
 from connectomics.config.schema import Config, ModelConfig, TargetConfig
 from connectomics.config.validation import validate_section
 from connectomics.losses import (
@@ -427,3 +428,39 @@ def test_balanced_bce_does_not_learn_the_majority_class():
 def test_balanced_bce_refuses_a_cap_below_one():
     with pytest.raises(config_error_type(), match="max_weight"):
         build_loss_term("BalancedBCEWithLogitsLoss", {"max_weight": 0.5})
+
+
+def test_a_loss_entry_list_gives_the_plan_of_the_parallel_lists():
+    lists = make_cfg(
+        1,
+        loss_functions=["BCEWithLogitsLoss", "DiceLoss"],
+        loss_weights=[0.25, 2.0],
+        loss_kwargs=[{}, {"smooth_nr": 0.5}],
+        loss_channels=[0, None],
+    )
+    entries = make_cfg(
+        1,
+        loss=[
+            {"name": "BCEWithLogitsLoss", "weight": 0.25, "target": [0]},
+            {"name": "DiceLoss", "weight": 2.0, "kwargs": {"smooth_nr": 0.5}},
+        ],
+    )
+    assert [e.channels() for e in lists.model.losses()] == [[0], None]
+    assert [e.channels() for e in entries.model.losses()] == [[0], None]
+    torch.manual_seed(0)
+    logits = torch.randn(2, 1, 4, 8, 8)
+    target = (torch.rand(2, 1, 4, 8, 8) > 0.5).float()
+    total_lists, parts_lists = build_loss_plan(lists)(logits, target)
+    total_entries, parts_entries = build_loss_plan(entries)(logits, target)
+    assert float(total_lists) == pytest.approx(float(total_entries))
+    assert {k: float(v) for k, v in parts_lists.items()} == pytest.approx(
+        {k: float(v) for k, v in parts_entries.items()}
+    )
+    assert [(r.name, r.weight) for r in build_loss_plan(entries).routes] == [
+        ("BCEWithLogitsLoss", 0.25),
+        ("DiceLoss", 2.0),
+    ]
+    with pytest.raises(ConfigError, match="model.loss.*not both"):
+        make_cfg(1, loss=[{"name": "DiceLoss"}], loss_weights=[2.0])
+    with pytest.raises(ConfigError, match=r"model.loss\[0\].target"):
+        make_cfg(1, loss=[{"name": "DiceLoss", "target": 3}])

@@ -241,9 +241,9 @@ def test_config_errors_are_clear(h5_volume: Path, tmp_path: Path) -> None:
 
 
 def test_normalization_modes() -> None:
-    assert normalize_image(np.array([255], np.uint8))[0] == 1.0
-    assert normalize_image(np.array([65535], np.uint16))[0] == 1.0
-    assert normalize_image(np.array([3.5], np.float32))[0] == 3.5
+    assert normalize_image(np.array([255], np.uint8), "scale")[0] == 1.0
+    assert normalize_image(np.array([65535], np.uint16), "scale")[0] == 1.0
+    assert normalize_image(np.array([3.5], np.float32), "scale")[0] == 3.5
     z = normalize_image(np.arange(10, dtype=np.uint8), "zscore")
     assert abs(z.mean()) < 1e-6 and abs(z.std() - 1) < 1e-5 and z.dtype == np.float32
     assert normalize_image(np.array([7], np.uint8), "none")[0] == 7.0

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import h5py
 import numpy as np
 import pytest
 import torch
 import zarr
 
-from connectomics.data.inference import options_from_config, predict_volume
+from connectomics.data.inference import InferenceOptions, predict_volume
 from connectomics.data.inference.grid import WindowGrid, axis_starts
 from connectomics.data.inference.tta import build_augmentations
 from connectomics.data.io.padded_read import read_padded
@@ -224,10 +226,15 @@ def test_window_grid_is_global_and_covers_the_volume():
 def test_user_errors_are_clear(volume):
     with pytest.raises(ValueError, match="window_size is missing"):
         predict_volume(Identity(), volume)
-    with pytest.raises(ValueError, match="padding_mode='mirror' is not valid"):
+    with pytest.raises(ValueError, match="inference.padding_mode: unknown value 'mirror'"):
         predict_volume(Identity(), volume, window_size=(4, 4, 4), padding_mode="mirror")
     with pytest.raises(ValueError, match="unknown inference option"):
         predict_volume(Identity(), volume, window_size=(4, 4, 4), windw=3)
+    with pytest.raises(ValueError, match="inference.overlap"):  # the schema's range
+        predict_volume(Identity(), volume, window_size=(4, 4, 4), overlap=1.0)
+    with pytest.raises(ValueError, match="not both"):
+        options = InferenceOptions.from_keywords(window_size=(4, 4, 4))
+        predict_volume(Identity(), volume, options=options, overlap=0.25)
     with pytest.raises(ValueError, match="input has shape"):
         predict_volume(Identity(), volume[None, None], window_size=(4, 4, 4))
     with pytest.raises(ValueError, match="same size"):
@@ -240,7 +247,7 @@ def test_user_errors_are_clear(volume):
         predict_volume(Identity(), volume, window_size=(4, 4, 6), tta_transpose=True)
 
 
-def test_options_from_config_fills_window_and_activations():
+def test_options_from_config_fill_window_and_activations():
     from connectomics.config.schema import Config, TargetConfig
 
     cfg = Config()
@@ -251,17 +258,17 @@ def test_options_from_config_fills_window_and_activations():
         TargetConfig(name="semantic", kwargs={"num_classes": 2}),
     ]
     cfg.inference.output_dtype = "uint8"
-    opts = options_from_config(cfg)
-    assert opts["window_size"] == [8, 16, 16]
-    assert opts["output_dtype"] == "uint8" and opts["device"] == "cpu" and opts["amp"] is False
-    acts = opts["activation"]
+    opts = InferenceOptions.from_config(cfg)
+    assert opts.window_size == (8, 16, 16)
+    assert opts.output_dtype == "uint8" and opts.device == "cpu" and opts.amp is False
+    acts = opts.activation
     assert len(acts) == 6 and acts[0] == "sigmoid"
     assert all(a.startswith("softmax") for a in acts[1:])
     assert len(set(acts[1:4])) == 1 and acts[3] != acts[4]  # two separate softmax groups
 
     model = asymmetric_conv(cout=6)
     image = np.random.default_rng(4).random((8, 16, 16), dtype=np.float32)
-    out = predict_volume(model, image, **{**opts, "output_dtype": "float32"})
+    out = predict_volume(model, image, options=replace(opts, output_dtype="float32"))
     np.testing.assert_allclose(out[1:4].sum(0), 1.0, atol=1e-5)
     np.testing.assert_allclose(out[4:6].sum(0), 1.0, atol=1e-5)
 

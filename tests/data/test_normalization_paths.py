@@ -46,10 +46,10 @@ def test_training_crop_equals_inference_input(dtype, mode):
 
 
 def test_scale_maps_signed_and_unsigned_ranges_to_unit_interval():
-    assert normalize_image(np.array([-128, 0, 127], np.int8)).tolist() == pytest.approx(
+    assert normalize_image(np.array([-128, 0, 127], np.int8), "scale").tolist() == pytest.approx(
         [0.0, 128 / 255, 1.0]
     )
-    assert normalize_image(np.array([0, 255], np.uint8)).tolist() == [0.0, 1.0]
+    assert normalize_image(np.array([0, 255], np.uint8), "scale").tolist() == [0.0, 1.0]
 
 
 def test_zscore_uses_dataset_statistics_not_the_crop():
@@ -62,5 +62,5 @@ def test_zscore_uses_dataset_statistics_not_the_crop():
 def test_dataset_statistics_sample_sections():
     volume = np.arange(20 * 30 * 30, dtype=np.float32).reshape(20, 30, 30)
     stats = dataset_statistics([ArrayVolume(volume)])
-    assert stats["mean"] == pytest.approx(volume.mean(), rel=0.02)
-    assert stats["low"] < stats["mean"] < stats["high"]
+    assert stats.mean == pytest.approx(volume.mean(), rel=0.02)
+    assert stats.low < stats.mean < stats.high

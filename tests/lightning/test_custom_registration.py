@@ -6,6 +6,7 @@ object's boundary scaled to [0, 1] (continuous), channel 1 the foreground (binar
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -158,8 +159,7 @@ def test_custom_target_trains_and_predicts_its_channels(target_cfg, tmp_path):
     # the activation is the spec's sigmoid on both channels: compare with raw logits
     image = read_volume(target_cfg.data.test_image, key="raw")
     model, options = module.inference_setup(image)
-    options["activation"] = "none"
-    logits = predict_volume(model, image, **options)
+    logits = predict_volume(model, image, options=replace(options, activation=("none",)))
     assert np.allclose(prediction, 1.0 / (1.0 + np.exp(-logits)), atol=1e-5)
 
 

@@ -157,10 +157,6 @@ def _route(
     return pick(logits), pick(target), pick(weight), pick(valid)
 
 
-def _channels(entry: int | list[int] | None) -> list[int] | None:
-    return None if entry is None else [entry] if isinstance(entry, int) else list(entry)
-
-
 def _continuous_channels(
     layout: TargetLayout | None, routes: Sequence[RoutedLoss], out_channels: int
 ) -> list[bool]:
@@ -182,17 +178,12 @@ def _layout(cfg: Config) -> TargetLayout | None:
 
 
 def build_loss_plan(cfg: Config) -> LossPlan:
-    """The LossPlan of cfg.model (loss_functions, loss_weights, loss_kwargs, loss_channels,
-    deep_supervision_weights); Dice-family losses get sigmoid=True unless softmax is asked."""
+    """The LossPlan of cfg.model's loss entries (model.loss, or loss_functions, loss_weights,
+    loss_kwargs, loss_channels) and deep_supervision_weights; Dice-family losses get
+    sigmoid=True unless softmax is asked."""
     model = cfg.model
-    names = model.loss_functions
-    count = len(names)
-    kwargs = model.loss_kwargs or [{}] * count
-    channels = model.loss_channels or [None] * count
-    routes = [
-        RoutedLoss(name, weight, _channels(entry))
-        for name, weight, entry in zip(names, model.loss_weights, channels)
-    ]
-    terms = [build_loss_term(name, dict(options or {})) for name, options in zip(names, kwargs)]
+    entries = model.losses()
+    routes = [RoutedLoss(e.name, e.weight, e.channels()) for e in entries]
+    terms = [build_loss_term(e.name, dict(e.kwargs)) for e in entries]
     continuous = _continuous_channels(_layout(cfg), routes, model.out_channels)
     return LossPlan(terms, routes, model.deep_supervision_weights, continuous)

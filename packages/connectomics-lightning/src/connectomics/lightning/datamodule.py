@@ -8,12 +8,14 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from connectomics.config.schema.data import NormalizationStats
 from connectomics.data.datasets import (
     build_test_volumes,
     build_train_dataset,
     build_val_dataset,
     collate_batch,
 )
+from connectomics.data.datasets.builders import training_statistics
 from connectomics.data.datasets.stream import EpochStreamSampler, LazyDataLoader
 from connectomics.lightning.config_io import ConfigLike, ensure_config
 
@@ -32,19 +34,27 @@ class ConnectomicsDataModule(pl.LightningDataModule):
         self.train_dataset: Dataset | None = None
         self.val_dataset: Dataset | None = None
         self.test_volumes: list[tuple[str, Any, Any]] | None = None
+        # the training statistics of data.normalize, computed once in setup("fit"); the
+        # module takes them from here into its checkpoint
+        self.normalize_stats: NormalizationStats | None = None
 
     def setup(self, stage: str | None = None) -> None:
         """Build the datasets the stage needs (fit, validate, test, predict)."""
+        if stage in (None, "fit", "validate") and self.normalize_stats is None:
+            self.normalize_stats = training_statistics(self.cfg)
         if stage in (None, "fit"):
             # seeded stream: epoch e's crops and augmentations are fixed by (seed, e), so a
             # resumed run and any number of workers see exactly the uninterrupted run's data
             trainer = getattr(self, "trainer", None)
             world = int(trainer.world_size) if trainer is not None else 1
             self.train_dataset = build_train_dataset(
-                self.cfg, world_size=world, stream_seed=int(self.cfg.system.seed)
+                self.cfg,
+                world_size=world,
+                stream_seed=int(self.cfg.system.seed),
+                normalize_stats=self.normalize_stats,
             )
         if stage in (None, "fit", "validate"):
-            self.val_dataset = build_val_dataset(self.cfg)
+            self.val_dataset = build_val_dataset(self.cfg, normalize_stats=self.normalize_stats)
         if stage in (None, "test", "predict"):
             self.test_volumes = build_test_volumes(self.cfg)
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytorch_lightning as pl
 import torch
-import yaml
 from torch import nn
 
 from connectomics.config import Config
 from connectomics.config.metrics_logged import TRAIN_LOSS, VAL_DICE, VAL_IOU, VAL_LOSS
+from connectomics.config.schema.data import NormalizationStats
 from connectomics.config.target_layout import TargetLayout
-from connectomics.data.inference import options_from_config, predict_to_store, predict_volume
+from connectomics.data.inference import InferenceOptions, predict_to_store, predict_volume
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.sections import fit_model_to_input
 from connectomics.lightning.checkpoint_io import safe_torch_load
@@ -32,6 +33,8 @@ from connectomics.losses import build_loss_plan
 from connectomics.models import build_model
 
 CONFIG_KEY = "connectomics_config"
+# The training statistics of data.normalize (a NormalizationStats as a plain dict).
+STATS_KEY = "connectomics_normalize_stats"
 
 
 class ConnectomicsModule(pl.LightningModule):
@@ -47,6 +50,9 @@ class ConnectomicsModule(pl.LightningModule):
         self._activation_names = self.layout.activations
         self.last_loss_parts: dict[str, torch.Tensor] = {}
         self.val_overlap = ForegroundOverlap(self.cfg.evaluation.threshold)
+        # the statistics inference normalizes with: the config's, else the datamodule's
+        # (computed when training starts), else the checkpoint's
+        self.normalize_stats: NormalizationStats | None = self.cfg.data.normalize_stats
         # the resolved config as flat hparams: TensorBoard's hparams tab and wandb's config
         self.save_hyperparameters(flat_hparams(self.cfg))
 
@@ -83,15 +89,19 @@ class ConnectomicsModule(pl.LightningModule):
 
     # --------------------------------------------------------------- training
     def setup(self, stage: str) -> None:
-        """Adopt the dataset statistics the datamodule computed (data.normalize_stats), so the
+        """Take the training statistics the datamodule computed (its normalize_stats), so the
         checkpoint and inference normalize exactly as training does; refresh the hparams."""
         datamodule = getattr(self.trainer, "datamodule", None) if self._trainer else None
-        data = getattr(getattr(datamodule, "cfg", None), "data", None)
-        stats = data.normalize_stats if data is not None else None
-        if stats is not None and self.cfg.data.normalize_stats is None:
-            self.cfg.data.normalize_stats = dict(stats)
+        stats = getattr(datamodule, "normalize_stats", None)
+        if stats is not None and self.normalize_stats is None:
+            self.normalize_stats = stats
         self.hparams.clear()
-        self.save_hyperparameters(flat_hparams(self.cfg))
+        self.save_hyperparameters(flat_hparams(self.resolved_config()))
+
+    def resolved_config(self) -> Config:
+        """The config with the training statistics this module normalizes with (a copy)."""
+        data = self.cfg.data.model_copy(update={"normalize_stats": self.normalize_stats})
+        return self.cfg.model_copy(update={"data": data})
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         """One optimizer step's loss, with masks and weights when the batch carries them."""
@@ -130,20 +140,23 @@ class ConnectomicsModule(pl.LightningModule):
         return ActivationPlan.build(self._activation_names, logits.shape[1]).apply_(logits)
 
     # -------------------------------------------------------------- inference
-    def inference_setup(self, image: Any, where: str = "the input") -> tuple[Any, dict[str, Any]]:
+    def inference_setup(self, image: Any, where: str = "the input") -> tuple[Any, InferenceOptions]:
         """The network and sliding-window options fitted to `image` (2D models go section by
         section through z-stacks; a channel count other than model.in_channels is an error)."""
-        options = options_from_config(self.cfg)
-        options["device"] = str(self.device)
+        options = replace(self.inference_options(), device=str(self.device))
         shape = tuple(image.shape)
         return fit_model_to_input(
             self.model, shape, options, int(self.cfg.model.in_channels), where
         )
 
+    def inference_options(self) -> InferenceOptions:
+        """The sliding-window options of the config, with this module's training statistics."""
+        return InferenceOptions.from_config(self.cfg, normalize_stats=self.normalize_stats)
+
     def predict_image(self, image: Any, name: str = "the input") -> np.ndarray:
         """Sliding-window prediction (activated) of one whole image volume, in memory."""
         model, options = self.inference_setup(image, name)
-        return predict_volume(model, image, **options)
+        return predict_volume(model, image, options=options)
 
     def test_step(self, batch: Any, batch_idx: int) -> dict[str, float]:
         """Sliding-window prediction of one whole test volume, decoding, writing and scores."""
@@ -172,7 +185,7 @@ class ConnectomicsModule(pl.LightningModule):
                 rank=self.global_rank,
                 world_size=self.trainer.world_size if self._trainer is not None else 1,
                 barrier=self.trainer.strategy.barrier if self._trainer is not None else None,
-                **options,
+                options=options,
             )
             return {"name": name, "path": str(output), "prediction": None}
         return {"name": name, "path": None, "prediction": self.predict_image(image, str(name))}
@@ -200,7 +213,9 @@ class ConnectomicsModule(pl.LightningModule):
     # ------------------------------------------------------------ checkpoints
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Embed the resolved config (plain YAML text) so a checkpoint alone rebuilds the model."""
-        checkpoint[CONFIG_KEY] = config_to_checkpoint(self.cfg)
+        checkpoint[CONFIG_KEY] = config_to_checkpoint(self.resolved_config())
+        stats = self.normalize_stats
+        checkpoint[STATS_KEY] = None if stats is None else stats.model_dump()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Refuse (CheckpointError) a resume checkpoint whose weights do not fit this model."""
@@ -238,9 +253,11 @@ class ConnectomicsModule(pl.LightningModule):
             raise CheckpointError(f"{path} is not a Lightning checkpoint (no state_dict)")
         if cfg is None:
             cfg = config_from_checkpoint(checkpoint.get(CONFIG_KEY), path)
-        else:
-            cfg = _with_training_statistics(ensure_config(cfg), checkpoint.get(CONFIG_KEY))
         module = cls(cfg, model=model)
+        stats = checkpoint.get(STATS_KEY)
+        if module.normalize_stats is None and stats is not None:
+            # a model is always fed inputs normalized with the statistics it was trained with
+            module.normalize_stats = NormalizationStats(**stats)
         try:
             module.load_state_dict(checkpoint["state_dict"], strict=strict)
         except RuntimeError as exc:
@@ -264,17 +281,6 @@ def state_dict_mismatch(expected: dict[str, Any], given: dict[str, Any]) -> str:
         if hasattr(other, "shape") and tuple(other.shape) != tuple(tensor.shape):
             return f"{key} has shape {tuple(other.shape)}, the model needs {tuple(tensor.shape)}"
     return ""
-
-
-def _with_training_statistics(cfg: Config, embedded: Any) -> Config:
-    """`cfg` with the checkpoint's data.normalize_stats when it sets none itself: a model is
-    always fed inputs normalized with the statistics it was trained with."""
-    if cfg.data.normalize_stats is not None or not isinstance(embedded, str):
-        return cfg
-    stats = (yaml.safe_load(embedded) or {}).get("data", {}).get("normalize_stats")
-    if stats is not None:
-        cfg.data.normalize_stats = dict(stats)
-    return cfg
 
 
 def _field(batch: Any, name: str) -> torch.Tensor | None:

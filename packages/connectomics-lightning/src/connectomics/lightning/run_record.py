@@ -37,7 +37,8 @@ class ConfigRecorder(Callback):
 
     def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         """Rank zero writes config.yaml beside the run."""
-        cfg = getattr(pl_module, "cfg", None)
+        resolved = getattr(pl_module, "resolved_config", None)
+        cfg = resolved() if resolved is not None else getattr(pl_module, "cfg", None)
         if cfg is None or not trainer.is_global_zero:
             return
         text = to_yaml(cfg)

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         cfg = module.cfg
     else:
         cfg = load_cli_config(args, checkpoint=args.checkpoint)
-    from connectomics.data.inference import options_from_config, predict_to_store
+    from connectomics.data.inference import predict_to_store
     from connectomics.data.io import open_volume_auto
 
     source = args.input or _first(cfg.data.test_image)
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if module is None:
         module = load_module(args.checkpoint, cfg)
     module.eval()
-    options = options_from_config(module.cfg)  # with the checkpoint's normalize_stats
+    options = module.inference_options()  # with the checkpoint's normalize_stats
     chunk = list(cfg.inference.chunk_size) if cfg.inference.chunk_size else None
     from connectomics.data.inference.sections import fit_model_to_input
 
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             chunk_size=chunk,
             overwrite=args.overwrite,
             on_chunk=advance,
-            **options,
+            options=options,
         )
     print(f"prediction written to {output} ({report.n_chunks} chunks of {list(report.chunk_size)})")
     return 0

@@ -20,8 +20,11 @@ def check_names(cfg: Any) -> None:
     if MODELS.available:
         MODELS.lookup(str(cfg.model.architecture))
     if LOSSES.available:
-        for i, name in enumerate(cfg.model.loss_functions):
-            LOSSES.lookup(name, f"model.loss_functions[{i}]")
+        given = cfg.model.loss is not None
+        for i, entry in enumerate(cfg.model.losses()):
+            LOSSES.lookup(
+                entry.name, f"model.loss[{i}].name" if given else f"model.loss_functions[{i}]"
+            )
     AUGMENTATIONS.load()  # its layer registers the check of plugin sections
     layout = TargetLayout.from_config(cfg)
     if cfg.decoding.name not in (None, "none") and DECODERS.available:

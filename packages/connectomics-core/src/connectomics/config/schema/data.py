@@ -18,6 +18,21 @@ from connectomics.config.schema.section import (
 # Image intensity normalisations (data.normalize).
 # volume_percentile: each volume by its own 0.5/99.5 percentiles (training and inference alike).
 Normalization = Literal["scale", "zscore", "percentile", "volume_percentile", "none"]
+# The normalisations whose result depends on statistics of the training volumes.
+STATISTIC_MODES: tuple[str, ...] = ("zscore", "percentile", "volume_percentile")
+
+
+class NormalizationStats(Section):
+    """Dataset statistics of the training volumes: mean and std ("zscore"), the 0.5/99.5
+    percentiles low and high ("percentile"). `dict(stats)` gives them by name."""
+
+    model_config = {**Section.model_config, "frozen": True, "validate_assignment": False}
+
+    mean: float
+    std: float
+    low: float | None = None
+    high: float | None = None
+
 
 # A volume: a file path, a glob, or a list of them.
 Paths = str | list[str] | None
@@ -88,7 +103,7 @@ class DataConfig(Section):
     # Dataset statistics {mean, std, low, high} of the training volumes for "zscore",
     # "percentile" and "volume_percentile" (there only to warn at predict time); null computes them once when training starts (sampled sections) and keeps
     # them in the run's config.yaml and checkpoint, so inference normalizes as training did.
-    normalize_stats: dict[str, float] | None = None
+    normalize_stats: NormalizationStats | None = None
     targets: list[TargetConfig] = Field(default_factory=lambda: [TargetConfig()])
     # Class-balanced per-voxel loss weights from the first target's foreground fraction.
     class_balanced_weights: bool = False

@@ -15,6 +15,30 @@ from connectomics.config.schema.section import (
 )
 
 
+class LossEntry(Section):
+    """One loss of the plan: a registry name, its weight, its keyword arguments and the
+    output/target channels it sees (an index, a list of them, or null for all)."""
+
+    name: str
+    weight: NonNegativeFloat = 1.0
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    target: int | list[int] | None = None
+
+    def channels(self) -> list[int] | None:
+        """`target` as a list of channel indices (None: all channels)."""
+        target = self.target
+        return None if target is None else [target] if isinstance(target, int) else list(target)
+
+
+# The spec's parallel loss lists and the LossEntry key each fills.
+LOSS_LISTS = {
+    "loss_functions": "name",
+    "loss_weights": "weight",
+    "loss_kwargs": "kwargs",
+    "loss_channels": "target",
+}
+
+
 class ModelConfig(Section):
     """Network architecture and how its outputs are scored."""
 
@@ -56,6 +80,34 @@ class ModelConfig(Section):
     loss_kwargs: list[dict[str, Any] | None] = Field(default_factory=list)
     # Output/target channels each loss sees (one list of channel indices per loss; null = all).
     loss_channels: list[int | list[int] | None] = Field(default_factory=list)
+    # Added: the same plan as one list of entries {name, weight, kwargs, target} (target: the
+    # channels the loss sees, null = all), instead of the four lists above.
+    loss: list[LossEntry] | None = None
+
+    def losses(self) -> list[LossEntry]:
+        """The loss plan's entries: model.loss, else the four parallel lists zipped."""
+        if self.loss is not None:
+            return list(self.loss)
+        count = len(self.loss_functions)
+        if count == 0:
+            raise fail(
+                "model.loss_functions", "no loss given", "give at least one loss, e.g. [DiceLoss]"
+            )
+        columns = {}
+        for key, field in LOSS_LISTS.items():
+            values = getattr(self, key)
+            if (values or key == "loss_weights") and len(values) != count:
+                raise fail(
+                    f"model.{key}",
+                    f"{len(values)} value(s) for {count} loss function(s) {self.loss_functions}",
+                    f"give {count} (one per loss function"
+                    + (")" if key == "loss_weights" else ", or none)"),
+                )
+            columns[field] = values or [None] * count
+        return [
+            LossEntry(**{f: v[i] for f, v in columns.items() if v[i] is not None})
+            for i in range(count)
+        ]
 
     @field_validator("spatial_dims", mode="before")
     @classmethod
@@ -82,36 +134,24 @@ class ModelConfig(Section):
 
     @model_validator(mode="after")
     def _loss_plan(self) -> ModelConfig:
-        names = self.loss_functions
-        count = len(names)
-        if count == 0:
+        given = sorted(set(LOSS_LISTS) & self.model_fields_set)
+        if self.loss is not None and given:
             raise fail(
-                "model.loss_functions", "no loss given", "give at least one loss, e.g. [DiceLoss]"
+                "model.loss",
+                f"given with model.{given[0]}",
+                "give model.loss or the lists, not both",
             )
-        if len(self.loss_weights) != count:
-            raise fail(
-                "model.loss_weights",
-                f"{len(self.loss_weights)} weight(s) for {count} loss function(s) {names}",
-                f"give {count} weights, e.g. {[1.0] * count}",
-            )
-        if self.loss_kwargs and len(self.loss_kwargs) != count:
-            raise fail(
-                "model.loss_kwargs",
-                f"{len(self.loss_kwargs)} mapping(s) for {count} loss function(s) {names}",
-                f"give {count} mappings (use {{}} for a loss without options) or none",
-            )
-        if self.loss_channels and len(self.loss_channels) != count:
-            raise fail(
-                "model.loss_channels",
-                f"{len(self.loss_channels)} channel list(s) for {count} loss function(s) {names}",
-                f"give {count} channel lists (null means all channels) or none",
-            )
+        entries = self.losses()
+        if not entries:
+            raise fail("model.loss", "no loss given", "give at least one loss, e.g. [DiceLoss]")
         out = self.out_channels
-        for i, entry in enumerate(self.loss_channels if out is not None else []):
-            for c in [entry] if isinstance(entry, int) else entry or []:
+        for i, entry in enumerate(entries if out is not None else []):
+            for c in entry.channels() or []:
                 if not 0 <= c < out:
                     raise fail(
-                        f"model.loss_channels[{i}]",
+                        f"model.loss[{i}].target"
+                        if self.loss is not None
+                        else f"model.loss_channels[{i}]",
                         f"channel {c!r} is not an output channel (model.out_channels={out})",
                         f"use indices 0..{out - 1}",
                     )

@@ -9,6 +9,7 @@ from monai.transforms import Compose
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.schema import Config, DataConfig
+from connectomics.config.schema.augmentation import Rotate90Config
 from connectomics.config.schema.section import Section
 from connectomics.data.augment.registry import AUGMENTATION_REGISTRY
 
@@ -34,29 +35,28 @@ ORDER = (
 )
 
 
-def section_dict(section: Any) -> dict[str, Any]:
-    """A data.augmentation entry (a schema section, or a registered entry's mapping) as a dict."""
-    if section is None:
-        return {}
-    if isinstance(section, Section):
-        return section.model_dump()
-    return dict(section)
-
-
-def _resolve_rotate90(section: dict[str, Any], patch_size: Sequence[int]) -> dict[str, Any]:
-    """Decide the rotation planes from the patch: out of plane only for cubic 3D patches."""
+def _resolve_rotate90(section: Rotate90Config, patch_size: Sequence[int]) -> Rotate90Config | None:
+    """The rotation planes decided from the patch: out of plane only for cubic 3D patches;
+    None when y and x sizes differ (a quarter turn would change the patch shape, and half
+    turns are already covered by flips)."""
     cubic = len(patch_size) == 3 and len(set(patch_size)) == 1
-    in_plane_only = section.get("in_plane_only")
-    if in_plane_only is None:
-        in_plane_only = not cubic
-    if not in_plane_only and not cubic:
+    if section.in_plane_only is False and not cubic:
         raise ConfigError(
             f"data.augmentation.rotate90.in_plane_only: false needs a cubic patch, got "
             f"data.patch_size={list(patch_size)}; set it to true (or null) or use a cubic patch"
         )
-    section["in_plane_only"] = bool(in_plane_only)
-    section["square_plane"] = patch_size[-1] == patch_size[-2]
+    if patch_size[-1] != patch_size[-2]:
+        return None
+    if section.in_plane_only is None:
+        return section.model_copy(update={"in_plane_only": not cubic})
     return section
+
+
+def _enabled(section: Any) -> bool:
+    """A schema section's or a registered entry's mapping's `enabled`."""
+    if isinstance(section, Section):
+        return section.enabled
+    return bool(section) and bool(section["enabled"])
 
 
 def build_augmentations(cfg: Config | DataConfig, keys: Sequence[str] = AUGMENT_KEYS) -> Compose:
@@ -72,11 +72,13 @@ def build_augmentations(cfg: Config | DataConfig, keys: Sequence[str] = AUGMENT_
     names += [n for n in AUGMENTATION_REGISTRY if n not in ORDER]
     transforms = []
     for name in names:
-        section = section_dict(getattr(augmentation, name, None))
-        if not section or not section.get("enabled", False):
+        section = getattr(augmentation, name, None)
+        if section is None or not _enabled(section):
             continue
         if name == "rotate90":
             section = _resolve_rotate90(section, patch_size)
+            if section is None:
+                continue
         transform = AUGMENTATION_REGISTRY[name](section, tuple(keys), len(patch_size))
         if transform is not None:
             transforms.append(transform)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 from skimage.transform import resize
 
+from connectomics.config.schema.augmentation import CutBlurConfig
 from connectomics.data.augment.base import RandomSampleTransform, random_box
 from connectomics.data.augment.registry import register_augmentation
 
@@ -51,13 +51,11 @@ class RandCutBlurd(RandomSampleTransform):
 
 
 @register_augmentation("cut_blur")
-def build_cut_blur(
-    section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int
-) -> RandCutBlurd:
+def build_cut_blur(section: CutBlurConfig, keys: Sequence[str], spatial_dims: int) -> RandCutBlurd:
     """Resolution loss in a random cuboid."""
     return RandCutBlurd(
         keys,
-        prob=float(section.get("prob", 0.2)),
-        length_ratio=float(section.get("length_ratio", 0.25)),
-        down_ratio_range=tuple(section.get("down_ratio_range", (2.0, 8.0))),
+        prob=section.prob,
+        length_ratio=section.length_ratio,
+        down_ratio_range=tuple(section.down_ratio_range),
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
+from connectomics.config.schema.augmentation import CutNoiseConfig
 from connectomics.data.augment.base import RandomSampleTransform, image_range, random_box
 from connectomics.data.augment.registry import register_augmentation
 
@@ -48,12 +48,12 @@ class RandCutNoised(RandomSampleTransform):
 
 @register_augmentation("cut_noise")
 def build_cut_noise(
-    section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int
+    section: CutNoiseConfig, keys: Sequence[str], spatial_dims: int
 ) -> RandCutNoised:
     """Noise in a random cuboid."""
     return RandCutNoised(
         keys,
-        prob=float(section.get("prob", 0.2)),
-        length_ratio=float(section.get("length_ratio", 0.25)),
-        scale=float(section.get("scale", 0.2)),
+        prob=section.prob,
+        length_ratio=section.length_ratio,
+        scale=section.scale,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from itertools import combinations
 from typing import Any
 
@@ -14,6 +14,7 @@ from monai.transforms import (
     RandRotate90d,
 )
 
+from connectomics.config.schema.augmentation import ElasticConfig, FlipConfig, Rotate90Config
 from connectomics.data.augment.base import PreserveTypesd
 from connectomics.data.augment.registry import register_augmentation
 
@@ -24,9 +25,9 @@ def _compose(transforms: list[Any], keys: Sequence[str], compact: bool = False) 
 
 
 @register_augmentation("flip")
-def build_flip(section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int) -> Any:
+def build_flip(section: FlipConfig, keys: Sequence[str], spatial_dims: int) -> Any:
     """Independent random flip along each spatial axis."""
-    prob = float(section.get("prob", 0.5))
+    prob = section.prob
     flips = [
         RandFlipd(keys, prob=prob, spatial_axis=axis, allow_missing_keys=True)
         for axis in range(spatial_dims)
@@ -35,17 +36,14 @@ def build_flip(section: Mapping[str, Any], keys: Sequence[str], spatial_dims: in
 
 
 @register_augmentation("rotate90")
-def build_rotate90(section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int) -> Any:
+def build_rotate90(section: Rotate90Config, keys: Sequence[str], spatial_dims: int) -> Any:
     """Random 90-degree rotations: in the (y, x) plane, or in every plane when `in_plane_only`
-    is false (only valid for cubic patches). Skipped (None) when y and x sizes differ
-    (`square_plane: false`): a quarter turn would change the patch shape, and half turns are
-    already covered by flips."""
-    if not section.get("square_plane", True):
-        return None
-    prob = float(section.get("prob", 0.5))
+    is false (only valid for cubic patches; build_augmentations resolves null from the patch
+    and skips rotations when y and x sizes differ)."""
+    prob = section.prob
     in_plane = (spatial_dims - 2, spatial_dims - 1)
     planes = [in_plane]
-    if spatial_dims == 3 and not section.get("in_plane_only", True):
+    if spatial_dims == 3 and not section.in_plane_only:
         planes = list(combinations(range(3), 2))
     rotations = [
         RandRotate90d(keys, prob=prob, max_k=3, spatial_axes=plane, allow_missing_keys=True)
@@ -55,26 +53,26 @@ def build_rotate90(section: Mapping[str, Any], keys: Sequence[str], spatial_dims
 
 
 @register_augmentation("elastic")
-def build_elastic(section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int) -> Any:
+def build_elastic(section: ElasticConfig, keys: Sequence[str], spatial_dims: int) -> Any:
     """Smooth random deformation: image bilinear, labels and mask nearest."""
-    prob = float(section.get("prob", 0.3))
+    prob = section.prob
     modes = ["bilinear"] + ["nearest"] * (len(keys) - 1)
     if spatial_dims == 3:
         elastic = Rand3DElasticd(
             keys,
-            sigma_range=tuple(section.get("sigma_range", (5.0, 8.0))),
-            magnitude_range=tuple(section.get("magnitude_range", (50.0, 150.0))),
+            sigma_range=tuple(section.sigma_range),
+            magnitude_range=tuple(section.magnitude_range),
             prob=prob,
             mode=modes,
             padding_mode="reflection",
             allow_missing_keys=True,
         )
     else:
-        spacing = float(section.get("grid_spacing", 16))
+        spacing = section.grid_spacing
         elastic = Rand2DElasticd(
             keys,
             spacing=(spacing, spacing),
-            magnitude_range=tuple(section.get("grid_magnitude_range", (1.0, 2.0))),
+            magnitude_range=tuple(section.grid_magnitude_range),
             prob=prob,
             mode=modes,
             padding_mode="reflection",

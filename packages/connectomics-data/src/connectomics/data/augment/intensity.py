@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from monai.transforms import (
@@ -14,6 +14,12 @@ from monai.transforms import (
     RandShiftIntensityd,
 )
 
+from connectomics.config.schema.augmentation import (
+    BlurConfig,
+    ContrastBrightnessConfig,
+    GammaConfig,
+    NoiseConfig,
+)
 from connectomics.data.augment.base import PreserveTypesd
 from connectomics.data.augment.registry import register_augmentation
 
@@ -23,12 +29,12 @@ def _image(keys: Sequence[str]) -> list[str]:
 
 
 @register_augmentation("gamma")
-def build_gamma(section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int) -> Any:
+def build_gamma(section: GammaConfig, keys: Sequence[str], spatial_dims: int) -> Any:
     """Random gamma correction (intensity range kept)."""
     gamma = RandAdjustContrastd(
         _image(keys),
-        prob=float(section.get("prob", 0.3)),
-        gamma=tuple(section.get("gamma_range", (0.7, 1.5))),
+        prob=section.prob,
+        gamma=tuple(section.gamma_range),
         allow_missing_keys=True,
     )
     return PreserveTypesd(gamma, _image(keys))
@@ -36,17 +42,17 @@ def build_gamma(section: Mapping[str, Any], keys: Sequence[str], spatial_dims: i
 
 @register_augmentation("contrast_brightness")
 def build_contrast_brightness(
-    section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int
+    section: ContrastBrightnessConfig, keys: Sequence[str], spatial_dims: int
 ) -> Any:
     """Contrast scaled about the mean, then a brightness shift, each with `prob`."""
-    prob = float(section.get("prob", 0.3))
-    low, high = section.get("contrast_range", (0.75, 1.25))
+    prob = section.prob
+    low, high = section.contrast_range
     contrast = RandScaleIntensityFixedMeand(
         _image(keys), factors=(low - 1.0, high - 1.0), prob=prob, allow_missing_keys=True
     )
     brightness = RandShiftIntensityd(
         _image(keys),
-        offsets=tuple(section.get("brightness_range", (-0.1, 0.1))),
+        offsets=tuple(section.brightness_range),
         prob=prob,
         allow_missing_keys=True,
     )
@@ -54,12 +60,12 @@ def build_contrast_brightness(
 
 
 @register_augmentation("noise")
-def build_noise(section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int) -> Any:
+def build_noise(section: NoiseConfig, keys: Sequence[str], spatial_dims: int) -> Any:
     """Additive Gaussian noise (std drawn up to `std`)."""
     noise = RandGaussianNoised(
         _image(keys),
-        prob=float(section.get("prob", 0.2)),
-        std=float(section.get("std", 0.05)),
+        prob=section.prob,
+        std=section.std,
         sample_std=True,
         allow_missing_keys=True,
     )
@@ -67,15 +73,15 @@ def build_noise(section: Mapping[str, Any], keys: Sequence[str], spatial_dims: i
 
 
 @register_augmentation("blur")
-def build_blur(section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int) -> Any:
+def build_blur(section: BlurConfig, keys: Sequence[str], spatial_dims: int) -> Any:
     """Gaussian blur with sigma drawn from `sigma_range` per axis."""
-    sigma = tuple(section.get("sigma_range", (0.5, 1.5)))
+    sigma = tuple(section.sigma_range)
     blur = RandGaussianSmoothd(
         _image(keys),
         sigma_x=sigma,
         sigma_y=sigma,
         sigma_z=sigma,
-        prob=float(section.get("prob", 0.2)),
+        prob=section.prob,
         allow_missing_keys=True,
     )
     return PreserveTypesd(blur, _image(keys))

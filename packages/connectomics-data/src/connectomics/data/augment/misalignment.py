@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import ndimage as ndi
 
+from connectomics.config.schema.augmentation import MisalignmentConfig
 from connectomics.data.augment.base import RandomSampleTransform
 from connectomics.data.augment.registry import register_augmentation
 
@@ -53,14 +53,14 @@ class RandMisalignmentd(RandomSampleTransform):
 
 @register_augmentation("misalignment")
 def build_misalignment(
-    section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int
+    section: MisalignmentConfig, keys: Sequence[str], spatial_dims: int
 ) -> RandMisalignmentd | None:
     """Misalignment for 3D samples (None for 2D: there is no z)."""
     if spatial_dims != 3:
         return None
     return RandMisalignmentd(
         keys,
-        prob=float(section.get("prob", 0.2)),
-        max_displacement=int(section.get("max_displacement", 8)),
-        slip_ratio=float(section.get("slip_ratio", 0.5)),
+        prob=section.prob,
+        max_displacement=section.max_displacement,
+        slip_ratio=section.slip_ratio,
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
+from connectomics.config.schema.augmentation import MissingPartsConfig
 from connectomics.data.augment.base import RandomSampleTransform
 from connectomics.data.augment.registry import register_augmentation
 
@@ -51,12 +51,12 @@ class RandMissingPartsd(RandomSampleTransform):
 
 @register_augmentation("missing_parts")
 def build_missing_parts(
-    section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int
+    section: MissingPartsConfig, keys: Sequence[str], spatial_dims: int
 ) -> RandMissingPartsd:
     """Holes in a section (2D or 3D)."""
     return RandMissingPartsd(
         keys,
-        prob=float(section.get("prob", 0.2)),
-        max_size_ratio=float(section.get("max_size_ratio", 0.3)),
-        fill_value=float(section.get("fill_value", 0.0)),
+        prob=section.prob,
+        max_size_ratio=section.max_size_ratio,
+        fill_value=section.fill_value,
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
+from connectomics.config.schema.augmentation import MissingSectionConfig
 from connectomics.data.augment.base import RandomSampleTransform
 from connectomics.data.augment.registry import register_augmentation
 
@@ -51,15 +51,15 @@ class RandMissingSectiond(RandomSampleTransform):
 
 @register_augmentation("missing_section")
 def build_missing_section(
-    section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int
+    section: MissingSectionConfig, keys: Sequence[str], spatial_dims: int
 ) -> RandMissingSectiond | None:
     """Missing sections for 3D samples (None for 2D)."""
     if spatial_dims != 3:
         return None
     return RandMissingSectiond(
         keys,
-        prob=float(section.get("prob", 0.2)),
-        num_sections=int(section.get("num_sections", 2)),
-        fill_value=float(section.get("fill_value", 0.0)),
-        noise_std=float(section.get("noise_std", 0.01)),
+        prob=section.prob,
+        num_sections=section.num_sections,
+        fill_value=section.fill_value,
+        noise_std=section.noise_std,
     )

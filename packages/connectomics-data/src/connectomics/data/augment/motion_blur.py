@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.draw import line
 
+from connectomics.config.schema.augmentation import MotionBlurConfig
 from connectomics.data.augment.base import RandomSampleTransform
 from connectomics.data.augment.registry import register_augmentation
 
@@ -58,12 +58,12 @@ class RandMotionBlurd(RandomSampleTransform):
 
 @register_augmentation("motion_blur")
 def build_motion_blur(
-    section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int
+    section: MotionBlurConfig, keys: Sequence[str], spatial_dims: int
 ) -> RandMotionBlurd:
     """Motion blur on a few sections (the whole image for 2D)."""
     return RandMotionBlurd(
         keys,
-        prob=float(section.get("prob", 0.2)),
-        sections=int(section.get("sections", 2)),
-        kernel_size=int(section.get("kernel_size", 11)),
+        prob=section.prob,
+        sections=section.sections,
+        kernel_size=section.kernel_size,
     )

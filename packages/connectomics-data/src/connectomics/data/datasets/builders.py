@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectomics.config.schema import Config
+from connectomics.config.schema.data import NormalizationStats
 from connectomics.data.datasets.normalize import STATISTIC_MODES, dataset_statistics
 from connectomics.data.datasets.padding import pad_to_patch
 from connectomics.data.datasets.pipeline import build_pipeline
@@ -102,19 +103,21 @@ def crops_per_epoch(cfg: Config, world_size: int = 1) -> int:
     return cfg.data.steps_per_epoch * cfg.data.batch_size * accumulate * world_size
 
 
-def ensure_normalize_stats(cfg: Config) -> dict[str, float] | None:
-    """data.normalize_stats, computed once from the training images when the mode needs them
-    and none are set (written into cfg, so the checkpoint and config.yaml keep them)."""
+def training_statistics(cfg: Config) -> NormalizationStats | None:
+    """data.normalize_stats, else computed from the training images when data.normalize
+    needs them (None when it does not); cfg is left as it is."""
     data = cfg.data
     if data.normalize not in STATISTIC_MODES or data.normalize_stats is not None:
         return data.normalize_stats
-    images = [source.image for source in train_sources(cfg)]
-    data.normalize_stats = dataset_statistics(images)
-    return dict(data.normalize_stats)
+    return dataset_statistics(source.image for source in train_sources(cfg))
 
 
 def build_train_dataset(
-    cfg: Config, transform: Any = "default", world_size: int = 1, stream_seed: int | None = None
+    cfg: Config,
+    transform: Any = "default",
+    world_size: int = 1,
+    stream_seed: int | None = None,
+    normalize_stats: NormalizationStats | None = None,
 ) -> RandomCropDataset:
     """Random training crops with augmentations and targets: `data.steps_per_epoch` optimizer
     steps per epoch on each of `world_size` devices, so data.batch_size x
@@ -123,8 +126,8 @@ def build_train_dataset(
 
     With ``stream_seed`` the crop and augmentation of index k depend on (stream_seed, k)
     only: pair it with an EpochStreamSampler for a reproducible, exactly resumable stream.
+    `normalize_stats` None: training_statistics(cfg).
     """
-    ensure_normalize_stats(cfg)
     if transform == "default":
         transform = build_pipeline(cfg, train=True)
     return _crop_dataset(
@@ -134,12 +137,16 @@ def build_train_dataset(
         transform,
         deterministic=stream_seed is not None,
         seed=int(stream_seed or 0),
+        stats=normalize_stats or training_statistics(cfg),
     )
 
 
-def build_val_dataset(cfg: Config, transform: Any = "default") -> RandomCropDataset | None:
+def build_val_dataset(
+    cfg: Config, transform: Any = "default", normalize_stats: NormalizationStats | None = None
+) -> RandomCropDataset | None:
     """`data.val_iterations` fixed crops (seeded by system.seed) with targets, or None when
-    neither data.val_image nor data.val_split is set."""
+    neither data.val_image nor data.val_split is set; normalized with `normalize_stats` (None:
+    training_statistics(cfg))."""
     data = cfg.data
     sources = val_sources(cfg)
     if not sources:
@@ -149,12 +156,24 @@ def build_val_dataset(cfg: Config, transform: Any = "default") -> RandomCropData
     if transform == "default":
         transform = build_pipeline(cfg, train=False)
     return _crop_dataset(
-        cfg, sources, data.val_iterations, transform, deterministic=True, seed=cfg.system.seed
+        cfg,
+        sources,
+        data.val_iterations,
+        transform,
+        deterministic=True,
+        seed=cfg.system.seed,
+        stats=normalize_stats or training_statistics(cfg),
     )
 
 
 def _crop_dataset(
-    cfg: Config, sources: Any, length: int, transform: Any, deterministic: bool, seed: int
+    cfg: Config,
+    sources: Any,
+    length: int,
+    transform: Any,
+    deterministic: bool,
+    seed: int,
+    stats: NormalizationStats | None,
 ) -> RandomCropDataset:
     """Random crops of `sources` as the data section asks (patch, normalization, rejection)."""
     data = cfg.data
@@ -164,7 +183,7 @@ def _crop_dataset(
         length=length,
         transform=transform,
         normalize=data.normalize,
-        normalize_stats=data.normalize_stats,
+        normalize_stats=stats,
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,

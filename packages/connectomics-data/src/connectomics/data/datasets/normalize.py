@@ -4,19 +4,19 @@ inference share, with dataset-level statistics (as nnU-Net keeps them) computed 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
+from connectomics.config.schema.data import STATISTIC_MODES, Normalization, NormalizationStats
 from connectomics.data.errors import DataError
 
-NORMALIZE_MODES = ("scale", "zscore", "percentile", "volume_percentile", "none")
-# Modes whose result depends on statistics of the training volumes.
-STATISTIC_MODES = ("zscore", "percentile", "volume_percentile")
+NORMALIZE_MODES = get_args(Normalization)
+__all__ = ["NORMALIZE_MODES", "STATISTIC_MODES", "dataset_statistics", "normalize_image"]
 PERCENTILES = (0.5, 99.5)
 
 
-def dataset_statistics(volumes: Iterable[Any], max_samples: int = 1_000_000) -> dict[str, float]:
+def dataset_statistics(volumes: Iterable[Any], max_samples: int = 1_000_000) -> NormalizationStats:
     """Mean, std and the 0.5/99.5 percentiles of lazy volumes, from evenly spread sections.
 
     Each volume contributes up to `max_samples / n` voxels read from at most 16 sections along
@@ -40,16 +40,13 @@ def dataset_statistics(volumes: Iterable[Any], max_samples: int = 1_000_000) -> 
             samples.append(section[::stride])
     values = np.concatenate(samples)
     low, high = np.percentile(values, PERCENTILES)
-    return {
-        "mean": float(values.mean()),
-        "std": float(values.std()),
-        "low": float(low),
-        "high": float(high),
-    }
+    return NormalizationStats(
+        mean=float(values.mean()), std=float(values.std()), low=float(low), high=float(high)
+    )
 
 
 def _stat(stats: Mapping[str, float] | None, mode: str) -> Mapping[str, float]:
-    if stats is None:
+    if stats is None or stats.get("low") is None or stats.get("high") is None:
         raise DataError(
             f"data.normalize={mode!r} needs dataset statistics (data.normalize_stats: mean, std, "
             "low, high); they are computed when training starts and kept in the checkpoint"
@@ -58,7 +55,7 @@ def _stat(stats: Mapping[str, float] | None, mode: str) -> Mapping[str, float]:
 
 
 def normalize_image(
-    image: np.ndarray, mode: str = "scale", stats: Mapping[str, float] | None = None
+    image: np.ndarray, mode: str, stats: Mapping[str, float] | NormalizationStats | None = None
 ) -> np.ndarray:
     """float32 copy of `image` normalised by `mode`.
 
@@ -71,6 +68,7 @@ def normalize_image(
     """
     if mode not in NORMALIZE_MODES:
         raise DataError(f"data.normalize must be one of {NORMALIZE_MODES}, got {mode!r}")
+    stats = None if stats is None else dict(stats)
     out = np.asarray(image).astype(np.float32, copy=True)
     if mode == "scale":
         if np.issubdtype(image.dtype, np.integer):

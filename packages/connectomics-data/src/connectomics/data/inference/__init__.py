@@ -4,7 +4,6 @@ from connectomics.data.inference.chunking import auto_chunk_size
 from connectomics.data.inference.engine import SlidingWindowPredictor, predict_volume
 from connectomics.data.inference.options import (
     InferenceOptions,
-    options_from_config,
     resolve_options,
 )
 from connectomics.data.inference.out_of_core import StoreReport, predict_to_store
@@ -18,7 +17,6 @@ __all__ = [
     "auto_chunk_size",
     "SlabModel",
     "fit_model_to_input",
-    "options_from_config",
     "predict_to_store",
     "predict_volume",
     "resolve_options",

@@ -13,6 +13,7 @@ import torch
 from monai.data.utils import compute_importance_map
 
 from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES
+from connectomics.data.datasets.normalize import STATISTIC_MODES
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.chunking import available_memory
@@ -120,7 +121,7 @@ class SlidingWindowPredictor:
         if options.normalize in PER_VOLUME_MODES:
             train_stats, self.stats = self.stats, volume_statistics(self.image)
             warn_intensity_shift(self.stats, train_stats)
-        elif options.normalize in ("zscore", "percentile") and self.stats is None:
+        elif options.normalize in STATISTIC_MODES and self.stats is None:
             self.stats = volume_statistics(self.image)
         elif self.stats is not None:
             warn_intensity_shift(volume_statistics(self.image), self.stats)
@@ -298,15 +299,23 @@ def output_scale(predictor: SlidingWindowPredictor) -> list[list[float]]:
     return [list(predictor.plan.value_range(c)) for c in channels]
 
 
-def predict_volume(model: Model, image: Any, chunk_size: Any = None, **options: Any) -> np.ndarray:
+def predict_volume(
+    model: Model,
+    image: Any,
+    chunk_size: Any = None,
+    *,
+    options: InferenceOptions | None = None,
+    **keywords: Any,
+) -> np.ndarray:
     """Sliding-window prediction of a whole volume in memory: (C, *spatial) array.
 
     `model` maps (B, Cin, *window) to (B, Cout, *window) logits (a list/tuple: the first is
     used). `image` is (Z, Y, X), (C, Z, Y, X), or 2D with a 2D window. `chunk_size` bounds the
-    device memory by predicting chunk after chunk (same result as None). Options: see
-    `InferenceOptions` (window_size, overlap, blending, tta_flip, activation, ...).
+    device memory by predicting chunk after chunk (same result as None). `options` is an
+    `InferenceOptions`; instead of it, keywords build one (`InferenceOptions.from_keywords`:
+    window_size, overlap, blending, tta_flip, activation, ...).
     """
-    predictor = SlidingWindowPredictor(model, image, resolve_options(**options))
+    predictor = SlidingWindowPredictor(model, image, resolve_options(options, **keywords))
     full: Box = tuple((0, s) for s in predictor.shape)
     if chunk_size is None:
         return predictor.predict_box(full)

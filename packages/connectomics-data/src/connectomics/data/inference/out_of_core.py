@@ -23,7 +23,7 @@ from connectomics.data.inference.engine import (
 )
 from connectomics.data.inference.grid import chunk_boxes
 from connectomics.data.inference.identity import input_identity
-from connectomics.data.inference.options import OptionError, resolve_options
+from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
 from connectomics.data.inference.store import (
     PredictionStore,
     StoreTarget,
@@ -190,7 +190,8 @@ def predict_to_store(
     barrier: Callable[[], None] | None = None,
     wait_timeout: float = 600.0,
     on_chunk: Callable[[int, int], None] | None = None,
-    **options: Any,
+    options: InferenceOptions | None = None,
+    **keywords: Any,
 ) -> StoreReport:
     """Predict `image` chunk by chunk into a Zarr (default) or HDF5 store at `output_path`.
 
@@ -202,8 +203,9 @@ def predict_to_store(
     A store of another run is never overwritten unless overwrite=True. `barrier` (e.g. the DDP
     strategy's) lets ranks wait for rank 0 to prepare the store; without it they poll for it.
     `on_chunk(done, total)` is called after each of this rank's chunks (e.g. a progress bar).
+    `options` (an `InferenceOptions`) or keywords building one: as for predict_volume.
     """
-    opts = resolve_options(**options)
+    opts = resolve_options(options, **keywords)
     if not 0 <= rank < world_size:
         raise OptionError(f"rank={rank} must lie in [0, world_size={world_size})")
     target = parse_output_path(output_path, output_format)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import torch
 
 from connectomics.data.errors import DataError
+from connectomics.data.inference.options import InferenceOptions
 
 
 class SectionModel(torch.nn.Module):
@@ -42,15 +44,9 @@ class SlabModel(torch.nn.Module):
         return out[:, :, self.depth // 2]
 
 
-def _per_axis(value: Any, ndim: int) -> list[Any]:
-    if isinstance(value, (int, float, str)) or value is None:
-        return [value] * ndim
-    return list(value)
-
-
 def fit_model_to_input(
-    model: Any, shape: tuple[int, ...], options: dict[str, Any], in_channels: int, where: str
-) -> tuple[Any, dict[str, Any]]:
+    model: Any, shape: tuple[int, ...], options: InferenceOptions, in_channels: int, where: str
+) -> tuple[Any, InferenceOptions]:
     """The model and inference options for an input of `shape`.
 
     A 2D window on a (Z, Y, X) or (C, Z, Y, X) volume predicts it section by section: the
@@ -58,26 +54,32 @@ def fit_model_to_input(
     image predicts it with (y, x) windows, each repeated along z (SlabModel). The input's channel
     count must equal `in_channels` (model.in_channels); `where` names the input in errors.
     """
-    window = list(options["window_size"])
+    window = options.window_size
     ndim = len(window)
-    options = dict(options)
+    flips = options.tta_flip_axes
     if ndim == 2 and (len(shape) == 4 or (len(shape) == 3 and in_channels == 1)):
-        options["window_size"] = [1, *window]
-        options["overlap"] = [0.0, *_per_axis(options.get("overlap", 0.5), 2)]
-        options["border_padding"] = [0, *_per_axis(options.get("border_padding", 0), 2)]
-        if options.get("tta_flip_axes") is not None:  # the 2D model's (y, x) axes
-            options["tta_flip_axes"] = [int(a) + 1 for a in options["tta_flip_axes"]]
-        elif options.get("tta_flip"):
-            options["tta_flip_axes"] = [1, 2]  # a section has no z to flip
+        if flips is not None:  # the 2D model's (y, x) axes
+            flips = tuple(a + 1 for a in flips)
+        elif options.tta_flip:
+            flips = (1, 2)  # a section has no z to flip
+        options = replace(
+            options,
+            window_size=(1, *window),
+            overlap=(0.0, *options.overlap),
+            border_padding=(0, *options.border_padding),
+            tta_flip_axes=flips,
+        )
         model, ndim = SectionModel(model), 3
     elif ndim == 3 and len(shape) == 2 and in_channels == 1:
         # a single (Y, X) image: 2D windows, each seen by the 3D model as a constant slab as
         # deep as its window (the depth it was trained on)
-        options["window_size"] = window[1:]
-        options["overlap"] = _per_axis(options.get("overlap", 0.5), 3)[1:]
-        options["border_padding"] = _per_axis(options.get("border_padding", 0), 3)[1:]
-        if options.get("tta_flip_axes") is not None:  # drop z, shift (y, x) to (0, 1)
-            options["tta_flip_axes"] = [int(a) - 1 for a in options["tta_flip_axes"] if int(a)]
+        options = replace(
+            options,
+            window_size=window[1:],
+            overlap=options.overlap[1:],
+            border_padding=options.border_padding[1:],
+            tta_flip_axes=None if flips is None else tuple(a - 1 for a in flips if a),
+        )
         model, ndim = SlabModel(model, window[0]), 2
     if len(shape) not in (ndim, ndim + 1):
         axes = "(Z, Y, X) or (C, Z, Y, X)" if ndim == 3 else "(Y, X) or (C, Y, X)"

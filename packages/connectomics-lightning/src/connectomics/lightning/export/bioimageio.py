@@ -95,13 +95,14 @@ def _test_input(source: ExportSource, image: np.ndarray | None) -> np.ndarray:
     return np.ascontiguousarray(np.pad(crop, pad, mode="reflect")[None])
 
 
-def _preprocessing(cfg: Config, dtype: np.dtype, axes: list[str]) -> list[Any]:
+def _preprocessing(source: ExportSource, dtype: np.dtype, axes: list[str]) -> list[Any]:
     """data.normalize as the spec's preprocessing of a raw input of `dtype`."""
     from bioimageio.spec.model import v0_5 as spec
 
     steps: list[Any] = []
+    cfg = source.cfg
     mode = str(cfg.data.normalize)
-    stats = cfg.data.normalize_stats
+    stats = source.normalize_stats or cfg.data.normalize_stats
     if mode == "percentile" and stats is None:
         raise ValueError(
             "data.normalize: percentile needs data.normalize_stats (the checkpoint of a trained "
@@ -118,7 +119,7 @@ def _preprocessing(cfg: Config, dtype: np.dtype, axes: list[str]) -> list[Any]:
         steps.append(
             spec.FixedZeroMeanUnitVarianceDescr(
                 kwargs=spec.FixedZeroMeanUnitVarianceKwargs(
-                    mean=float(stats["mean"]), std=max(float(stats["std"]), 1e-8)
+                    mean=float(stats.mean), std=max(float(stats.std), 1e-8)
                 )
             )
         )
@@ -129,7 +130,7 @@ def _preprocessing(cfg: Config, dtype: np.dtype, axes: list[str]) -> list[Any]:
             )
         )
     elif mode == "percentile":  # clip to the training set's percentiles, map them to [0, 1]
-        low, high = float(stats["low"]), float(stats["high"])
+        low, high = float(stats.low), float(stats.high)
         gain = 1.0 / (high - low if high > low else 1.0)
         steps.append(spec.ClipDescr(kwargs=spec.ClipKwargs(min=low, max=high)))
         steps.append(
@@ -191,7 +192,7 @@ def _describe(
     network.eval()
 
     raw = _test_input(source, test_image)
-    x = torch.from_numpy(normalized(raw, cfg))
+    x = torch.from_numpy(normalized(raw, cfg, source.normalize_stats))
     with torch.no_grad():
         y = network(x)
         if sigmoid_only:
@@ -242,7 +243,7 @@ def _describe(
             ],
             test_tensor=spec.FileDescr(source=tmp / "test_input.npy"),
             data=spec.IntervalOrRatioDataDescr(type=str(raw.dtype)),
-            preprocessing=_preprocessing(cfg, raw.dtype, axes),
+            preprocessing=_preprocessing(source, raw.dtype, axes),
         )
     ]
     outputs = [

@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from connectomics.config.schema import Config
-from connectomics.data.inference import options_from_config
+from connectomics.config.schema.data import STATISTIC_MODES, NormalizationStats
+from connectomics.data.inference import InferenceOptions
 from connectomics.data.inference.normalize import normalize_block, volume_statistics
 
 
@@ -21,6 +22,8 @@ class ExportSource:
 
     network: nn.Module
     cfg: Config
+    # the training statistics of data.normalize (the checkpoint's), None: the config's
+    normalize_stats: NormalizationStats | None = None
 
     def window(self) -> list[int]:
         """The inference window (tile) size: inference.window_size, else data.patch_size."""
@@ -34,23 +37,25 @@ class ExportSource:
         if image is None:
             generator = torch.Generator().manual_seed(0)
             return torch.rand(1, channels, *self.window(), generator=generator)
-        return torch.from_numpy(normalized(image, self.cfg)).reshape(
+        return torch.from_numpy(normalized(image, self.cfg, self.normalize_stats)).reshape(
             1, channels, *image.shape[-len(self.window()) :]
         )
 
     def activations(self) -> list[str]:
         """One activation name per output channel (inference.activation, resolved)."""
-        names = options_from_config(self.cfg)["activation"]
-        names = [names] if isinstance(names, str) else list(names)
+        names = list(InferenceOptions.from_config(self.cfg).activation)
         channels = int(self.cfg.model.out_channels)
         return names * channels if len(names) == 1 else names
 
 
-def normalized(image: np.ndarray, cfg: Config) -> np.ndarray:
-    """float32 copy of `image` normalised by data.normalize (as inference does it)."""
+def normalized(
+    image: np.ndarray, cfg: Config, stats: NormalizationStats | None = None
+) -> np.ndarray:
+    """float32 copy of `image` normalised by data.normalize (as inference does it) with the
+    training statistics `stats` (None: data.normalize_stats)."""
     mode = str(cfg.data.normalize)
-    stats = cfg.data.normalize_stats
-    if stats is None and mode in ("zscore", "percentile"):
+    stats = stats if stats is not None else cfg.data.normalize_stats
+    if stats is None and mode in STATISTIC_MODES:
         stats = volume_statistics(image)  # a config without training statistics
     return np.ascontiguousarray(normalize_block(np.asarray(image), mode, stats))
 
@@ -66,4 +71,4 @@ def load_export_source(model: Any) -> ExportSource:
     if not isinstance(model, ConnectomicsModule):
         raise TypeError(f"expected a checkpoint path or a ConnectomicsModule, got {type(model)}")
     network = model.model.to("cpu").float().eval()
-    return ExportSource(network=network, cfg=model.cfg)
+    return ExportSource(network=network, cfg=model.cfg, normalize_stats=model.normalize_stats)
