@@ -33,6 +33,24 @@ PYTC_SIZE = [
 ]
 
 
+def _predictor(cfg):
+    """predict_volume with the config's options and sigmoid outputs, in this commit's API
+    (typed InferenceOptions now, a keyword dict in older commits)."""
+    import dataclasses
+
+    import connectomics.data.inference as inference
+
+    if hasattr(inference, "InferenceOptions") and hasattr(
+        inference.InferenceOptions, "from_config"
+    ):
+        options = dataclasses.replace(
+            inference.InferenceOptions.from_config(cfg), activation=("sigmoid",)
+        )
+        return lambda model, image: inference.predict_volume(model, image, options=options)
+    keywords = {**inference.options_from_config(cfg), "activation": "sigmoid"}
+    return lambda model, image: inference.predict_volume(model, image, **keywords)
+
+
 def main() -> None:
     """Build the model, predict the volume once, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -44,7 +62,6 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     from connectomics.config import load_config
-    from connectomics.data.inference import options_from_config, predict_volume
     from connectomics.models import build_model
 
     cfg = load_config(
@@ -53,10 +70,9 @@ def main() -> None:
     torch.manual_seed(0)
     model = build_model(cfg).eval()
     image = np.random.default_rng(0).random((args.size,) * 3, dtype=np.float32)
-    options = options_from_config(cfg)
-    options["activation"] = "sigmoid"
+    predict = _predictor(cfg)
     load_start, cpu_start, start = load(), cpu_seconds(), time.perf_counter()
-    prediction = predict_volume(model, image, **options)
+    prediction = predict(model, image)
     wall = time.perf_counter() - start
     record = {
         "label": args.label,

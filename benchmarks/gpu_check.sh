@@ -18,7 +18,8 @@ out = Path(sys.argv[1]); assert torch.cuda.is_available(), "no CUDA device"
 from pytorch_lightning import Callback
 from connectomics.config import create_config, load_config
 from connectomics.data.samples import sample_archive
-from connectomics.data.inference import options_from_config, predict_volume
+import dataclasses
+from connectomics.data.inference import InferenceOptions, predict_volume
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
 from bench_predict_250 import PYTC_SIZE
 tmp = Path(tempfile.mkdtemp()); medulla = tmp / "medulla"
@@ -54,8 +55,8 @@ for precision, dtype in (("16-mixed", torch.float16), ("bf16-mixed", torch.bfloa
     train_peak = torch.cuda.max_memory_allocated() / 2**30
     bare = bare_step(module.model, int(cfg.data.batch_size), list(cfg.data.patch_size), dtype)
     model = module.model.cuda().eval(); image = np.random.default_rng(0).random((250,) * 3, dtype=np.float32)
-    options = options_from_config(cfg); options.update(device="cuda", activation="sigmoid")
-    torch.cuda.reset_peak_memory_stats(); t = time.perf_counter(); predict_volume(model, image, **options)
+    options = dataclasses.replace(InferenceOptions.from_config(cfg), device="cuda", activation=("sigmoid",))
+    torch.cuda.reset_peak_memory_stats(); t = time.perf_counter(); predict_volume(model, image, options=options)
     torch.cuda.synchronize(); predict = time.perf_counter() - t
     x = torch.randn(int(cfg.inference.batch_size), 1, 32, 128, 128, device="cuda")
     with torch.inference_mode(), torch.autocast("cuda", dtype=dtype):

@@ -9,7 +9,7 @@ import torch
 
 from connectomics.config import load_config
 from connectomics.config.errors import ConfigError
-from connectomics.data.inference import options_from_config, predict_volume
+from connectomics.data.inference import InferenceOptions, predict_volume
 from connectomics.data.inference.fast_model import OnnxRuntimeModel, chosen_backend
 from connectomics.data.inference.options import resolve_options
 from connectomics.models import build_model
@@ -64,7 +64,7 @@ def test_onnxruntime_matches_the_eager_forward_on_real_em(em_crop):
 def test_auto_runs_our_networks_in_onnxruntime_on_the_cpu_in_float32():
     cfg, net = trained_like_net()
     cpu = torch.device("cpu")
-    auto = resolve_options(**options_from_config(cfg))
+    auto = InferenceOptions.from_config(cfg)
     assert auto.backend == "auto" and not auto.amp
     assert chosen_backend(net, auto, cpu) == "onnxruntime"
     # a foreign module, 16-bit autocast or a GPU stay in PyTorch
@@ -87,6 +87,6 @@ def test_onnxruntime_refuses_what_it_cannot_run():
 
 def test_the_backend_is_a_checked_config_key():
     cfg = load_config("neurons_cpu", overrides=["inference.backend=torch"])
-    assert options_from_config(cfg)["backend"] == "torch"
+    assert InferenceOptions.from_config(cfg).backend == "torch"
     with pytest.raises(ConfigError, match="inference.backend"):
         load_config("neurons_cpu", overrides=["inference.backend=onnx"])

@@ -6,7 +6,7 @@ import pytest
 
 from connectomics.config import load_config
 from connectomics.config import precision as rule
-from connectomics.data.inference import options_from_config
+from connectomics.data.inference import InferenceOptions
 
 
 @pytest.fixture(params=[True, False], ids=["native-bf16", "no-bf16"])
@@ -39,9 +39,9 @@ def test_a_gpu_keeps_the_configured_precision(native):
 def test_the_16_mixed_tutorials_predict_in_bf16_only_where_it_is_native(tutorial, native):
     cfg = load_config(tutorial)
     assert cfg.training.precision == "16-mixed"
-    options = options_from_config(cfg)
-    if options["device"] == "cpu":
-        assert options["amp"] is native
+    options = InferenceOptions.from_config(cfg)
+    if options.device == "cpu":
+        assert options.amp is native
 
 
 def test_the_capability_comes_from_torch():

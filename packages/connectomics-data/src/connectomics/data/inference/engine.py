@@ -12,8 +12,8 @@ import numpy as np
 import torch
 from monai.data.utils import compute_importance_map
 
-from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES
 from connectomics.data.datasets.normalize import STATISTIC_MODES
+from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.chunking import available_memory
