@@ -8,37 +8,40 @@ the intensity ones in `intensity.py`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from monai.transforms import RandHistogramShiftd, RandZoomd
 
+from connectomics.config.schema.augmentation import HistogramWarpConfig, ScaleConfig
 from connectomics.data.augment.base import PreserveTypesd
 from connectomics.data.augment.registry import register_augmentation
 
 
 @register_augmentation("histogram_warp")
-def build_histogram_warp(section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int) -> Any:
+def build_histogram_warp(
+    section: HistogramWarpConfig, keys: Sequence[str], spatial_dims: int
+) -> Any:
     """Random piecewise-linear monotone intensity curve (the image's range kept)."""
-    low, high = (int(v) for v in section.get("num_control_points", (5, 10)))
+    low, high = (int(v) for v in section.num_control_points)
     warp = RandHistogramShiftd(
         [keys[0]],
         num_control_points=(low, high),
-        prob=float(section.get("prob", 0.3)),
+        prob=section.prob,
         allow_missing_keys=True,
     )
     return PreserveTypesd(warp, [keys[0]])
 
 
 @register_augmentation("scale")
-def build_scale(section: Mapping[str, Any], keys: Sequence[str], spatial_dims: int) -> Any:
+def build_scale(section: ScaleConfig, keys: Sequence[str], spatial_dims: int) -> Any:
     """Isotropic zoom by a factor from `zoom_range` about the centre, size kept (image linear,
     labels and mask nearest): objects of other sizes than the training volume's."""
-    low, high = (float(v) for v in section.get("zoom_range", (0.8, 1.25)))
+    low, high = (float(v) for v in section.zoom_range)
     linear = "trilinear" if spatial_dims == 3 else "bilinear"
     zoom = RandZoomd(
         list(keys),
-        prob=float(section.get("prob", 0.3)),
+        prob=section.prob,
         min_zoom=low,
         max_zoom=high,
         mode=[linear] + ["nearest"] * (len(keys) - 1),

@@ -24,7 +24,8 @@ MEAN_SHIFT_LIMIT = 1.0
 
 def volume_stats(volume: Any) -> dict[str, float]:
     """Mean, std and 0.5/99.5 percentiles of one lazy volume (read from <= 16 sections)."""
-    return dataset_statistics([volume])
+    stats = dataset_statistics([volume])
+    return {name: value for name, value in dict(stats).items() if value is not None}
 
 
 def intensity_shift(
@@ -33,6 +34,8 @@ def intensity_shift(
     """A one-line description of how far `input_stats` lie outside `train_stats` (raw units),
     or None when the mean is within MEAN_SHIFT_LIMIT training stds and the std ratio within
     1/STD_RATIO_LIMIT..STD_RATIO_LIMIT."""
+    # a mapping or a NormalizationStats: dict() of either gives the values by name
+    input_stats, train_stats = dict(input_stats), dict(train_stats)
     mean, std = float(input_stats["mean"]), float(input_stats["std"])
     t_mean, t_std = float(train_stats["mean"]), max(float(train_stats["std"]), 1e-8)
     ratio = std / t_std
