@@ -12,3 +12,17 @@ def test_element_size_um_is_read_in_nm(tmp_path):
         f.create_dataset("raw", data=np.zeros((4, 5, 6), np.uint8))
         f["raw"].attrs["element_size_um"] = [0.03, 0.008, 0.008]
     assert read_voxel_size(f"{path}:raw") == (30.0, 8.0, 8.0)
+
+
+def test_ome_zarr_multiscales_scale_is_read(tmp_path):
+    import zarr
+
+    path = str(tmp_path / "seg.ome.zarr")
+    root = zarr.open_group(path, mode="w")
+    root.create_array("0", shape=(4, 8, 8), dtype="uint8")
+    axes = [{"name": n, "type": "space", "unit": "nanometer"} for n in "zyx"]
+    datasets = [
+        {"path": "0", "coordinateTransformations": [{"type": "scale", "scale": [30, 4, 4]}]}
+    ]
+    root.attrs["multiscales"] = [{"version": "0.4", "axes": axes, "datasets": datasets}]
+    assert read_voxel_size(f"{path}:0") == (30.0, 4.0, 4.0)
