@@ -26,3 +26,17 @@ def test_ome_zarr_multiscales_scale_is_read(tmp_path):
     ]
     root.attrs["multiscales"] = [{"version": "0.4", "axes": axes, "datasets": datasets}]
     assert read_voxel_size(f"{path}:0") == (30.0, 4.0, 4.0)
+
+
+def test_ome_zarr_v05_micrometre_scale_is_converted_to_nm(tmp_path):
+    import zarr
+
+    path = str(tmp_path / "img.ome.zarr")
+    root = zarr.open_group(path, mode="w")
+    root.create_array("s1", shape=(4, 8, 8), dtype="uint8")
+    axes = [{"name": n, "type": "space", "unit": "micrometer"} for n in "zyx"]
+    scale = {"type": "scale", "scale": [0.06, 0.016, 0.016]}
+    datasets = [{"path": "s1", "coordinateTransformations": [scale]}]
+    root.attrs["ome"] = {"version": "0.5", "multiscales": [{"axes": axes, "datasets": datasets}]}
+    z, y, x = read_voxel_size(f"{path}:s1")
+    assert (round(z, 6), round(y, 6), round(x, 6)) == (60.0, 16.0, 16.0)
