@@ -53,10 +53,12 @@ def resolve_dataset(file: h5py.File, key: str | None, path: str) -> tuple[h5py.D
 
 
 def read_voxel_size(attrs: Any, ndim: int) -> tuple[float, ...] | None:
-    """Voxel size from a "voxel_size" or "resolution" attribute, if any."""
+    """Voxel size (nm) from a "voxel_size", "resolution" or "element_size_um" attribute."""
     for name in VOXEL_ATTRS:
         if name in attrs:
             return clean_voxel_size(attrs[name], ndim)
+    if "element_size_um" in attrs:  # ImageJ/Fiji and ilastik write micrometres
+        return clean_voxel_size([1000.0 * float(v) for v in attrs["element_size_um"]], ndim)
     return None
 
 

@@ -9,7 +9,7 @@ import zarr
 
 from connectomics.data.errors import DataError
 from connectomics.data.io.hdf5 import read_voxel_size
-from connectomics.data.io.volume import Volume, check_dtype, check_ndim
+from connectomics.data.io.volume import Volume, check_dtype, check_ndim, clean_voxel_size
 
 
 def list_arrays(group: zarr.Group) -> list[str]:
@@ -49,6 +49,33 @@ def open_zarr_array(path: str, key: str | None, mode: str = "r") -> zarr.Array:
     return array
 
 
+UNIT_NM = {"nanometer": 1.0, "micrometer": 1000.0, "angstrom": 0.1}
+
+
+def ngff_voxel_size(path: str, key: str | None) -> list[float] | None:
+    """Scale (nm) an OME-Zarr `multiscales` record gives the array `key` of the store, if any."""
+    if not key:
+        return None
+    parent, _, name = key.strip("/").rpartition("/")
+    try:
+        group = zarr.open_group(store=path, path=parent or None, mode="r")
+    except Exception:  # a single array or no group: no NGFF record
+        return None
+    attrs = dict(group.attrs)
+    scales = attrs.get("multiscales") or dict(attrs.get("ome") or {}).get("multiscales")
+    for scale in scales or []:
+        units = [UNIT_NM.get(axis.get("unit"), 1.0) for axis in scale.get("axes", [])]
+        for dataset in scale.get("datasets", []):
+            if dataset.get("path") != name:
+                continue
+            for transform in dataset.get("coordinateTransformations", []):
+                if transform.get("type") == "scale":
+                    values = list(transform["scale"])
+                    units = units if len(units) == len(values) else [1.0] * len(values)
+                    return [v * u for v, u in zip(values, units, strict=True)]
+    return None
+
+
 class ZarrVolume(Volume):
     """An array of a zarr store, read chunk by chunk (only chunks touching the region)."""
 
@@ -61,6 +88,8 @@ class ZarrVolume(Volume):
         check_ndim(len(self.shape), where, ndim)
         self.dtype = check_dtype(array.dtype, where)
         self.voxel_size = read_voxel_size(array.attrs, self.ndim)
+        if self.voxel_size is None and (ngff := ngff_voxel_size(path, key)) is not None:
+            self.voxel_size = clean_voxel_size(ngff, self.ndim)
         self.chunks = tuple(array.chunks)
 
     def _open(self) -> zarr.Array:
