@@ -179,7 +179,9 @@ def extract(path: Path) -> Page:
             else:
                 i += 1
         else:
-            d = re.match(r"^\s*\.\. (code-block|code|sourcecode|testsetup|testcode|doctest)::\s*(\S*)", ln)
+            d = re.match(
+                r"^\s*\.\. (code-block|code|sourcecode|testsetup|testcode|doctest)::\s*(\S*)", ln
+            )
             if d:
                 directive, lang = d.groups()
                 text, j = _indented(lines, i + 1, indent)
@@ -367,7 +369,9 @@ def run_in_subprocess(page: Path, scratch: Path, figures: Path | None = None, ti
     report = scratch.parent / f"{scratch.name}.json"
     cmd = [sys.executable, "-m", "tests.docs.docs_commands", str(page), "--scratch", str(scratch)]
     cmd += ["--report", str(report)] + (["--figures", str(figures)] if figures else [])
-    proc = subprocess.run(cmd, cwd=ROOT, env=_env({}), capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        cmd, cwd=ROOT, env=_env({}), capture_output=True, text=True, timeout=timeout
+    )
     if not report.exists():
         raise RuntimeError(f"docs runner died on {page}: {(proc.stdout + proc.stderr)[-3000:]}")
     return json.loads(report.read_text())
@@ -379,7 +383,10 @@ def failures(result: dict) -> list[str]:
     for b in result["blocks"]:
         if b.get("rc"):
             lines.append(f"{b['where']}: exit {b['rc']}\n{b['text']}\n--- output ---\n{b['tail']}")
-    lines += [f"{result['page']}: names {p} as an output; it was not written" for p in result["missing_outputs"]]
+    lines += [
+        f"{result['page']}: names {p} as an output; it was not written"
+        for p in result["missing_outputs"]
+    ]
     return lines
 
 

@@ -30,7 +30,9 @@ def lucchi(to: Path) -> Path:
         raw, label = f["raw"][:], f["label"][:]
     # the membrane crop is 12 x 256 x 256: the first 8 sections train, the last 4 test
     # (repeated along z to the 16 sections of the shortened tutorial patch)
-    foreground = (label == 0).astype(np.uint8) * 255  # membranes: a thin foreground, as mitochondria
+    foreground = (label == 0).astype(
+        np.uint8
+    ) * 255  # membranes: a thin foreground, as mitochondria
     parts = {
         "train": (np.concatenate([raw[:8]] * 2), np.concatenate([foreground[:8]] * 2)),
         "test": (np.concatenate([raw[8:]] * 4), np.concatenate([foreground[8:]] * 4)),

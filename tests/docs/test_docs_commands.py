@@ -78,7 +78,10 @@ def test_extraction_of_each_block_form(tmp_path, monkeypatch):
 
 def test_a_failing_block_and_a_missing_output_are_reported(tmp_path, monkeypatch):
     page = dc.Page(dc.ROOT / "docs" / "x.rst")
-    page.blocks = [dc.Block("shell", "echo ok > written.txt", 1), dc.Block("doctest", ">>> 1 + 1\n3", 2)]
+    page.blocks = [
+        dc.Block("shell", "echo ok > written.txt", 1),
+        dc.Block("doctest", ">>> 1 + 1\n3", 2),
+    ]
     page.outputs = ["written.txt", "never.txt"]
     result = dc.run_page(page, tmp_path / "s")
     problems = dc.failures(result)
