@@ -115,6 +115,19 @@ def docs(session: nox.Session) -> None:
     if not (ROOT / "docs" / "conf.py").exists():
         session.skip("docs/ has no Sphinx project yet")
     session.run("uv", "sync", "--frozen", "--group", "docs", external=True)
+    # the pictures the pages show are made by running those pages (docs/_generated/)
+    session.run(
+        "uv",
+        "run",
+        "--frozen",
+        "python",
+        "-m",
+        "tests.docs.docs_commands",
+        "docs/quickstart.rst",
+        "--figures",
+        "docs/_generated",
+        external=True,
+    )
     session.run(
         "uv",
         "run",
@@ -142,6 +155,23 @@ def docs(session: nox.Session) -> None:
         "doctest",
         "docs",
         "docs/_build/doctest",
+        external=True,
+    )
+
+
+@nox.session(venv_backend="none")
+def docs_commands(session: nox.Session) -> None:
+    """Every shell command and Python block of the pages and the README, run as written
+    (substitutions: docs/commands_substitutions.yaml); `-- PAGE ...` for some pages only."""
+    session.run("uv", "sync", "--frozen", external=True)
+    session.run(
+        "uv",
+        "run",
+        "--frozen",
+        "python",
+        "-m",
+        "tests.docs.docs_commands",
+        *session.posargs,
         external=True,
     )
 

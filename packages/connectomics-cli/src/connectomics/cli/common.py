@@ -61,8 +61,10 @@ def load_cli_config(args: argparse.Namespace, checkpoint: str | None = None) -> 
 
 
 def apply_num_threads(cfg: Config) -> None:
-    """Honour system.num_threads (torch intra-op threads) when it is set."""
-    threads = cfg.system.num_threads
+    """Honour system.num_threads (torch intra-op threads); unset, use the cores that are free."""
+    from connectomics.cli.threads import default_threads
+
+    threads = cfg.system.num_threads or default_threads()
     if threads:
         import torch
 

@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="connectomics", description="Train and run 3D EM segmentation networks."
     )
     parser.add_argument("--version", action="version", version=version_text())
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="keep the libraries' tips and warnings"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -54,8 +57,12 @@ def _module(name: str):
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run one command, and turn user errors into one line and exit code 2."""
+    from connectomics.cli.quiet import quiet, split_verbose
+
+    argv, verbose = split_verbose(sys.argv[1:] if argv is None else list(argv))
+    quiet(verbose)
     parser = build_parser()
-    args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(argv)
     # key=value overrides may follow options (argparse takes positionals in one run only)
     if extra:
         if hasattr(args, "overrides") and all("=" in e and not e.startswith("-") for e in extra):
