@@ -45,7 +45,7 @@ def affinity_foreground(
     reads="affinity",
     tuned="bias",
     blockwise="connectomics.data.blockwise.connected:run_labelling",
-    labeller="connectomics.data.blockwise.mutex:mutex_block_labels",
+    labeller="connectomics.data.decoding.affinity_mws:mutex_labels",
 )
 def affinity_mws(
     prediction: Any,

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import os
 import resource
 import time
 from dataclasses import dataclass
 from typing import Any
+
+from connectomics.data.inference.chunking import available_memory
 
 GIB = 1024**3
 
@@ -65,14 +66,7 @@ def available_memory_bytes(device: str) -> int:
 
         free, _total = torch.cuda.mem_get_info()
         return int(free)
-    try:
-        with open("/proc/meminfo") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+    return available_memory()
 
 
 def measure_step(
