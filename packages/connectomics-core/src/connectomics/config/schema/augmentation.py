@@ -82,6 +82,7 @@ class HistogramWarpConfig(Section):
 
     enabled: bool = False
     prob: Probability = 0.3
+    # Added: the curve's number of control points, drawn from [low, high] each time.
     num_control_points: list[int] = Field(default_factory=lambda: [5, 10])
 
 
@@ -90,6 +91,7 @@ class ScaleConfig(Section):
 
     enabled: bool = False
     prob: Probability = 0.3
+    # Added: the zoom factor, drawn from [low, high] (below 1 shrinks objects, above 1 grows).
     zoom_range: list[float] = Field(default_factory=lambda: [0.8, 1.25])
 
 
