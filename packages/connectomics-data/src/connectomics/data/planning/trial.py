@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from connectomics.data.inference.chunking import available_memory
 
 GIB = 1024**3
 
@@ -66,6 +65,9 @@ def available_memory_bytes(device: str) -> int:
 
         free, _total = torch.cuda.mem_get_info()
         return int(free)
+    # imported here: connectomics.data.inference imports torch, and `plan --help` must not
+    from connectomics.data.inference.chunking import available_memory
+
     return available_memory()
 
 
