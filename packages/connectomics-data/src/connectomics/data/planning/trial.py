@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-
 GIB = 1024**3
 
 
