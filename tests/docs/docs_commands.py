@@ -16,8 +16,8 @@ A page says in its own source what the runner must know, in comments the site do
     .. docs-commands: figure PATH NAME      copy PATH (an output) to docs/_generated/NAME
     .. docs-commands: setup COMMAND         run COMMAND here (what a reader did on an earlier page)
 
-The scratch folder stands for a clone: the repository's `tutorials`, `docs`, `scripts` and
-`packages` folders are linked into it, so paths like `tutorials/lucchi.yaml` work as written.
+The scratch folder stands for a clone: the repository's `tutorials`, `docs`, `scripts`,
+`packages` and `tests` folders are linked into it, so paths like `tutorials/lucchi.yaml` work as written.
 
 Command line (one driver process per page):
     python -m tests.docs.docs_commands [PAGE ...] [--scratch DIR] [--figures DIR]
@@ -30,6 +30,7 @@ import doctest
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,7 @@ COMMAND_WORDS = {
     "torchrun",
     "export",
 }
-CLONE_FOLDERS = ("tutorials", "docs", "scripts", "packages")
+CLONE_FOLDERS = ("tutorials", "docs", "scripts", "packages", "tests")
 OUTPUT_OPTIONS = ("--output", "--out", "--to", "-o")
 DIRECTIVE = re.compile(r"^\s*(?:\.\.|<!--)\s*docs-commands:\s*(\S+)\s*(.*?)\s*(?:-->)?\s*$")
 
@@ -101,16 +102,51 @@ def pages() -> list[Path]:
 
 
 def _is_commands(lines: list[str]) -> bool:
+    """Whether a literal block is commands: every line one, or a transcript whose `$ ` lines are."""
+    if any(ln.startswith("$ ") for ln in lines):
+        lines = [ln[2:] for ln in lines if ln.startswith("$ ")]
     words = [ln.split()[0] for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-    return bool(words) and all(w.lstrip("$") in COMMAND_WORDS or w == "$" for w in words)
+    return bool(words) and all(w in COMMAND_WORDS for w in words)
 
 
 def _console(text: str) -> str:
-    """Commands of a console block: the `$ ` lines (all lines when none has a prompt)."""
+    """The bash of a console transcript: each `$ ` command (with its continuation lines); one
+    whose shown output begins with `error:` must exit 2 and print that first line. A block
+    without prompts is all commands."""
     lines = text.splitlines()
     if not any(ln.startswith("$ ") for ln in lines):
         return text
-    return "\n".join(ln[2:] for ln in lines if ln.startswith("$ "))
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith("$ "):
+            i += 1
+            continue
+        command = [lines[i][2:]]
+        i += 1
+        while command[-1].rstrip().endswith("\\") and i < len(lines):
+            command.append(lines[i])
+            i += 1
+        shown = []
+        while i < len(lines) and lines[i].strip() and not lines[i].startswith("$ "):
+            shown.append(lines[i].strip())
+            i += 1
+        cmd = _join_continuations("\n".join(command)).strip()
+        if shown and shown[0].startswith("error:"):
+            out.append(_expect_error(cmd, shown[0]))
+        else:
+            out.append(cmd)
+    return "\n".join(out)
+
+
+def _expect_error(command: str, first_line: str) -> str:
+    """Bash that runs `command`, which must exit 2 with `first_line` in its output."""
+    expected = shlex.quote(first_line)
+    return (
+        f"set +e; out=$({command} 2>&1); rc=$?; set -e; "
+        f'if [ $rc -ne 2 ] || ! grep -qF -- {expected} <<<"$out"; then '
+        f'echo "expected exit 2 and: "{expected}"; got exit $rc:"; echo "$out"; exit 1; fi'
+    )
 
 
 def _indented(lines: list[str], start: int, indent: int) -> tuple[str, int]:
@@ -174,7 +210,7 @@ def extract(path: Path) -> Page:
             elif ln.startswith("    ") and (i == 0 or not lines[i - 1].strip()):
                 text, j = _indented(lines, i, 3)
                 if _is_commands(text.splitlines()):
-                    block = Block("shell", text, i + 1)
+                    block = Block("shell", _console(text), i + 1)
                 i = max(j, i + 1)
             else:
                 i += 1
@@ -197,7 +233,7 @@ def extract(path: Path) -> Page:
             elif ln.rstrip().endswith("::") and not ln.lstrip().startswith(".."):
                 text, j = _indented(lines, i + 1, indent)
                 if _is_commands(text.splitlines()):
-                    block = Block("shell", text, i + 1)
+                    block = Block("shell", _console(text), i + 1)
                 i = max(j, i + 1)
             else:
                 i += 1
@@ -355,6 +391,7 @@ def _run_python(block: Block, text: str, namespace: dict) -> dict:
                     optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
                 )
                 runner.run(test, out=out.write, clear_globs=False)
+                namespace.update(test.globs)  # a DocTest runs in a copy; later blocks see its names
                 if runner.failures:
                     return {"rc": 1, "tail": out.getvalue()[-3000:]}
             else:
