@@ -14,6 +14,8 @@ A page says in its own source what the runner must know, in comments the site do
     .. docs-commands: skip-next REASON      the next block does not run, for REASON
     .. docs-commands: outputs PATH ...      paths the page's commands write
     .. docs-commands: figure PATH NAME      copy PATH (an output) to docs/_generated/NAME
+    .. docs-commands: curves RUN NAME       draw the TensorBoard scalars logged under RUN (an
+                                            output) into docs/_generated/NAME (tests/docs/curves.py)
     .. docs-commands: setup COMMAND         run COMMAND here (what a reader did on an earlier page)
 
 The scratch folder stands for a clone: the repository's `tutorials`, `docs`, `scripts`,
@@ -41,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from tests.docs.curves import plot_curves
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -85,6 +89,7 @@ class Page:
     skip: str | None = None
     outputs: list[str] = field(default_factory=list)
     figures: list[tuple[str, str]] = field(default_factory=list)
+    curves: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -189,6 +194,10 @@ def extract(path: Path) -> Page:
                 src, name = rest.split()
                 page.figures.append((src, name))
                 page.outputs.append(src)
+            elif what == "curves":
+                run, name = rest.split()
+                page.curves.append((run, name))
+                page.outputs.append(run)
             else:
                 raise ValueError(f"{path}:{i + 1}: unknown docs-commands comment {what!r}")
             i += 1
@@ -364,15 +373,23 @@ def run_page(page: Page, scratch: Path, figures: Path | None = None) -> dict:
     finally:
         os.chdir(old_cwd)
     missing = [p for p in named_outputs(page) if not (scratch / p).exists()]
+    figure_problems: list[str] = []
     if figures is not None:
         figures.mkdir(parents=True, exist_ok=True)
         for src, name in page.figures:
             if (scratch / src).exists():
                 shutil.copyfile(scratch / src, figures / name)
+        for run, name in page.curves:
+            if (scratch / run).exists():
+                try:
+                    plot_curves(scratch / run, figures / name)
+                except ValueError as exc:
+                    figure_problems.append(f"{page.name}: curves {name}: {exc}")
     return {
         "page": page.name,
         "blocks": results,
         "missing_outputs": missing,
+        "figure_problems": figure_problems,
         "substitutions_used": sorted(used),
     }
 
@@ -424,6 +441,7 @@ def failures(result: dict) -> list[str]:
         f"{result['page']}: names {p} as an output; it was not written"
         for p in result["missing_outputs"]
     ]
+    lines += result.get("figure_problems", [])
     return lines
 
 
