@@ -6,7 +6,8 @@ literal blocks or indented Markdown blocks whose lines are commands), run in ord
 scratch folder per page (shell blocks with bash, Python blocks in one namespace per page), after
 the substitutions of `docs/commands_substitutions.yaml` (what a CI machine lacks: public data,
 GPUs, hours of training). Afterwards every path the page names as an output (`--output`,
-`--out`, `--to`, `-o` values and `docs-commands: outputs` lines) must exist.
+`--out`, `--to`, `-o` values and `docs-commands: outputs` lines) must exist, and no command
+may have printed a library's tips or deprecation warnings (`THIRD_PARTY_NOISE`).
 
 A page says in its own source what the runner must know, in comments the site does not show:
 
@@ -67,6 +68,10 @@ COMMAND_WORDS = {
 }
 CLONE_FOLDERS = ("tutorials", "docs", "scripts", "packages", "tests")
 OUTPUT_OPTIONS = ("--output", "--out", "--to", "-o")
+# What a command must not print by default (issue 27): the libraries' tips and deprecations.
+THIRD_PARTY_NOISE = re.compile(
+    r"💡 Tip|litlogger|DeprecationWarning|FutureWarning|is deprecated|GPU available:|TPU available:"
+)
 DIRECTIVE = re.compile(r"^\s*(?:\.\.|<!--)\s*docs-commands:\s*(\S+)\s*(.*?)\s*(?:-->)?\s*$")
 
 
@@ -363,7 +368,11 @@ def run_page(page: Page, scratch: Path, figures: Path | None = None) -> dict:
                     capture_output=True,
                     text=True,
                 )
-                result.update(rc=proc.returncode, tail=(proc.stdout + proc.stderr)[-3000:])
+                output = proc.stdout + proc.stderr
+                result.update(rc=proc.returncode, tail=output[-3000:])
+                noise = [ln.strip() for ln in output.splitlines() if THIRD_PARTY_NOISE.search(ln)]
+                if noise:
+                    result["noise"] = noise[:5]
             else:
                 result.update(_run_python(block, text, namespace))
             result["seconds"] = round(time.perf_counter() - t0, 1)
@@ -442,6 +451,11 @@ def failures(result: dict) -> list[str]:
         for p in result["missing_outputs"]
     ]
     lines += result.get("figure_problems", [])
+    lines += [
+        f"{b['where']}: printed third-party tips or deprecations:\n" + "\n".join(b["noise"])
+        for b in result["blocks"]
+        if b.get("noise")
+    ]
     return lines
 
 

@@ -147,3 +147,11 @@ def test_names_a_doctest_defines_reach_later_blocks(tmp_path):
         dc.Block("python", "assert x + 1 == 42", 2),
     ]
     assert not dc.failures(dc.run_page(page, tmp_path / "s"))
+
+
+def test_a_command_printing_a_library_tip_or_deprecation_fails_its_page(tmp_path):
+    page = dc.Page(dc.ROOT / "docs" / "x.rst")
+    tip = "💡 Tip: For seamless cloud logging try litlogger"
+    page.blocks = [dc.Block("shell", f"echo ours; echo '{tip}' >&2", 1)]
+    problems = dc.failures(dc.run_page(page, tmp_path / "s"))
+    assert len(problems) == 1 and "third-party" in problems[0] and tip in problems[0]
