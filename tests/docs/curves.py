@@ -24,15 +24,15 @@ def read_scalars(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
 
 def _panel(tag: str) -> str:
     if "loss" in tag:
-        return "loss"
+        return tag.split("/")[0] + " loss"
     if tag.startswith("lr") or "learning_rate" in tag:
         return "learning rate"
     return tag.split("/")[0] + " metrics"
 
 
 def plot_curves(run_dir: Path, out: Path) -> list[str]:
-    """Draw the run's scalars (one panel each for losses, metrics, learning rate) into `out`;
-    the tags drawn. Raises ValueError when the run logged no scalars."""
+    """Draw the run's scalars (a panel each for train and val losses, metrics, learning rate)
+    into `out`; the tags drawn. Raises ValueError when the run logged no scalars."""
     import matplotlib
 
     matplotlib.use("Agg")
