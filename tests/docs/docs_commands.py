@@ -6,7 +6,8 @@ literal blocks or indented Markdown blocks whose lines are commands), run in ord
 scratch folder per page (shell blocks with bash, Python blocks in one namespace per page), after
 the substitutions of `docs/commands_substitutions.yaml` (what a CI machine lacks: public data,
 GPUs, hours of training). Afterwards every path the page names as an output (`--output`,
-`--out`, `--to`, `-o` values and `docs-commands: outputs` lines) must exist.
+`--out`, `--to`, `-o` values and `docs-commands: outputs` lines) must exist, and no command
+may have printed a library's tips or deprecation warnings (`THIRD_PARTY_NOISE`).
 
 A page says in its own source what the runner must know, in comments the site does not show:
 
@@ -14,10 +15,12 @@ A page says in its own source what the runner must know, in comments the site do
     .. docs-commands: skip-next REASON      the next block does not run, for REASON
     .. docs-commands: outputs PATH ...      paths the page's commands write
     .. docs-commands: figure PATH NAME      copy PATH (an output) to docs/_generated/NAME
+    .. docs-commands: curves RUN NAME       draw the TensorBoard scalars logged under RUN (an
+                                            output) into docs/_generated/NAME (tests/docs/curves.py)
     .. docs-commands: setup COMMAND         run COMMAND here (what a reader did on an earlier page)
 
-The scratch folder stands for a clone: the repository's `tutorials`, `docs`, `scripts` and
-`packages` folders are linked into it, so paths like `tutorials/lucchi.yaml` work as written.
+The scratch folder stands for a clone: the repository's `tutorials`, `docs`, `scripts`,
+`packages` and `tests` folders are linked into it, so paths like `tutorials/lucchi.yaml` work as written.
 
 Command line (one driver process per page):
     python -m tests.docs.docs_commands [PAGE ...] [--scratch DIR] [--figures DIR]
@@ -30,6 +33,7 @@ import doctest
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -40,6 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from tests.docs.curves import plot_curves
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -60,8 +66,12 @@ COMMAND_WORDS = {
     "torchrun",
     "export",
 }
-CLONE_FOLDERS = ("tutorials", "docs", "scripts", "packages")
+CLONE_FOLDERS = ("tutorials", "docs", "scripts", "packages", "tests")
 OUTPUT_OPTIONS = ("--output", "--out", "--to", "-o")
+# What a command must not print by default (issue 27): the libraries' tips and deprecations.
+THIRD_PARTY_NOISE = re.compile(
+    r"💡 Tip|litlogger|DeprecationWarning|FutureWarning|is deprecated|GPU available:|TPU available:"
+)
 DIRECTIVE = re.compile(r"^\s*(?:\.\.|<!--)\s*docs-commands:\s*(\S+)\s*(.*?)\s*(?:-->)?\s*$")
 
 
@@ -84,6 +94,7 @@ class Page:
     skip: str | None = None
     outputs: list[str] = field(default_factory=list)
     figures: list[tuple[str, str]] = field(default_factory=list)
+    curves: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -101,16 +112,51 @@ def pages() -> list[Path]:
 
 
 def _is_commands(lines: list[str]) -> bool:
+    """Whether a literal block is commands: every line one, or a transcript whose `$ ` lines are."""
+    if any(ln.startswith("$ ") for ln in lines):
+        lines = [ln[2:] for ln in lines if ln.startswith("$ ")]
     words = [ln.split()[0] for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-    return bool(words) and all(w.lstrip("$") in COMMAND_WORDS or w == "$" for w in words)
+    return bool(words) and all(w in COMMAND_WORDS for w in words)
 
 
 def _console(text: str) -> str:
-    """Commands of a console block: the `$ ` lines (all lines when none has a prompt)."""
+    """The bash of a console transcript: each `$ ` command (with its continuation lines); one
+    whose shown output begins with `error:` must exit 2 and print that first line. A block
+    without prompts is all commands."""
     lines = text.splitlines()
     if not any(ln.startswith("$ ") for ln in lines):
         return text
-    return "\n".join(ln[2:] for ln in lines if ln.startswith("$ "))
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith("$ "):
+            i += 1
+            continue
+        command = [lines[i][2:]]
+        i += 1
+        while command[-1].rstrip().endswith("\\") and i < len(lines):
+            command.append(lines[i])
+            i += 1
+        shown = []
+        while i < len(lines) and lines[i].strip() and not lines[i].startswith("$ "):
+            shown.append(lines[i].strip())
+            i += 1
+        cmd = _join_continuations("\n".join(command)).strip()
+        if shown and shown[0].startswith("error:"):
+            out.append(_expect_error(cmd, shown[0]))
+        else:
+            out.append(cmd)
+    return "\n".join(out)
+
+
+def _expect_error(command: str, first_line: str) -> str:
+    """Bash that runs `command`, which must exit 2 with `first_line` in its output."""
+    expected = shlex.quote(first_line)
+    return (
+        f"set +e; out=$({command} 2>&1); rc=$?; set -e; "
+        f'if [ $rc -ne 2 ] || ! grep -qF -- {expected} <<<"$out"; then '
+        f'echo "expected exit 2 and: "{expected}"; got exit $rc:"; echo "$out"; exit 1; fi'
+    )
 
 
 def _indented(lines: list[str], start: int, indent: int) -> tuple[str, int]:
@@ -153,6 +199,10 @@ def extract(path: Path) -> Page:
                 src, name = rest.split()
                 page.figures.append((src, name))
                 page.outputs.append(src)
+            elif what == "curves":
+                run, name = rest.split()
+                page.curves.append((run, name))
+                page.outputs.append(run)
             else:
                 raise ValueError(f"{path}:{i + 1}: unknown docs-commands comment {what!r}")
             i += 1
@@ -174,7 +224,7 @@ def extract(path: Path) -> Page:
             elif ln.startswith("    ") and (i == 0 or not lines[i - 1].strip()):
                 text, j = _indented(lines, i, 3)
                 if _is_commands(text.splitlines()):
-                    block = Block("shell", text, i + 1)
+                    block = Block("shell", _console(text), i + 1)
                 i = max(j, i + 1)
             else:
                 i += 1
@@ -197,7 +247,7 @@ def extract(path: Path) -> Page:
             elif ln.rstrip().endswith("::") and not ln.lstrip().startswith(".."):
                 text, j = _indented(lines, i + 1, indent)
                 if _is_commands(text.splitlines()):
-                    block = Block("shell", text, i + 1)
+                    block = Block("shell", _console(text), i + 1)
                 i = max(j, i + 1)
             else:
                 i += 1
@@ -318,7 +368,11 @@ def run_page(page: Page, scratch: Path, figures: Path | None = None) -> dict:
                     capture_output=True,
                     text=True,
                 )
-                result.update(rc=proc.returncode, tail=(proc.stdout + proc.stderr)[-3000:])
+                output = proc.stdout + proc.stderr
+                result.update(rc=proc.returncode, tail=output[-3000:])
+                noise = [ln.strip() for ln in output.splitlines() if THIRD_PARTY_NOISE.search(ln)]
+                if noise:
+                    result["noise"] = noise[:5]
             else:
                 result.update(_run_python(block, text, namespace))
             result["seconds"] = round(time.perf_counter() - t0, 1)
@@ -328,15 +382,23 @@ def run_page(page: Page, scratch: Path, figures: Path | None = None) -> dict:
     finally:
         os.chdir(old_cwd)
     missing = [p for p in named_outputs(page) if not (scratch / p).exists()]
+    figure_problems: list[str] = []
     if figures is not None:
         figures.mkdir(parents=True, exist_ok=True)
         for src, name in page.figures:
             if (scratch / src).exists():
                 shutil.copyfile(scratch / src, figures / name)
+        for run, name in page.curves:
+            if (scratch / run).exists():
+                try:
+                    plot_curves(scratch / run, figures / name)
+                except ValueError as exc:
+                    figure_problems.append(f"{page.name}: curves {name}: {exc}")
     return {
         "page": page.name,
         "blocks": results,
         "missing_outputs": missing,
+        "figure_problems": figure_problems,
         "substitutions_used": sorted(used),
     }
 
@@ -355,6 +417,7 @@ def _run_python(block: Block, text: str, namespace: dict) -> dict:
                     optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
                 )
                 runner.run(test, out=out.write, clear_globs=False)
+                namespace.update(test.globs)  # a DocTest runs in a copy; later blocks see its names
                 if runner.failures:
                     return {"rc": 1, "tail": out.getvalue()[-3000:]}
             else:
@@ -386,6 +449,12 @@ def failures(result: dict) -> list[str]:
     lines += [
         f"{result['page']}: names {p} as an output; it was not written"
         for p in result["missing_outputs"]
+    ]
+    lines += result.get("figure_problems", [])
+    lines += [
+        f"{b['where']}: printed third-party tips or deprecations:\n" + "\n".join(b["noise"])
+        for b in result["blocks"]
+        if b.get("noise")
     ]
     return lines
 

@@ -12,17 +12,10 @@ from tests.docs import docs_commands as dc
 
 PAGES = dc.pages()
 FAST_PAGES = ["docs/architecture.rst", "docs/extending.rst"]
-# Pages the runner has found failing (real drift, issue 27 continues) or has not yet run to the
-# end on 2 cores: listed here so the failure is visible, not hidden by a pytest skip. Remove a
-# page once `nox -s docs_commands -- PAGE` passes. share-a-model: TIFF --test-input export
-# (issue 29); README: its neurons_cpu training outlasts the runner's 600 s.
+# Pages the runner has found failing (real drift) or has not yet run to the end on 2 cores:
+# listed here so the failure is visible, not hidden by a pytest skip. Remove a page once
+# `nox -s docs_commands -- PAGE` passes. share-a-model: TIFF --test-input export (issue 29).
 NOT_YET_GREEN = {
-    "README.md",
-    "docs/lightning-module-api.rst",
-    "docs/tutorials/decoding-evaluation.rst",
-    "docs/tutorials/large-volumes.rst",
-    "docs/tutorials/neurons.rst",
-    "docs/tutorials/plan-a-dataset.rst",
     "docs/tutorials/share-a-model.rst",
 }
 GREEN_PAGES = [p for p in PAGES if p.relative_to(dc.ROOT).as_posix() not in NOT_YET_GREEN]
@@ -58,7 +51,7 @@ def test_no_doc_command_relies_on_an_activated_venv():
         for block in page.blocks:
             if block.kind == "shell" and not block.skip:
                 for line in dc._join_continuations(block.text).splitlines():
-                    if re.match(r"^(connectomics|tensorboard)\s", line.strip()):
+                    if re.search(r"(^|\$\()(connectomics|tensorboard)\s", line.strip()):
                         bare.append(f"{page.name}:{block.line}: {line.strip()}")
     assert not bare, "\n".join(bare)
 
@@ -121,3 +114,42 @@ def test_page_runs_as_written(path: Path, tmp_path):
         return
     result = dc.run_in_subprocess(path, tmp_path / "scratch", figures=dc.GENERATED)
     assert not dc.failures(result), "\n\n".join(dc.failures(result))
+
+
+def test_a_transcript_error_must_be_the_one_shown(tmp_path, monkeypatch):
+    """A `$ ` command shown answering `error: ...` must exit 2 and print that line."""
+    monkeypatch.setattr(dc, "ROOT", tmp_path)
+    fails = "import sys; print('error: no voxel size'); sys.exit({rc})"
+    page = tmp_path / "p.rst"
+    page.write_text(
+        "Title\n=====\n\nIt refuses::\n\n"
+        f'   $ python -c "{fails.format(rc=2)}"\n   error: no voxel size\n\n'
+        f'   $ python -c "{fails.format(rc=0)}"\n   error: no voxel size\n\n'
+        "Then::\n\n   $ python -c 'x = 1' \\\n         && echo done > done.txt\n"
+    )
+    got = dc.extract(page)
+    assert len(got.blocks) == 2 and "&& echo done > done.txt" in got.blocks[1].text
+    first = dc.Page(dc.ROOT / "p.rst")
+    first.blocks = [dc.Block("shell", got.blocks[0].text.splitlines()[0], 1)]
+    assert not dc.failures(dc.run_page(first, tmp_path / "a"))
+    second = dc.Page(dc.ROOT / "p.rst")
+    second.blocks = [dc.Block("shell", got.blocks[0].text.splitlines()[1], 1)]
+    problems = dc.failures(dc.run_page(second, tmp_path / "b"))
+    assert len(problems) == 1 and "expected exit 2" in problems[0]
+
+
+def test_names_a_doctest_defines_reach_later_blocks(tmp_path):
+    page = dc.Page(dc.ROOT / "docs" / "x.rst")
+    page.blocks = [
+        dc.Block("doctest", ">>> x = 41", 1),
+        dc.Block("python", "assert x + 1 == 42", 2),
+    ]
+    assert not dc.failures(dc.run_page(page, tmp_path / "s"))
+
+
+def test_a_command_printing_a_library_tip_or_deprecation_fails_its_page(tmp_path):
+    page = dc.Page(dc.ROOT / "docs" / "x.rst")
+    tip = "💡 Tip: For seamless cloud logging try litlogger"
+    page.blocks = [dc.Block("shell", f"echo ours; echo '{tip}' >&2", 1)]
+    problems = dc.failures(dc.run_page(page, tmp_path / "s"))
+    assert len(problems) == 1 and "third-party" in problems[0] and tip in problems[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata as md
+import os
 from typing import TYPE_CHECKING
 
 from connectomics.cli.common import add_config_arguments, load_cli_config
@@ -26,24 +27,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print package versions, torch devices and the registries."""
-    for dist in DISTRIBUTIONS:
+    """Print package versions, CUDA devices and the registries (without importing torch)."""
+    for dist in DISTRIBUTIONS + ["torch"]:
         try:
-            print(f"{dist:24s} {md.version(dist)}")
+            print(f"{dist:24s} {md.version(dist)}", end="")
         except md.PackageNotFoundError:
-            print(f"{dist:24s} not installed")
-    import torch
-
-    cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    print(f"{'torch':24s} {torch.__version__} (CUDA devices: {cuda})")
+            print(f"{dist:24s} not installed", end="")
+        print(f" (CUDA devices: {cuda_devices()})" if dist == "torch" else "")
     from connectomics.config.registries import ALL
-    from connectomics.config.registry import listing
+    from connectomics.config.registry_names import cached_listing
 
-    for name, entries in listing(ALL).items():
+    for name, entries in cached_listing(ALL)[0].items():
         print(f"{name + ':':15s} {', '.join(entries)}")
     if args.config is not None:
         _print_model(load_cli_config(args))
     return 0
+
+
+def cuda_devices() -> int:
+    """CUDA devices torch would see: the driver's count (NVML) limited by CUDA_VISIBLE_DEVICES,
+    0 for a CPU build of torch or without an NVIDIA driver (asked without importing torch)."""
+    import ctypes
+
+    try:
+        if "+cpu" in md.version("torch"):
+            return 0
+        nvml = ctypes.CDLL("libnvidia-ml.so.1")
+    except (md.PackageNotFoundError, OSError):
+        return 0
+    count = ctypes.c_uint(0)
+    if nvml.nvmlInit_v2() != 0:
+        return 0
+    try:
+        if nvml.nvmlDeviceGetCount_v2(ctypes.byref(count)) != 0:
+            return 0
+    finally:
+        nvml.nvmlShutdown()
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is None:
+        return count.value
+    # as CUDA reads it: the listed devices up to the first invalid entry
+    listed = 0
+    for entry in visible.split(","):
+        if not entry.strip() or entry.strip().startswith("-"):
+            break
+        listed += 1
+    return min(listed, count.value)
 
 
 def _print_model(cfg: Config) -> None:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import urlparse
 
+from connectomics.config.cache_root import CACHE_ENV, cache_dir
 from connectomics.data.download.fetch import fetch, sha256_of
 from connectomics.data.errors import DataError
 
-CACHE_ENV = "CONNECTOMICS_CACHE"
-
-
-def cache_dir() -> Path:
-    """Root of the cache: $CONNECTOMICS_CACHE, else ~/.cache/connectomics."""
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "connectomics")
+__all__ = ["CACHE_ENV", "cache_dir", "cached_download", "split_checksum"]
 
 
 def split_checksum(url: str) -> tuple[str, str | None]:
