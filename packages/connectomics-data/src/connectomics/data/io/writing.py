@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from connectomics.data.errors import DataError
+from connectomics.data.io.ngff import is_ome_zarr, write_ome_zarr
 from connectomics.data.io.paths import detect_format, split_key
 from connectomics.data.io.volume import Volume, check_dtype, clean_voxel_size
 
@@ -219,6 +220,7 @@ def _create_zarr(
             return False
         if not overwrite:
             raise _exists_error(f"array {key!r} in {file!r}")
+    options.pop("zarr_format", None)  # the group's format decides
     group.create_array(key, overwrite=overwrite, **options)
     return True
 
@@ -244,13 +246,20 @@ def write_volume(
     overwrite: bool = False,
     zarr_format: int | None = None,
 ) -> None:
-    """Write a whole array; the format follows the suffix (a suffix-less path: PNG folder)."""
+    """Write a whole array; the format follows the suffix (a suffix-less path: PNG folder).
+
+    A path ending in ``.ome.zarr`` becomes an OME-Zarr image with a pyramid (`write_ome_zarr`);
+    integer arrays are written as labels.
+    """
     array = np.asarray(array)
     check_dtype(array.dtype, "array to write")
     file, key = split_key(path, key)
     kind = detect_format(file, must_exist=False)
     if kind == "zarr" and Path(file).is_file():
         raise DataError(f"{file!r} is a file, not a Zarr store; choose another output path")
+    if kind == "zarr" and key is None and is_ome_zarr(file):
+        write_ome_zarr(file, array, voxel_size, chunks=chunks, overwrite=overwrite)
+        return
     if kind == "hdf5" and overwrite and Path(file).exists():
         _replace_hdf5_dataset(file, key or DEFAULT_KEY, array, chunks, voxel_size)
         return
