@@ -140,34 +140,3 @@ def _dataset(path: str, lead: int, scale: Sequence[float]) -> dict[str, Any]:
         "path": path,
         "coordinateTransformations": [{"type": "scale", "scale": [1.0] * lead + list(scale)}],
     }
-
-
-def write_ome_zarr(
-    path: str | Path,
-    array: np.ndarray,
-    voxel_size: Sequence[float] | None = None,
-    labels: bool | None = None,
-    chunks: Sequence[int] | None = None,
-    overwrite: bool = False,
-) -> None:
-    """Write a whole array as an OME-Zarr image (labels for integer arrays unless `labels` says
-    otherwise); an existing store is replaced only when complete and ``overwrite=True``."""
-    from connectomics.data.io.writing import create_volume, replace_path
-
-    target = Path(path)
-    if target.exists() and not overwrite:
-        raise DataError(
-            f"OME-Zarr store {str(target)!r} already exists; pass overwrite=True (--overwrite) "
-            "to replace it or choose another path"
-        )
-    if labels is None:
-        labels = bool(np.issubdtype(array.dtype, np.integer))
-
-    def write(tmp: Path) -> None:
-        with create_volume(
-            str(tmp), array.shape, array.dtype, chunks=chunks, key=LEVEL0, zarr_format=3
-        ) as volume:
-            volume[...] = array
-        build_pyramid(tmp, voxel_size, labels, name=target.name.removesuffix(OME_SUFFIX))
-
-    replace_path(target, write)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from connectomics.data.errors import DataError
-from connectomics.data.io.ngff import is_ome_zarr, write_ome_zarr
+from connectomics.data.io.ngff import LEVEL0, OME_SUFFIX, build_pyramid, is_ome_zarr
 from connectomics.data.io.paths import detect_format, split_key
 from connectomics.data.io.volume import Volume, check_dtype, clean_voxel_size
 
@@ -285,6 +286,35 @@ def write_volume(
     if target.exists() and not overwrite:
         raise _exists_error(f"{str(target)!r}")
     replace_path(target, lambda tmp: _write_whole(tmp, kind, array, voxel_size))
+
+
+def write_ome_zarr(
+    path: str | Path,
+    array: np.ndarray,
+    voxel_size: Sequence[float] | None = None,
+    labels: bool | None = None,
+    chunks: Sequence[int] | None = None,
+    overwrite: bool = False,
+) -> None:
+    """Write a whole array as an OME-Zarr image (labels for integer arrays unless `labels` says
+    otherwise); an existing store is replaced only when complete and ``overwrite=True``."""
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise DataError(
+            f"OME-Zarr store {str(target)!r} already exists; pass overwrite=True (--overwrite) "
+            "to replace it or choose another path"
+        )
+    if labels is None:
+        labels = bool(np.issubdtype(array.dtype, np.integer))
+
+    def write(tmp: Path) -> None:
+        with create_volume(
+            str(tmp), array.shape, array.dtype, chunks=chunks, key=LEVEL0, zarr_format=3
+        ) as volume:
+            volume[...] = array
+        build_pyramid(tmp, voxel_size, labels, name=target.name.removesuffix(OME_SUFFIX))
+
+    replace_path(target, write)
 
 
 def _write_whole(target: Path, kind: str, array: np.ndarray, voxel_size: Any) -> None:
