@@ -290,28 +290,35 @@ def write_volume(
 
 def write_ome_zarr(
     path: str | Path,
-    array: np.ndarray,
+    array: Any,
     voxel_size: Sequence[float] | None = None,
     labels: bool | None = None,
     chunks: Sequence[int] | None = None,
     overwrite: bool = False,
 ) -> None:
-    """Write a whole array as an OME-Zarr image (labels for integer arrays unless `labels` says
-    otherwise); an existing store is replaced only when complete and ``overwrite=True``."""
+    """Write an array or a lazy `Volume` as an OME-Zarr image, copied chunk row by chunk row
+    (labels for integer data unless `labels` says otherwise); an existing store is replaced
+    only when the new one is complete and ``overwrite=True``."""
     target = Path(path)
     if target.exists() and not overwrite:
         raise DataError(
             f"OME-Zarr store {str(target)!r} already exists; pass overwrite=True (--overwrite) "
             "to replace it or choose another path"
         )
+    dtype = np.dtype(array.dtype)
     if labels is None:
-        labels = bool(np.issubdtype(array.dtype, np.integer))
+        labels = bool(np.issubdtype(dtype, np.integer))
+    shape = tuple(int(n) for n in array.shape)
 
     def write(tmp: Path) -> None:
         with create_volume(
-            str(tmp), array.shape, array.dtype, chunks=chunks, key=LEVEL0, zarr_format=3
+            str(tmp), shape, dtype, chunks=chunks, key=LEVEL0, zarr_format=3
         ) as volume:
-            volume[...] = array
+            step = volume.chunks[-3] if len(shape) >= 3 else shape[0]
+            lead = (slice(None),) * (len(shape) - 3) if len(shape) >= 3 else ()
+            for z in range(0, shape[len(lead)], step):  # one row of chunks in memory at a time
+                index = (*lead, slice(z, z + step))
+                volume[index] = np.asarray(array[index])
         build_pyramid(tmp, voxel_size, labels, name=target.name.removesuffix(OME_SUFFIX))
 
     replace_path(target, write)
