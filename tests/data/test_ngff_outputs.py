@@ -124,3 +124,15 @@ def test_blockwise_decode_carries_voxel_size_into_plain_and_ome_zarr(tmp_path, c
     assert scales == [[10.0, 10.0, 10.0], [10.0, 20.0, 20.0]]
     np.testing.assert_array_equal(levels[1], window_modes(levels[0], (1, 2, 2)))
     assert levels[0].max() > 1  # several components were labelled
+
+
+def test_unknown_voxel_size_stays_unknown(tmp_path, crop):
+    raw, _ = crop
+    out = tmp_path / "raw.ome.zarr"
+    write_volume(out, raw)  # uint8 intensities, no voxel size known
+    specs, scales, levels = read_ngff(out)
+    assert not any(isinstance(s, Label) for s in specs)
+    assert scales == [[1.0, 1.0, 1.0], [1.0, 2.0, 2.0]]  # in voxels
+    mean = raw.reshape(32, 48, 2, 48, 2).mean(axis=(2, 4))
+    np.testing.assert_array_equal(levels[1], np.rint(mean).astype(np.uint8))
+    assert read_voxel_size(f"{out}:0") is None

@@ -9,7 +9,7 @@ from connectomics.cli.common import existing_file
 from connectomics.cli.safety import file_part, refuse_clobber, refuse_output_on_input
 
 FORMATS = ("precomputed", "ome-zarr")
-KINDS = ("image", "segmentation")
+KINDS = ("image", "segmentation")  # data.io.ngff.KINDS, not imported: --help stays fast
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     given = _parse_voxel_size(args.voxel_size) if args.voxel_size else None
     voxel_size, origin = output_voxel_size(given, volume)
     print(describe_voxel_size(voxel_size, "--voxel-size" if given else origin))
-    from connectomics.data.io.precomputed import layer_kind
+    from connectomics.data.io.ngff import layer_kind
 
     kind = args.kind or layer_kind(volume.dtype)
     if args.format == "precomputed":

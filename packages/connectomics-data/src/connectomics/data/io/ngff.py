@@ -22,6 +22,17 @@ LEVEL0 = "0"
 # a pyramid stops once every spatial axis of its coarsest level fits in this many voxels
 MIN_LEVEL_SIZE = 64
 MAX_LEVELS = 8
+KINDS = ("image", "segmentation")
+
+
+def layer_kind(dtype: Any) -> str:
+    """ "image" for uint8 and floating point data, "segmentation" for other integer ids."""
+    dtype = np.dtype(dtype)
+    if dtype == np.uint8 or np.issubdtype(dtype, np.floating) or dtype == np.bool_:
+        return "image"
+    if np.issubdtype(dtype, np.integer):
+        return "segmentation"
+    raise DataError(f"cannot export {dtype} data as precomputed; give numbers or integer ids")
 
 
 def is_ome_zarr(path: str | Path) -> bool:

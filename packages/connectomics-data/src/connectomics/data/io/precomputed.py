@@ -17,23 +17,14 @@ from typing import Any
 import numpy as np
 
 from connectomics.data.errors import DataError
-from connectomics.data.io.ngff import downsample_factors
+from connectomics.data.io.ngff import KINDS, downsample_factors, layer_kind
 from connectomics.data.io.volume import Volume
 
-KINDS = ("image", "segmentation")
+__all__ = ["export_precomputed", "layer_kind"]
+
 CHUNK = 64  # voxels per axis of a stored chunk
 BLOCK = 256  # voxels per axis copied at once (a multiple of CHUNK)
 _IMAGE_TYPES = {"uint8", "uint16", "uint32", "uint64", "float32"}
-
-
-def layer_kind(dtype: Any) -> str:
-    """ "image" for uint8 and floating point data, "segmentation" for other integer ids."""
-    dtype = np.dtype(dtype)
-    if dtype == np.uint8 or np.issubdtype(dtype, np.floating) or dtype == np.bool_:
-        return "image"
-    if np.issubdtype(dtype, np.integer):
-        return "segmentation"
-    raise DataError(f"cannot export {dtype} data as precomputed; give numbers or integer ids")
 
 
 def _stored_dtype(dtype: np.dtype, kind: str) -> np.dtype:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from connectomics.data.errors import DataError
-from connectomics.data.io.ngff import LEVEL0, OME_SUFFIX, build_pyramid, is_ome_zarr
+from connectomics.data.io.ngff import LEVEL0, OME_SUFFIX, build_pyramid, is_ome_zarr, layer_kind
 from connectomics.data.io.paths import detect_format, split_key
 from connectomics.data.io.volume import Volume, check_dtype, clean_voxel_size
 
@@ -250,7 +250,7 @@ def write_volume(
     """Write a whole array; the format follows the suffix (a suffix-less path: PNG folder).
 
     A path ending in ``.ome.zarr`` becomes an OME-Zarr image with a pyramid (`write_ome_zarr`);
-    integer arrays are written as labels.
+    integer ids (not uint8 intensities) are written as labels.
     """
     array = np.asarray(array)
     check_dtype(array.dtype, "array to write")
@@ -297,8 +297,8 @@ def write_ome_zarr(
     overwrite: bool = False,
 ) -> None:
     """Write an array or a lazy `Volume` as an OME-Zarr image, copied chunk row by chunk row
-    (labels for integer data unless `labels` says otherwise); an existing store is replaced
-    only when the new one is complete and ``overwrite=True``."""
+    (labels when `layer_kind` calls the dtype a segmentation, unless `labels` says otherwise);
+    an existing store is replaced only when the new one is complete and ``overwrite=True``."""
     target = Path(path)
     if target.exists() and not overwrite:
         raise DataError(
@@ -307,7 +307,7 @@ def write_ome_zarr(
         )
     dtype = np.dtype(array.dtype)
     if labels is None:
-        labels = bool(np.issubdtype(dtype, np.integer))
+        labels = layer_kind(dtype) == "segmentation"
     shape = tuple(int(n) for n in array.shape)
 
     def write(tmp: Path) -> None:
