@@ -13,6 +13,7 @@ COMMANDS = {
     "adapt": "Fine-tune a checkpoint on an unlabeled volume (mean teacher).",
     "export": "Export a checkpoint to TorchScript, ONNX or a BioImage Model Zoo package.",
     "decode": "Turn a prediction volume into instances.",
+    "export-volume": "Write a volume as neuroglancer precomputed or OME-Zarr, with scales.",
     "evaluate": "Score a segmentation against ground truth.",
     "download": "Download a public dataset.",
     "config": "Show or validate a config.",
@@ -52,7 +53,7 @@ def version_text() -> str:
 
 
 def _module(name: str):
-    return importlib.import_module(f"connectomics.cli.commands.{name}")
+    return importlib.import_module(f"connectomics.cli.commands.{name.replace('-', '_')}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -95,8 +95,25 @@ class ConnectomicsModule(pl.LightningModule):
         stats = getattr(datamodule, "normalize_stats", None)
         if stats is not None and self.normalize_stats is None:
             self.normalize_stats = stats
+        self._resolve_voxel_size(stage)
         self.hparams.clear()
         self.save_hyperparameters(flat_hparams(self.resolved_config()))
+
+    def _resolve_voxel_size(self, stage: str) -> None:
+        """Without data.voxel_size, take the one the stage's first input image records, so the
+        checkpoint (its config) and every output of the run carry it."""
+        if self.cfg.data.voxel_size is not None:
+            return
+        from connectomics.data.io.voxel_size import output_voxel_size
+
+        images = self.cfg.data.train_image if stage == "fit" else self.cfg.data.test_image
+        first = images if isinstance(images, str) or images is None else next(iter(images), None)
+        if first is None:
+            return
+        size, _ = output_voxel_size(None, str(first))
+        if size is not None:
+            data = self.cfg.data.model_copy(update={"voxel_size": size})
+            self.cfg = self.cfg.model_copy(update={"data": data})
 
     def resolved_config(self) -> Config:
         """The config with the training statistics this module normalizes with (a copy)."""
@@ -186,6 +203,7 @@ class ConnectomicsModule(pl.LightningModule):
                 world_size=self.trainer.world_size if self._trainer is not None else 1,
                 barrier=self.trainer.strategy.barrier if self._trainer is not None else None,
                 options=options,
+                voxel_size=self.cfg.data.voxel_size,
             )
             return {"name": name, "path": str(output), "prediction": None}
         return {"name": name, "path": None, "prediction": self.predict_image(image, str(name))}

@@ -52,8 +52,13 @@ def score_and_write(cfg: Config, name: str, prediction: np.ndarray, label: Any) 
     output_dir(cfg).mkdir(parents=True, exist_ok=True)
     for kind in ("prediction", "segmentation"):
         refuse_input_overwrite(cfg, volume_path(cfg, name, kind))
+    voxel = cfg.data.voxel_size  # the module resolved it from the input when not configured
     write_volume(
-        str(volume_path(cfg, name, "prediction")), prediction, key="prediction", overwrite=True
+        str(volume_path(cfg, name, "prediction")),
+        prediction,
+        key="prediction",
+        voxel_size=voxel,
+        overwrite=True,
     )
     segmentation = None
     blockwise = bool(cfg.decoding.block_size) and cfg.inference.output_format == "zarr"
@@ -66,6 +71,7 @@ def score_and_write(cfg: Config, name: str, prediction: np.ndarray, label: Any) 
             str(volume_path(cfg, name, "segmentation")),
             segmentation,
             key="segmentation",
+            voxel_size=voxel,
             overwrite=True,
         )
     if label is None or not cfg.evaluation.enabled:
@@ -118,6 +124,7 @@ def _decode_blockwise(cfg: Config, name: str) -> Any:
         list(cfg.decoding.block_size),
         engine_from_config(cfg),
         overwrite=True,
+        voxel_size=cfg.data.voxel_size,
         **decoder_arguments(cfg)[1],
     )
     return open_volume(target)

@@ -47,5 +47,9 @@ class VolumePredictionWriter(BasePredictionWriter):
             from connectomics.lightning.testing import refuse_input_overwrite
 
             refuse_input_overwrite(self.cfg, path)
-        write_volume(str(path), prediction["prediction"], key="prediction", overwrite=True)
+        voxel = getattr(getattr(pl_module, "cfg", None), "data", None)
+        voxel = getattr(voxel, "voxel_size", None)
+        write_volume(
+            str(path), prediction["prediction"], key="prediction", voxel_size=voxel, overwrite=True
+        )
         self.written.append(str(path))

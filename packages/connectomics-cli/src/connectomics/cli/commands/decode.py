@@ -22,7 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "opens by its path alone)",
     )
     parser.add_argument(
-        "--output", required=True, help="segmentation to write (.h5, .zarr, .tif, .npy)"
+        "--output",
+        required=True,
+        help="segmentation to write (.h5, .zarr, .tif, .npy; a path ending in .ome.zarr is "
+        "written as OME-Zarr labels with a downsampled pyramid)",
     )
     parser.add_argument("--config", help="config whose decoding section is used")
     parser.add_argument("--decoder", help="decoder name (overrides the config's decoding.name)")
@@ -78,21 +81,29 @@ def run(args: argparse.Namespace) -> int:
     note = apply_tuned_decoding(cfg)  # the run's tuned threshold unless the user set one
     if note:
         print(f"decoding with {note}")
-    if _blockwise(args, cfg, volume):
+    from connectomics.data.io.voxel_size import describe_voxel_size, output_voxel_size
+
+    # the voxel size of a --config given, else the one the prediction records (predict writes it)
+    configured = cfg.data.voxel_size if args.config is not None else None
+    voxel_size, origin = output_voxel_size(configured, volume)
+    print(describe_voxel_size(voxel_size, origin))
+    if _blockwise(args, cfg, volume, voxel_size):
         bar.close()
         return 0
     prediction = volume.read()
     bar.update(1)
     segmentation = build_decoder(cfg)(prediction)
     bar.update(1)
-    write_volume(args.output, segmentation, overwrite=args.overwrite)
+    write_volume(args.output, segmentation, voxel_size=voxel_size, overwrite=args.overwrite)
     bar.update(1)
     bar.close()
     print(f"{int(segmentation.max())} instances written to {args.output}")
     return 0
 
 
-def _blockwise(args: argparse.Namespace, cfg: Config, volume: object) -> bool:
+def _blockwise(
+    args: argparse.Namespace, cfg: Config, volume: object, voxel_size: tuple | None
+) -> bool:
     """Decode blockwise when asked or when the prediction exceeds decoding.memory_budget."""
     from connectomics.data.blockwise import (
         blockwise_block_size,
@@ -114,6 +125,7 @@ def _blockwise(args: argparse.Namespace, cfg: Config, volume: object) -> bool:
         block,
         engine_from_config(cfg, args.scheduler),
         overwrite=args.overwrite,
+        voxel_size=voxel_size,
         **decoder_arguments(cfg)[1],
     )
     print(

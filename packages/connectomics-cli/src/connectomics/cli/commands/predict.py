@@ -29,7 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="volume to predict: file.tif, file.h5[:key], store.zarr[:key] or a folder of PNG "
         "slices (default: data.test_image)",
     )
-    parser.add_argument("--output", metavar="PATH", help="output store (.zarr or .h5)")
+    parser.add_argument(
+        "--output",
+        metavar="PATH",
+        help="output store (.zarr or .h5; a path ending in .ome.zarr is written as "
+        "an OME-Zarr image with a downsampled pyramid)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
 
 
@@ -68,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
     model, options = fit_model_to_input(
         module.model, tuple(image.shape), options, int(cfg.model.in_channels), option
     )
+    from connectomics.data.io.voxel_size import describe_voxel_size, output_voxel_size
+
+    voxel_size, origin = output_voxel_size(cfg.data.voxel_size, image)
+    print(describe_voxel_size(voxel_size, origin))
     with progress(0, "predict") as bar:
 
         def advance(done: int, total: int) -> None:
@@ -82,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             on_chunk=advance,
             options=options,
+            voxel_size=voxel_size,
         )
     print(f"prediction written to {output} ({report.n_chunks} chunks of {list(report.chunk_size)})")
     return 0

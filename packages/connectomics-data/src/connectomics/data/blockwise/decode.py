@@ -12,6 +12,7 @@ from connectomics.data.blockwise.grid import BlockGrid
 from connectomics.data.blockwise.store import BlockStore, split_output
 from connectomics.data.decoding.registry import DECODERS, decoder_spec
 from connectomics.data.errors import DataError
+from connectomics.data.io.ngff import build_pyramid, is_ome_zarr
 from connectomics.data.io.open import open_volume
 from connectomics.data.io.volume import Volume
 
@@ -28,6 +29,7 @@ def decode_blockwise(
     block_size: int | Sequence[int] = 128,
     engine: Engine | None = None,
     overwrite: bool = False,
+    voxel_size: Sequence[float] | None = None,
     **kwargs: Any,
 ) -> BlockwiseReport:
     """Decode a (C, *spatial) prediction block by block into the Zarr store `output`.
@@ -39,7 +41,9 @@ def decode_blockwise(
     resolve through its spec as in memory (pass `decoder_arguments(cfg)[1]` for the channels
     of a config's targets). The labels go to `output` ("seg.zarr", array "segmentation", or
     "seg.zarr:key"); finished blocks are recorded there, and a second call with the same
-    arguments resumes an interrupted run.
+    arguments resumes an interrupted run. `voxel_size` (nm, z-y-x; default: the prediction's
+    own) is recorded on the labels; a ``.ome.zarr`` output also gets a label pyramid and its
+    OME-Zarr metadata (`connectomics.data.io.ngff`).
     """
     spec = decoder_spec(name)
     form = spec.blockwise_form()
@@ -68,4 +72,13 @@ def decode_blockwise(
     }
     store = BlockStore(path, run, overwrite=overwrite)
     with (engine or Engine()).connected() as engine:  # one connection for all passes
-        return form(spec, volume, store, grid, key, engine, kwargs)
+        report = form(spec, volume, store, grid, key, engine, kwargs)
+    if voxel_size is None:
+        voxel_size = volume.voxel_size
+    spatial = len(grid.shape)
+    size = [float(v) for v in voxel_size[-spatial:]] if voxel_size is not None else None
+    if size is not None:
+        store.group[key].attrs["voxel_size"] = size
+    if is_ome_zarr(path):
+        build_pyramid(path, size, labels=True)
+    return report

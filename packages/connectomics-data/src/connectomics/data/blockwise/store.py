@@ -15,6 +15,7 @@ import numpy as np
 import zarr
 
 from connectomics.data.errors import DataError
+from connectomics.data.io.ngff import LEVEL0, is_ome_zarr
 
 RUN_ATTR = "connectomics_blockwise"
 DEFAULT_KEY = "segmentation"
@@ -25,12 +26,20 @@ LOOKUP_CHUNK = 2**18
 
 
 def split_output(output: str | Path) -> tuple[Path, str]:
-    """ "seg.zarr" or "seg.zarr:key" as (group path, result key); only Zarr is accepted."""
-    text, key = str(output), DEFAULT_KEY
+    """ "seg.zarr" or "seg.zarr:key" as (group path, result key); only Zarr is accepted.
+
+    An OME-Zarr output ("seg.ome.zarr") keeps the labels in its full-resolution array "0".
+    """
+    text, key = str(output), None
     head, sep, tail = text.rpartition(":")
     if sep and head.endswith(".zarr") and "/" not in tail:
         text, key = head, tail
     path = Path(text)
+    if is_ome_zarr(path) and key not in (None, LEVEL0):
+        raise DataError(
+            f"OME-Zarr output {path} holds the labels in array {LEVEL0!r}; drop the key {key!r}"
+        )
+    key = key or (LEVEL0 if is_ome_zarr(path) else DEFAULT_KEY)
     if path.suffix.lower() != ".zarr":
         raise DataError(
             f"blockwise output {output!r} must be a Zarr store (blocks are written in parallel "

@@ -29,6 +29,7 @@ from connectomics.data.inference.store import (
     StoreTarget,
     parse_output_path,
 )
+from connectomics.data.io.ngff import is_ome_zarr
 from connectomics.data.locking import WriterLock, lock_path_for
 
 STORE_VERSION = 2
@@ -191,6 +192,7 @@ def predict_to_store(
     wait_timeout: float = 600.0,
     on_chunk: Callable[[int, int], None] | None = None,
     options: InferenceOptions | None = None,
+    voxel_size: Any = None,
     **keywords: Any,
 ) -> StoreReport:
     """Predict `image` chunk by chunk into a Zarr (default) or HDF5 store at `output_path`.
@@ -204,6 +206,9 @@ def predict_to_store(
     strategy's) lets ranks wait for rank 0 to prepare the store; without it they poll for it.
     `on_chunk(done, total)` is called after each of this rank's chunks (e.g. a progress bar).
     `options` (an `InferenceOptions`) or keywords building one: as for predict_volume.
+    `voxel_size` (nm, z-y-x; default: the image's own, when it records one) is written with the
+    prediction. An output ending in ``.ome.zarr`` gets its pyramid and OME-Zarr metadata once
+    every chunk is done (`connectomics.data.io.ngff`).
     """
     opts = resolve_options(options, **keywords)
     if not 0 <= rank < world_size:
@@ -220,6 +225,9 @@ def predict_to_store(
             "barrier) so that no rank writes into the store before rank 0 has replaced it"
         )
     predictor = SlidingWindowPredictor(model, image, opts)
+    if voxel_size is None:
+        voxel_size = getattr(image, "voxel_size", None)
+    voxel_size = [float(v) for v in voxel_size[-3:]] if voxel_size is not None else None
     _refuse_input_as_output(predictor.image, target)
     if chunk_size is None:
         chunk_size = _previous_chunk(target) if not overwrite else None
@@ -266,6 +274,7 @@ def predict_to_store(
             opts.output_dtype,
             len(boxes),
             meta,
+            voxel_size=voxel_size[-len(chunk) :] if voxel_size else None,
         )
 
     # One writing run per store: rank 0 of this run holds the lock until its chunks are done.
@@ -281,9 +290,26 @@ def predict_to_store(
             if barrier is not None:
                 barrier()
             store = _wait_for_store(target, digest, description, wait_timeout)
-        return _write_chunks(store, predictor, boxes, target, chunk, rank, world_size, on_chunk)
+        report = _write_chunks(store, predictor, boxes, target, chunk, rank, world_size, on_chunk)
     finally:
         lock.release()
+    if is_ome_zarr(target.path) and _all_done(target):
+        from connectomics.data.io.ngff import build_pyramid
+
+        size = voxel_size[-len(chunk) :] if voxel_size else None
+        build_pyramid(target.path, size, labels=False)
+    return report
+
+
+def _all_done(target: StoreTarget) -> bool:
+    """True when every chunk of the store is recorded as finished."""
+    store = PredictionStore.open(target)
+    if store is None:
+        return False
+    try:
+        return bool(store.done_flags().all())
+    finally:
+        store.close()
 
 
 def _write_chunks(

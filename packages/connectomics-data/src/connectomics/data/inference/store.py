@@ -18,6 +18,7 @@ import numpy as np
 
 from connectomics.data.errors import DataError
 from connectomics.data.inference.grid import Box
+from connectomics.data.io.ngff import LEVEL0, is_ome_zarr
 from connectomics.data.io.writing import WritableVolume, create_volume
 
 META_ATTR = "connectomics_inference"
@@ -38,12 +39,21 @@ class StoreTarget:
 
 
 def parse_output_path(output_path: str | Path, output_format: str | None = None) -> StoreTarget:
-    """Split "file.zarr:key" / "file.h5:key" (key defaults to "prediction") and pick a format."""
-    text, key = str(output_path), "prediction"
+    """Split "file.zarr:key" / "file.h5:key" (key defaults to "prediction") and pick a format.
+
+    An OME-Zarr output ("pred.ome.zarr") keeps the prediction in its full-resolution array "0".
+    """
+    text, key = str(output_path), None
     head, sep, tail = text.rpartition(":")
     if sep and Path(head).suffix.lower() in _SUFFIX_FORMATS and "/" not in tail:
         text, key = head, tail
     path = Path(text)
+    if is_ome_zarr(path) and key not in (None, LEVEL0):
+        raise DataError(
+            f"OME-Zarr output {path} holds the prediction in array {LEVEL0!r}; drop the key "
+            f"{key!r} (or write a plain .zarr store)"
+        )
+    key = key or (LEVEL0 if is_ome_zarr(path) else "prediction")
     fmt = _SUFFIX_FORMATS.get(path.suffix.lower(), output_format or "zarr")
     if output_format is not None and output_format != fmt:
         raise DataError(
@@ -135,13 +145,17 @@ class PredictionStore:
         dtype: str,
         n_chunks: int,
         meta: dict[str, Any],
+        voxel_size: Any = None,
     ) -> PredictionStore:
-        """Create the arrays (replacing old ones of that key); metadata is written last."""
+        """Create the arrays (replacing old ones of that key); metadata is written last.
+
+        `voxel_size` (nm, z-y-x) is recorded on the prediction array as "voxel_size".
+        """
         if target.format == "zarr":
             _check_zarr_container(target.path)
         path, key = str(target.path), target.key
         options = {"mode": "w", "overwrite": True, "compress": False}
-        data = create_volume(path, shape, dtype, chunks, key=key, **options)
+        data = create_volume(path, shape, dtype, chunks, key=key, voxel_size=voxel_size, **options)
         done = create_volume(path, (n_chunks,), "uint8", (1,), key=f"{key}_done", **options)
         data.attrs[META_ATTR] = meta if target.format == "zarr" else json.dumps(meta)
         data.flush()

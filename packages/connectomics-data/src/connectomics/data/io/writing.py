@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from connectomics.data.errors import DataError
+from connectomics.data.io.ngff import LEVEL0, OME_SUFFIX, build_pyramid, is_ome_zarr, layer_kind
 from connectomics.data.io.paths import detect_format, split_key
 from connectomics.data.io.volume import Volume, check_dtype, clean_voxel_size
 
@@ -219,6 +221,7 @@ def _create_zarr(
             return False
         if not overwrite:
             raise _exists_error(f"array {key!r} in {file!r}")
+    options.pop("zarr_format", None)  # the group's format decides
     group.create_array(key, overwrite=overwrite, **options)
     return True
 
@@ -244,13 +247,20 @@ def write_volume(
     overwrite: bool = False,
     zarr_format: int | None = None,
 ) -> None:
-    """Write a whole array; the format follows the suffix (a suffix-less path: PNG folder)."""
+    """Write a whole array; the format follows the suffix (a suffix-less path: PNG folder).
+
+    A path ending in ``.ome.zarr`` becomes an OME-Zarr image with a pyramid (`write_ome_zarr`);
+    integer ids (not uint8 intensities) are written as labels.
+    """
     array = np.asarray(array)
     check_dtype(array.dtype, "array to write")
     file, key = split_key(path, key)
     kind = detect_format(file, must_exist=False)
     if kind == "zarr" and Path(file).is_file():
         raise DataError(f"{file!r} is a file, not a Zarr store; choose another output path")
+    if kind == "zarr" and key is None and is_ome_zarr(file):
+        write_ome_zarr(file, array, voxel_size, chunks=chunks, overwrite=overwrite)
+        return
     if kind == "hdf5" and overwrite and Path(file).exists():
         _replace_hdf5_dataset(file, key or DEFAULT_KEY, array, chunks, voxel_size)
         return
@@ -276,6 +286,42 @@ def write_volume(
     if target.exists() and not overwrite:
         raise _exists_error(f"{str(target)!r}")
     replace_path(target, lambda tmp: _write_whole(tmp, kind, array, voxel_size))
+
+
+def write_ome_zarr(
+    path: str | Path,
+    array: Any,
+    voxel_size: Sequence[float] | None = None,
+    labels: bool | None = None,
+    chunks: Sequence[int] | None = None,
+    overwrite: bool = False,
+) -> None:
+    """Write an array or a lazy `Volume` as an OME-Zarr image, copied chunk row by chunk row
+    (labels when `layer_kind` calls the dtype a segmentation, unless `labels` says otherwise);
+    an existing store is replaced only when the new one is complete and ``overwrite=True``."""
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise DataError(
+            f"OME-Zarr store {str(target)!r} already exists; pass overwrite=True (--overwrite) "
+            "to replace it or choose another path"
+        )
+    dtype = np.dtype(array.dtype)
+    if labels is None:
+        labels = layer_kind(dtype) == "segmentation"
+    shape = tuple(int(n) for n in array.shape)
+
+    def write(tmp: Path) -> None:
+        with create_volume(
+            str(tmp), shape, dtype, chunks=chunks, key=LEVEL0, zarr_format=3
+        ) as volume:
+            step = volume.chunks[-3] if len(shape) >= 3 else shape[0]
+            lead = (slice(None),) * (len(shape) - 3) if len(shape) >= 3 else ()
+            for z in range(0, shape[len(lead)], step):  # one row of chunks in memory at a time
+                index = (*lead, slice(z, z + step))
+                volume[index] = np.asarray(array[index])
+        build_pyramid(tmp, voxel_size, labels, name=target.name.removesuffix(OME_SUFFIX))
+
+    replace_path(target, write)
 
 
 def _write_whole(target: Path, kind: str, array: np.ndarray, voxel_size: Any) -> None:

@@ -64,7 +64,10 @@ def ngff_voxel_size(path: str, key: str | None) -> list[float] | None:
     attrs = dict(group.attrs)
     scales = attrs.get("multiscales") or dict(attrs.get("ome") or {}).get("multiscales")
     for scale in scales or []:
-        units = [UNIT_NM.get(axis.get("unit"), 1.0) for axis in scale.get("axes", [])]
+        axes = scale.get("axes", [])
+        if axes and not any(axis.get("unit") for axis in axes if isinstance(axis, dict)):
+            return None  # scales in voxels only (no unit, as written for an unknown voxel size)
+        units = [UNIT_NM.get(axis.get("unit"), 1.0) for axis in axes]
         for dataset in scale.get("datasets", []):
             if dataset.get("path") != name:
                 continue
