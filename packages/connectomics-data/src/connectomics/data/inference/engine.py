@@ -45,6 +45,12 @@ def open_input(image: Any) -> Any:
     return image
 
 
+def _input_name(image: Any) -> str:
+    """The input's path (a Volume's), or 'the input volume'."""
+    path = getattr(image, "path", None)
+    return str(path) if path else "the input volume"
+
+
 def _has_channel_axis(shape: tuple[int, ...], ndim: int) -> bool:
     if len(shape) == ndim:
         return False
@@ -173,6 +179,13 @@ class SlidingWindowPredictor:
 
     def _read(self, region: Box) -> torch.Tensor:
         block = read_padded(self.image, region, self.options.padding_mode, self.channel_axis)
+        if block.dtype.kind in "fc" and not np.isfinite(block).all():
+            bad = int(np.count_nonzero(~np.isfinite(block)))
+            box = ", ".join(f"{a}:{b}" for a, b in region)
+            raise DataError(
+                f"{_input_name(self.image)}: the box [{box}] holds {bad} NaN/inf voxel(s); clean "
+                "the image volume first (e.g. numpy.nan_to_num) or predict another region"
+            )
         block = normalize_block(block, self.options.normalize, self.stats)
         return torch.from_numpy(block)
 
