@@ -13,6 +13,7 @@ import torch
 from monai.data.utils import compute_importance_map
 
 from connectomics.data.datasets.normalize import STATISTIC_MODES
+from connectomics.data.datasets.scale_range import volume_scale_range
 from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
@@ -131,6 +132,11 @@ class SlidingWindowPredictor:
             self.stats = volume_statistics(self.image)
         elif self.stats is not None:
             warn_intensity_shift(volume_statistics(self.image), self.stats)
+        self.scale = (
+            volume_scale_range(self.image, _input_name(self.image))
+            if options.normalize == "scale"
+            else None
+        )
         self.plan: ActivationPlan | None = None
         self._chunk: tuple[int, ...] | None = None
         self._cache_bytes = 0
@@ -186,7 +192,7 @@ class SlidingWindowPredictor:
                 f"{_input_name(self.image)}: the box [{box}] holds {bad} NaN/inf voxel(s); clean "
                 "the image volume first (e.g. numpy.nan_to_num) or predict another region"
             )
-        block = normalize_block(block, self.options.normalize, self.stats)
+        block = normalize_block(block, self.options.normalize, self.stats, self.scale)
         return torch.from_numpy(block)
 
     def predict_box(self, box: Box) -> np.ndarray:
