@@ -13,7 +13,7 @@ from connectomics.data.blockwise.store import BlockStore, split_output
 from connectomics.data.decoding.registry import DECODERS, decoder_spec
 from connectomics.data.errors import DataError
 from connectomics.data.io.open import open_volume
-from connectomics.data.io.volume import Volume
+from connectomics.data.io.volume import Volume, require_all_chunks
 
 
 def blockwise_decoders() -> list[str]:
@@ -50,6 +50,7 @@ def decode_blockwise(
         )
     kwargs = spec.resolve(kwargs)
     volume = open_volume(prediction) if not isinstance(prediction, Volume) else prediction
+    require_all_chunks(volume)
     if volume.ndim not in (3, 4):
         raise DataError(
             f"blockwise decoding expects a prediction (C, Z, Y, X) or (C, Y, X), got shape "

@@ -133,5 +133,6 @@ def _jsonable(value: Any) -> Any:
 
 
 def open_array(path: str | Path, key: str) -> zarr.Array:
-    """The array `key` of the group at `path`, opened for writing (in a worker)."""
-    return zarr.open_group(str(path), mode="r+")[key]
+    """The array `key` of the group at `path`, opened for writing (in a worker); every chunk
+    written is stored, all-zero ones too, so a reader can tell a missing chunk from background."""
+    return zarr.open_group(str(path), mode="r+")[key].with_config({"write_empty_chunks": True})

@@ -11,6 +11,7 @@ from connectomics.config.schema import DataConfig
 from connectomics.data.errors import DataError
 from connectomics.data.io import ArrayVolume, Volume, open_volume_auto
 from connectomics.data.io.paths import split_key
+from connectomics.data.io.volume import require_all_chunks
 
 
 @dataclass
@@ -84,7 +85,9 @@ def open_sources(data_cfg: DataConfig, stage: str) -> list[VolumeSource]:
             )
     sources = []
     for i, image_path in enumerate(images):
-        image = open_with_default_key(image_path, data_cfg.image_key, f"data.{stage}_image")
+        image = require_all_chunks(
+            open_with_default_key(image_path, data_cfg.image_key, f"data.{stage}_image")
+        )
         label = (
             open_with_default_key(labels[i], data_cfg.label_key, f"data.{stage}_label")
             if labels

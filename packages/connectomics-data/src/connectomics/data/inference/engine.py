@@ -29,6 +29,7 @@ from connectomics.data.inference.options import InferenceOptions, OptionError, r
 from connectomics.data.inference.tta import build_augmentations
 from connectomics.data.io import open_volume
 from connectomics.data.io.padded_read import read_padded
+from connectomics.data.io.volume import require_all_chunks
 
 Model = Callable[[torch.Tensor], Any]
 _NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "uint8": np.uint8}
@@ -105,7 +106,7 @@ class SlidingWindowPredictor:
 
     def __init__(self, model: Model, image: Any, options: InferenceOptions):
         self.model = model
-        self.image = open_input(image)
+        self.image = require_all_chunks(open_input(image))
         self.options = options
         self.channel_axis = _has_channel_axis(tuple(self.image.shape), options.ndim)
         self.shape = tuple(int(s) for s in self.image.shape[-options.ndim :])

@@ -48,7 +48,10 @@ class WritableVolume(Volume):
         if self.kind == "zarr":
             from connectomics.data.io.zarr_store import open_zarr_array
 
-            return open_zarr_array(self.path, self.key, mode="r+")
+            # every chunk written is stored, even all fill value: a reader can tell a missing
+            # chunk (lost data) from background (ZarrVolume.require_chunks)
+            array = open_zarr_array(self.path, self.key, mode="r+")
+            return array.with_config({"write_empty_chunks": True})
         return np.load(self.path, mmap_mode="r+")
 
     @property
