@@ -9,25 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.lightning.conftest import LUCCHI, tiny_overrides, write_tiny_volumes
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> dict[str, Path | list[str]]:
-    """A checkpoint of a tiny network trained one short epoch, and its overrides."""
-    from pytorch_lightning import seed_everything
-
-    from connectomics.config import load_config
-    from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
-
-    root = tmp_path_factory.mktemp("trained")
-    overrides = tiny_overrides(write_tiny_volumes(root / "data"), root / "run")
-    overrides.append(f"checkpoint.dirpath={root / 'ckpt'}")
-    cfg = load_config(str(LUCCHI), overrides=overrides)
-    seed_everything(0)
-    trainer = create_trainer(cfg, logger=False)
-    trainer.fit(ConnectomicsModule(cfg), datamodule=ConnectomicsDataModule(cfg))
-    return {"ckpt": root / "ckpt" / "last.ckpt", "overrides": overrides, "root": root}
+from tests.lightning.conftest import LUCCHI
 
 
 def _nan_raw(tmp_path: Path) -> str:
@@ -105,7 +87,8 @@ def test_a_checkpoint_with_nan_weights_is_refused_at_load(cli, trained, tmp_path
     checkpoint["state_dict"][name].view(-1)[0] = float("nan")
     bad = tmp_path / "nan.ckpt"
     torch.save(checkpoint, bad)
-    image = trained["overrides"][1].split("=", 1)[1]  # data.test_image
+    image = next(o for o in trained["overrides"] if o.startswith("data.test_image="))
+    image = image.split("=", 1)[1]
     code, _, err = cli(
         "predict", "--checkpoint", bad, "--input", image, "--output", tmp_path / "o.h5"
     )
