@@ -12,6 +12,7 @@ from connectomics.data.blockwise.grid import BlockGrid
 from connectomics.data.blockwise.store import BlockStore, split_output
 from connectomics.data.decoding.registry import DECODERS, decoder_spec
 from connectomics.data.errors import DataError
+from connectomics.data.io.fingerprint import content_fingerprint
 from connectomics.data.io.open import open_volume
 from connectomics.data.io.volume import Volume, require_all_chunks
 
@@ -65,6 +66,8 @@ def decode_blockwise(
         "shape": list(volume.shape),
         "input": f"{volume.path}:{volume.key}" if volume.path else type(volume).__name__,
         "dtype": str(volume.dtype),
+        # bound to the content too: a prediction rewritten in place is never resumed onto
+        "fingerprint": content_fingerprint(volume),
         "key": key,
     }
     store = BlockStore(path, run, overwrite=overwrite)
