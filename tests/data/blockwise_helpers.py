@@ -30,7 +30,19 @@ def killed_run(prediction_path: str, output: str, reads: int) -> None:
                 os.kill(os.getpid(), signal.SIGKILL)
             return super()._read(region)
 
+    from connectomics.data.io.fingerprint import content_fingerprint
+
+    class Counted(ZarrVolume):
+        count = 0
+
+        def _read(self, region):
+            Counted.count += 1
+            return super()._read(region)
+
     volume = open_volume(prediction_path)
+    volume.__class__ = Counted
+    content_fingerprint(volume)
+    reads += Counted.count  # the run's content fingerprint reads first, then the blocks
     volume.__class__ = KilledAfter
     engine = Engine(scheduler="synchronous")
     decode_blockwise(volume, output, "affinity_cc", 8, engine, threshold=0.7)

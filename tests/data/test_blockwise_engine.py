@@ -14,6 +14,7 @@ from connectomics.data.blockwise import Engine, decode_blockwise
 from connectomics.data.decoding import decode
 from connectomics.data.errors import DataError
 from connectomics.data.io import ArrayVolume, open_volume, write_volume
+from connectomics.data.io.fingerprint import content_fingerprint
 from tests.data.blockwise_helpers import same_partition
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,8 +40,14 @@ def test_a_killed_run_resumes_with_the_unfinished_blocks(tmp_path):
     whole = decode("affinity_cc", prediction, threshold=0.7)
     engine = Engine(scheduler="synchronous")
     output = tmp_path / "seg.zarr"
+    # the reads of the run's content fingerprint come first, then those of the blocks
+    counter = DiesAfter(prediction, 10**9)
+    content_fingerprint(counter)
+    sampled = 10**9 - counter.reads
     with pytest.raises(RuntimeError, match="job killed"):
-        decode_blockwise(DiesAfter(prediction, 7), output, "affinity_cc", 8, engine, threshold=0.7)
+        decode_blockwise(
+            DiesAfter(prediction, sampled + 7), output, "affinity_cc", 8, engine, threshold=0.7
+        )
     report = decode_blockwise(
         DiesAfter(prediction, None), output, "affinity_cc", 8, engine, threshold=0.7
     )
@@ -52,7 +59,7 @@ def test_a_killed_run_resumes_with_the_unfinished_blocks(tmp_path):
     assert same_partition(labels, whole)
     # a finished run is not computed again
     again = decode_blockwise(
-        DiesAfter(prediction, 0), output, "affinity_cc", 8, engine, threshold=0.7
+        DiesAfter(prediction, sampled), output, "affinity_cc", 8, engine, threshold=0.7
     )
     assert again.computed == [] and again.n_objects == whole.max()
 

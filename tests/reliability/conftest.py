@@ -40,3 +40,23 @@ def cli(capsys):
         return code, out.out, out.err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> dict[str, Path | list[str]]:
+    """A checkpoint of a tiny network trained one short epoch, and its overrides."""
+    import torch
+    from pytorch_lightning import seed_everything
+
+    from connectomics.config import load_config
+    from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
+
+    root = tmp_path_factory.mktemp("trained")
+    overrides = tiny_overrides(write_tiny_volumes(root / "data"), root / "run")
+    overrides.append(f"checkpoint.dirpath={root / 'ckpt'}")
+    cfg = load_config(str(LUCCHI), overrides=overrides)
+    seed_everything(0)
+    torch.set_num_threads(1)
+    trainer = create_trainer(cfg, logger=False)
+    trainer.fit(ConnectomicsModule(cfg), datamodule=ConnectomicsDataModule(cfg))
+    return {"ckpt": root / "ckpt" / "last.ckpt", "overrides": overrides, "root": root}

@@ -79,6 +79,18 @@ def safe_torch_load(path: str | os.PathLike[str], map_location: Any = "cpu") -> 
         ) from exc
 
 
+def check_finite_weights(state_dict: Any, path: str | os.PathLike[str]) -> None:
+    """CheckpointError naming the first floating tensor of `state_dict` holding NaN/inf."""
+    for name, tensor in dict(state_dict).items():
+        if isinstance(tensor, torch.Tensor) and tensor.is_floating_point():
+            bad = int((~torch.isfinite(tensor)).sum())
+            if bad:
+                raise CheckpointError(
+                    f"{path}: weight {name} holds {bad} NaN/inf value(s); the checkpoint is "
+                    "unusable (train again, or use an earlier checkpoint of the run)"
+                )
+
+
 class AtomicCheckpointIO(TorchCheckpointIO):
     """Lightning checkpoint IO: atomic writes, and loads restricted to tensors (weights_only)."""
 
@@ -117,3 +129,4 @@ def check_resume_checkpoint(path: str | os.PathLike[str]) -> None:
             f"{path} is not a Lightning training checkpoint (no {missing[0]}); resume from a "
             ".ckpt written by connectomics train, e.g. last.ckpt of the run"
         )
+    check_finite_weights(checkpoint["state_dict"], path)

@@ -18,7 +18,7 @@ from connectomics.config.target_layout import TargetLayout
 from connectomics.data.inference import InferenceOptions, predict_to_store, predict_volume
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.sections import fit_model_to_input
-from connectomics.lightning.checkpoint_io import safe_torch_load
+from connectomics.lightning.checkpoint_io import check_finite_weights, safe_torch_load
 from connectomics.lightning.config_io import (
     ConfigLike,
     config_from_checkpoint,
@@ -269,6 +269,7 @@ class ConnectomicsModule(pl.LightningModule):
         checkpoint = safe_torch_load(path, map_location=map_location)
         if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
             raise CheckpointError(f"{path} is not a Lightning checkpoint (no state_dict)")
+        check_finite_weights(checkpoint["state_dict"], path)
         if cfg is None:
             cfg = config_from_checkpoint(checkpoint.get(CONFIG_KEY), path)
         module = cls(cfg, model=model)

@@ -13,13 +13,13 @@ from connectomics.config.schema import Config
 from connectomics.config.target_layout import TargetLayout
 from connectomics.data.blockwise import decode_blockwise, engine_from_config
 from connectomics.data.blockwise.evaluate import blockwise_contingency
-from connectomics.data.datasets.sources import expand_paths
+from connectomics.data.datasets.sources import expand_paths, source_names
 from connectomics.data.decoding import apply_tuned_decoding, build_decoder, decoder_arguments
 from connectomics.data.errors import DataError
 from connectomics.data.evaluation import evaluate, split_metrics, write_report
 from connectomics.data.io import open_volume, write_volume
 from connectomics.data.io.paths import split_key
-from connectomics.lightning.run_paths import output_dir, scores_path, volume_path
+from connectomics.lightning.run_paths import VOLUME_KINDS, output_dir, scores_path, volume_path
 
 
 def refuse_input_overwrite(cfg: Config, path: Path) -> None:
@@ -40,6 +40,28 @@ def refuse_input_overwrite(cfg: Config, path: Path) -> None:
                         f"output {path} is the input {option}={item}; an input is never "
                         "overwritten: set inference.output_path to another folder"
                     )
+
+
+def planned_test_outputs(cfg: Config) -> list[Path]:
+    """Every file `test` writes for the configured test volumes (volumes and scores)."""
+    images = expand_paths(cfg.data.test_image, "data.test_image")
+    paths = []
+    for name in source_names(images):
+        paths += [volume_path(cfg, name, kind) for kind in VOLUME_KINDS]
+        paths.append(scores_path(cfg, name))
+    return paths
+
+
+def refuse_existing_outputs(cfg: Config, overwrite: bool) -> None:
+    """DataError when an earlier `test` left outputs for these volumes, unless `overwrite`."""
+    if overwrite:
+        return
+    found = [path for path in planned_test_outputs(cfg) if path.exists()]
+    if found:
+        raise DataError(
+            f"{found[0]} exists ({len(found)} output(s) of an earlier test in {found[0].parent}); "
+            "pass --overwrite to replace them, or set inference.output_path to another folder"
+        )
 
 
 def score_and_write(cfg: Config, name: str, prediction: np.ndarray, label: Any) -> dict[str, float]:

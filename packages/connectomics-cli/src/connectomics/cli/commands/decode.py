@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
     from connectomics.cli.common import progress
 
     bar = progress(3, "decode", unit="step")
-    volume = open_volume_auto(args.input, ["prediction"], option="--input")
+    from connectomics.data.io.volume import require_all_chunks
+
+    volume = require_all_chunks(open_volume_auto(args.input, ["prediction"], option="--input"))
     decoder = args.decoder
     if decoder is None and args.config is None:
         decoder = _default_decoder(tuple(volume.shape))

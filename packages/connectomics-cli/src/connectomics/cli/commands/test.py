@@ -11,6 +11,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics test`."""
     add_config_arguments(parser, required=False)
     parser.add_argument("--checkpoint", required=True, metavar="CKPT", help="trained checkpoint")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the predictions, segmentations and scores of an earlier test",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,6 +23,9 @@ def run(args: argparse.Namespace) -> int:
     --config, else the checkpoint's own with the overrides)."""
     cfg = load_cli_config(args, checkpoint=args.checkpoint)
     from connectomics.lightning import ConnectomicsDataModule, create_trainer
+    from connectomics.lightning.testing import refuse_existing_outputs
+
+    refuse_existing_outputs(cfg, args.overwrite)
 
     module = load_module(args.checkpoint, cfg)
     trainer = create_trainer(cfg, resume=True, logger=False, enable_checkpointing=False)

@@ -96,7 +96,8 @@ class DataConfig(Section):
     # (lazily) with "reflect", "replicate" or "constant" (zeros); null refuses them.
     pad_mode: Literal["reflect", "replicate", "constant"] | None = None
     # Image intensity normalisation, the same in training, validation and inference: "scale"
-    # (integer dtype range to [0, 1]), "zscore" (dataset mean/std), "percentile" (clip to the
+    # (8/16-bit integer dtype range to [0, 1]; wider integers and floats by the values they
+    # hold: 0..255 or 0..65535 as uint8/uint16, floats in [0, 1] kept, others warned), "zscore" (dataset mean/std), "percentile" (clip to the
     # dataset's 0.5/99.5 percentiles, mapped to [0, 1]), "volume_percentile" (the same with
     # each volume's own percentiles: robust to contrast differences between volumes) or "none".
     normalize: Normalization = "scale"

@@ -58,6 +58,21 @@ def per_axis(key: str, value: float | list, dims: int) -> list:
     return value
 
 
+def _check_offset_fits(key: str, offset: list, patch: list[int]) -> None:
+    """ConfigError when an offset spans a whole patch axis: no voxel pair of a crop would be
+    that far apart, so its affinity channel is empty and trains with loss 0."""
+    wide = [a for a, (o, p) in enumerate(zip(offset, patch)) if abs(int(o)) >= int(p)]
+    if wide:
+        axis = wide[0]
+        raise fail(
+            key,
+            f"offset {offset} is {abs(int(offset[axis]))} voxels along axis {axis}, not less "
+            f"than data.patch_size={list(patch)} ({patch[axis]} there): no voxel pair of a "
+            "training crop is that far apart, so the channel would train with loss 0",
+            f"use offsets shorter than the patch or a patch larger than {abs(int(offset[axis]))}",
+        )
+
+
 def check_geometry(cfg: Config) -> None:
     """Every size has model.spatial_dims axes; patch/window sizes the network can down-sample."""
     dims = cfg.model.spatial_dims
@@ -82,3 +97,4 @@ def check_geometry(cfg: Config) -> None:
                     f"offset {offset} does not have {dims} values for model.spatial_dims={dims}",
                     f"give each offset as {dims} integers",
                 )
+            _check_offset_fits(f"data.targets[{i}].kwargs.offsets", offset, cfg.data.patch_size)

@@ -12,9 +12,10 @@ from connectomics.data.blockwise.grid import BlockGrid
 from connectomics.data.blockwise.store import BlockStore, split_output
 from connectomics.data.decoding.registry import DECODERS, decoder_spec
 from connectomics.data.errors import DataError
+from connectomics.data.io.fingerprint import content_fingerprint
 from connectomics.data.io.ngff import build_pyramid, is_ome_zarr
 from connectomics.data.io.open import open_volume
-from connectomics.data.io.volume import Volume
+from connectomics.data.io.volume import Volume, require_all_chunks
 
 
 def blockwise_decoders() -> list[str]:
@@ -54,6 +55,7 @@ def decode_blockwise(
         )
     kwargs = spec.resolve(kwargs)
     volume = open_volume(prediction) if not isinstance(prediction, Volume) else prediction
+    require_all_chunks(volume)
     if volume.ndim not in (3, 4):
         raise DataError(
             f"blockwise decoding expects a prediction (C, Z, Y, X) or (C, Y, X), got shape "
@@ -68,6 +70,8 @@ def decode_blockwise(
         "shape": list(volume.shape),
         "input": f"{volume.path}:{volume.key}" if volume.path else type(volume).__name__,
         "dtype": str(volume.dtype),
+        # bound to the content too: a prediction rewritten in place is never resumed onto
+        "fingerprint": content_fingerprint(volume),
         "key": key,
     }
     store = BlockStore(path, run, overwrite=overwrite)

@@ -74,13 +74,41 @@ class BlockStore:
         for name in BLOCK_GROUPS:  # created here: workers writing at once would race
             self.group.require_group(name)
         found = self.group.attrs.get(RUN_ATTR)
+        if found is not None and found != _jsonable(run) and not self.finished_blocks():
+            # another run's store with no finished block (it failed early): nothing to keep
+            self._clear()
+            found = None
         if found is None:
             self.group.attrs[RUN_ATTR] = run
         elif found != _jsonable(run):
-            raise DataError(
-                f"{self.path} holds the blocks of another blockwise run ({found}); "
-                "pass overwrite=True (--overwrite) to replace it, or choose another output"
+            changed = sorted(k for k in {*found, *run} if found.get(k) != _jsonable(run.get(k)))
+            what = (
+                "the prediction's content changed since"
+                if changed == ["fingerprint"]
+                else f"{', '.join(changed)} differ from"
             )
+            raise DataError(
+                f"{self.path} holds the blocks of another blockwise run ({what} the run that "
+                "wrote them); pass overwrite=True (--overwrite) to replace it, or choose "
+                "another output"
+            )
+
+    def finished_blocks(self) -> int:
+        """Blocks marked done in any `*_done` flag array of the store."""
+        return sum(
+            int(np.count_nonzero(array[:]))
+            for name, array in self.group.arrays()
+            if name.endswith("_done")
+        )
+
+    def _clear(self) -> None:
+        """Remove every array, block group and attribute (the run record too) of the store."""
+        self.group.attrs.clear()
+        for name in [name for name, _ in self.group.arrays()]:
+            del self.group[name]
+        for name in BLOCK_GROUPS:
+            del self.group[name]
+            self.group.require_group(name)
 
     @classmethod
     def reopen(cls, path: str | Path) -> BlockStore:
@@ -142,5 +170,6 @@ def _jsonable(value: Any) -> Any:
 
 
 def open_array(path: str | Path, key: str) -> zarr.Array:
-    """The array `key` of the group at `path`, opened for writing (in a worker)."""
-    return zarr.open_group(str(path), mode="r+")[key]
+    """The array `key` of the group at `path`, opened for writing (in a worker); every chunk
+    written is stored, all-zero ones too, so a reader can tell a missing chunk from background."""
+    return zarr.open_group(str(path), mode="r+")[key].with_config({"write_empty_chunks": True})

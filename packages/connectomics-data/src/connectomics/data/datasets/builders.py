@@ -6,6 +6,7 @@ from typing import Any
 
 from connectomics.config.schema import Config
 from connectomics.config.schema.data import NormalizationStats
+from connectomics.data.datasets.label_checks import warn_empty_labels
 from connectomics.data.datasets.normalize import STATISTIC_MODES, dataset_statistics
 from connectomics.data.datasets.padding import pad_to_patch
 from connectomics.data.datasets.pipeline import build_pipeline
@@ -49,6 +50,7 @@ def train_sources(cfg: Config) -> list[VolumeSource]:
     if any(source.label is None for source in sources):
         raise DataError("data.train_label is not set; training needs a label for every image")
     check_channels(sources, cfg, "train")
+    warn_empty_labels(sources)
     if data.val_split is not None and data.val_image is None:
         sources = [_split_source(s, data, 0) for s in sources]
     return _maybe_cache(_maybe_pad(sources, data), data)

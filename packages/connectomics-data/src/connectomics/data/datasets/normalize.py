@@ -9,6 +9,8 @@ from typing import Any, get_args
 import numpy as np
 
 from connectomics.config.schema.data import STATISTIC_MODES, Normalization, NormalizationStats
+from connectomics.data.datasets.sampling import sample_values
+from connectomics.data.datasets.scale_range import block_scale_range
 from connectomics.data.errors import DataError
 
 NORMALIZE_MODES = get_args(Normalization)
@@ -26,19 +28,7 @@ def dataset_statistics(volumes: Iterable[Any], max_samples: int = 1_000_000) -> 
     if not volumes:
         raise DataError("no training volume to compute data.normalize_stats from")
     per_volume = max(1, max_samples // len(volumes))
-    samples = []
-    for volume in volumes:
-        shape = tuple(volume.shape)
-        spatial_axis = 1 if len(shape) == 4 else 0
-        depth = shape[spatial_axis]
-        picks = np.unique(np.linspace(0, depth - 1, min(depth, 16)).round().astype(int))
-        index: list[Any] = [slice(None)] * len(shape)
-        for z in picks:
-            index[spatial_axis] = slice(int(z), int(z) + 1)
-            section = np.asarray(volume[tuple(index)], dtype=np.float64).ravel()
-            stride = max(1, section.size * len(picks) // per_volume)
-            samples.append(section[::stride])
-    values = np.concatenate(samples)
+    values = np.concatenate([sample_values(volume, per_volume) for volume in volumes])
     low, high = np.percentile(values, PERCENTILES)
     return NormalizationStats(
         mean=float(values.mean()), std=float(values.std()), low=float(low), high=float(high)
@@ -55,12 +45,16 @@ def _stat(stats: Mapping[str, float] | None, mode: str) -> Mapping[str, float]:
 
 
 def normalize_image(
-    image: np.ndarray, mode: str, stats: Mapping[str, float] | NormalizationStats | None = None
+    image: np.ndarray,
+    mode: str,
+    stats: Mapping[str, float] | NormalizationStats | None = None,
+    scale: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """float32 copy of `image` normalised by `mode`.
 
-    "scale" maps an integer dtype's range [min, max] to [0, 1] (uint8 /255, int8 -128 -> 0;
-    floats and bools unchanged); "zscore" subtracts the dataset mean and divides by its std
+    "scale" maps the range `scale` (the volume's, from volume_scale_range; None: the rule of
+    scale_range applied to `image` itself) to [0, 1]: uint8 /255, int8 -128 -> 0, uint16
+    /65535; wider integers and floats by the values they hold; "zscore" subtracts the dataset mean and divides by its std
     (`stats`; without them the image's own); "percentile" clips to the dataset's 0.5/99.5
     percentiles (`stats["low"]`, `stats["high"]`) and maps them to [0, 1]; "volume_percentile"
     does the same with the percentiles of the image's own volume (`stats` of that volume, see
@@ -71,10 +65,10 @@ def normalize_image(
     stats = None if stats is None else dict(stats)
     out = np.asarray(image).astype(np.float32, copy=True)
     if mode == "scale":
-        if np.issubdtype(image.dtype, np.integer):
-            info = np.iinfo(image.dtype)
-            out -= np.float32(info.min)
-            out *= np.float32(1.0 / (float(info.max) - float(info.min)))
+        low, high = scale if scale is not None else block_scale_range(np.asarray(image))
+        if (low, high) != (0.0, 1.0):
+            out -= np.float32(low)
+            out *= np.float32(1.0 / (high - low if high > low else 1.0))
         return out
     if mode == "zscore":
         if stats is None:

@@ -12,6 +12,7 @@ from torch.utils.data import Dataset
 
 from connectomics.data.datasets.crop_sampler import CropSampler
 from connectomics.data.datasets.normalize import normalize_image
+from connectomics.data.datasets.scale_range import volume_scale_range
 from connectomics.data.datasets.sources import VolumeSource
 from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES, volume_stats
 from connectomics.data.errors import DataError
@@ -67,6 +68,11 @@ class RandomCropDataset(Dataset):
         else:
             self.volume_stats = [self.normalize_stats] * len(self.sources)
             normalize_image(np.zeros(1, np.uint8), normalize, self.normalize_stats)  # check early
+        # the range "scale" maps to [0, 1], decided once per volume (not per crop)
+        self.scale_ranges: list[tuple[float, float] | None] = [
+            volume_scale_range(s.image, s.name) if normalize == "scale" else None
+            for s in self.sources
+        ]
         self.deterministic = deterministic
         self.seed = int(seed)
         self._rng: np.random.Generator | None = None
@@ -130,7 +136,12 @@ class RandomCropDataset(Dataset):
                 "image volume first (e.g. numpy.nan_to_num) or mask those regions"
             )
         sample: dict[str, Any] = {
-            "image": normalize_image(image, self.normalize, self.volume_stats[choice.volume])
+            "image": normalize_image(
+                image,
+                self.normalize,
+                self.volume_stats[choice.volume],
+                scale=self.scale_ranges[choice.volume],
+            )
         }
         if source.label is not None:
             label = choice.label

@@ -11,6 +11,7 @@ from connectomics.config.schema import DataConfig
 from connectomics.data.errors import DataError
 from connectomics.data.io import ArrayVolume, Volume, open_volume_auto
 from connectomics.data.io.paths import split_key
+from connectomics.data.io.volume import require_all_chunks
 
 
 @dataclass
@@ -71,6 +72,20 @@ def open_with_default_key(path: str, default_key: str | None, option: str) -> Vo
     return open_volume_auto(path, [default_key] if default_key else [], option=option)
 
 
+def source_names(paths: list[str]) -> list[str]:
+    """One name per volume path: the file stem, or where two stems agree `{folder}_{stem}`
+    (with `_{key}` for arrays of one file) and then the list index, so every volume's outputs
+    are named apart."""
+    stems = [Path(split_key(p)[0]).stem for p in paths]
+    names = list(stems)
+    for i, path in enumerate(paths):
+        if stems.count(stems[i]) > 1:
+            file, key = split_key(path)
+            parent = Path(file).resolve().parent.name
+            names[i] = "_".join(p for p in (parent, stems[i], (key or "").replace("/", "-")) if p)
+    return [f"{name}_{i}" if names.count(name) > 1 else name for i, name in enumerate(names)]
+
+
 def open_sources(data_cfg: DataConfig, stage: str) -> list[VolumeSource]:
     """Open the ``{stage}_image/label/mask`` volumes of the data config, matched by order."""
     images = expand_paths(getattr(data_cfg, f"{stage}_image"), f"data.{stage}_image")
@@ -83,8 +98,11 @@ def open_sources(data_cfg: DataConfig, stage: str) -> list[VolumeSource]:
                 f"{len(images)}; give one per image, in the same order"
             )
     sources = []
+    names = source_names(images)
     for i, image_path in enumerate(images):
-        image = open_with_default_key(image_path, data_cfg.image_key, f"data.{stage}_image")
+        image = require_all_chunks(
+            open_with_default_key(image_path, data_cfg.image_key, f"data.{stage}_image")
+        )
         label = (
             open_with_default_key(labels[i], data_cfg.label_key, f"data.{stage}_label")
             if labels
@@ -95,5 +113,5 @@ def open_sources(data_cfg: DataConfig, stage: str) -> list[VolumeSource]:
             if masks
             else None
         )
-        sources.append(VolumeSource(Path(split_key(image_path)[0]).stem, image, label, mask))
+        sources.append(VolumeSource(names[i], image, label, mask))
     return sources

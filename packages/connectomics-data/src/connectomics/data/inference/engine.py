@@ -13,6 +13,7 @@ import torch
 from monai.data.utils import compute_importance_map
 
 from connectomics.data.datasets.normalize import STATISTIC_MODES
+from connectomics.data.datasets.scale_range import volume_scale_range
 from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
@@ -28,6 +29,7 @@ from connectomics.data.inference.options import InferenceOptions, OptionError, r
 from connectomics.data.inference.tta import build_augmentations
 from connectomics.data.io import open_volume
 from connectomics.data.io.padded_read import read_padded
+from connectomics.data.io.volume import require_all_chunks
 
 Model = Callable[[torch.Tensor], Any]
 _NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "uint8": np.uint8}
@@ -43,6 +45,12 @@ def open_input(image: Any) -> Any:
             "h5py or zarr array, a connectomics.data.io Volume or a path"
         )
     return image
+
+
+def _input_name(image: Any) -> str:
+    """The input's path (a Volume's), or 'the input volume'."""
+    path = getattr(image, "path", None)
+    return str(path) if path else "the input volume"
 
 
 def _has_channel_axis(shape: tuple[int, ...], ndim: int) -> bool:
@@ -98,7 +106,7 @@ class SlidingWindowPredictor:
 
     def __init__(self, model: Model, image: Any, options: InferenceOptions):
         self.model = model
-        self.image = open_input(image)
+        self.image = require_all_chunks(open_input(image))
         self.options = options
         self.channel_axis = _has_channel_axis(tuple(self.image.shape), options.ndim)
         self.shape = tuple(int(s) for s in self.image.shape[-options.ndim :])
@@ -125,6 +133,11 @@ class SlidingWindowPredictor:
             self.stats = volume_statistics(self.image)
         elif self.stats is not None:
             warn_intensity_shift(volume_statistics(self.image), self.stats)
+        self.scale = (
+            volume_scale_range(self.image, _input_name(self.image))
+            if options.normalize == "scale"
+            else None
+        )
         self.plan: ActivationPlan | None = None
         self._chunk: tuple[int, ...] | None = None
         self._cache_bytes = 0
@@ -173,7 +186,14 @@ class SlidingWindowPredictor:
 
     def _read(self, region: Box) -> torch.Tensor:
         block = read_padded(self.image, region, self.options.padding_mode, self.channel_axis)
-        block = normalize_block(block, self.options.normalize, self.stats)
+        if block.dtype.kind in "fc" and not np.isfinite(block).all():
+            bad = int(np.count_nonzero(~np.isfinite(block)))
+            box = ", ".join(f"{a}:{b}" for a, b in region)
+            raise DataError(
+                f"{_input_name(self.image)}: the box [{box}] holds {bad} NaN/inf voxel(s); clean "
+                "the image volume first (e.g. numpy.nan_to_num) or predict another region"
+            )
+        block = normalize_block(block, self.options.normalize, self.stats, self.scale)
         return torch.from_numpy(block)
 
     def predict_box(self, box: Box) -> np.ndarray:

@@ -17,9 +17,15 @@ def volume_statistics(volume: Any) -> dict[str, float]:
     return dataset_statistics([volume])
 
 
-def normalize_block(block: np.ndarray, mode: str, stats: Mapping[str, float] | None) -> np.ndarray:
-    """float32 copy of `block` normalised exactly as training crops are (normalize_image)."""
-    return normalize_image(block, mode, stats)
+def normalize_block(
+    block: np.ndarray,
+    mode: str,
+    stats: Mapping[str, float] | None,
+    scale: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """float32 copy of `block` normalised exactly as training crops are (normalize_image);
+    `scale` is the input volume's range for mode "scale" (volume_scale_range)."""
+    return normalize_image(block, mode, stats, scale=scale)
 
 
 def warn_intensity_shift(

@@ -28,6 +28,9 @@ from connectomics.data.inference.store import (
     PredictionStore,
     StoreTarget,
     parse_output_path,
+    remove_staged,
+    staged_target,
+    swap_in,
 )
 from connectomics.data.io.ngff import is_ome_zarr
 from connectomics.data.locking import WriterLock, lock_path_for
@@ -259,7 +262,7 @@ def predict_to_store(
     }
     digest = run_hash(description)
 
-    def create() -> PredictionStore:
+    def create(where: StoreTarget = target) -> PredictionStore:
         channels = predictor.output_channels()
         meta = {
             "hash": digest,
@@ -268,7 +271,7 @@ def predict_to_store(
             "chunk_size": list(chunk),
         }
         return PredictionStore.create(
-            target,
+            where,
             (channels, *predictor.shape),
             (channels, *chunk),
             opts.output_dtype,
@@ -282,6 +285,8 @@ def predict_to_store(
     if rank == 0:
         lock.acquire()
     try:
+        if rank == 0 and world_size == 1 and overwrite and _holds_store(target):
+            return _overwrite_staged(target, create, predictor, boxes, chunk, on_chunk)
         if rank == 0:
             store = _prepare_as_writer(target, digest, description, create, resume, overwrite)
             if barrier is not None:
@@ -310,6 +315,36 @@ def _all_done(target: StoreTarget) -> bool:
         return bool(store.done_flags().all())
     finally:
         store.close()
+
+
+def _holds_store(target: StoreTarget) -> bool:
+    """True when `target` already holds a prediction array (an overwrite would replace it)."""
+    store = PredictionStore.open(target)
+    if store is None:
+        return False
+    store.close()
+    return True
+
+
+def _overwrite_staged(
+    target: StoreTarget,
+    create: Callable[[StoreTarget], PredictionStore],
+    predictor: SlidingWindowPredictor,
+    boxes: list[Any],
+    chunk: tuple[int, ...],
+    on_chunk: Callable[[int, int], None] | None,
+) -> StoreReport:
+    """overwrite=True of an existing store (one process): the new prediction is written in a
+    container beside it and swapped in when complete; a failure leaves the old one as it was."""
+    staged = staged_target(target)
+    try:
+        report = _write_chunks(create(staged), predictor, boxes, staged, chunk, 0, 1, on_chunk)
+    except BaseException:
+        remove_staged(staged)
+        raise
+    swap_in(staged, target)
+    report.path = str(target.path)
+    return report
 
 
 def _write_chunks(

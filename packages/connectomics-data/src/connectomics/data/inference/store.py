@@ -65,6 +65,48 @@ def parse_output_path(output_path: str | Path, output_format: str | None = None)
     return StoreTarget(path, key, fmt)
 
 
+def staged_target(target: StoreTarget) -> StoreTarget:
+    """A new container beside `target`'s holding a copy of its other arrays: an overwrite is
+    written there and swapped in when complete (`swap_in`), so the old prediction stays until
+    the new one is whole."""
+    import os
+    import shutil
+    import uuid
+
+    from connectomics.data.io.writing import copy_hdf5_except
+
+    path = target.path
+    tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staged = path.with_name(f".{path.stem}-partial-{tag}{path.suffix}")
+    skip = {target.key, f"{target.key}_done"}
+    if target.format == "zarr":
+        shutil.copytree(path, staged, ignore=lambda d, names: skip if Path(d) == path else set())
+    else:
+        copy_hdf5_except(str(path), str(staged), skip)
+    return StoreTarget(staged, target.key, target.format)
+
+
+def swap_in(staged: StoreTarget, target: StoreTarget) -> None:
+    """Put the complete staged container in place of `target`'s (the old one removed last)."""
+    import os
+    import shutil
+
+    old = staged.path.with_name(staged.path.name.replace("-partial-", "-old-"))
+    os.replace(target.path, old)
+    os.replace(staged.path, target.path)
+    shutil.rmtree(old) if old.is_dir() else old.unlink()
+
+
+def remove_staged(staged: StoreTarget) -> None:
+    """Remove a staged container after a failed overwrite (the old one was never touched)."""
+    import shutil
+
+    if staged.path.is_dir():
+        shutil.rmtree(staged.path, ignore_errors=True)
+    elif staged.path.exists():
+        staged.path.unlink()
+
+
 def _box_index(box: Box) -> tuple[slice, ...]:
     return (slice(None), *(slice(a, b) for a, b in box))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import h5py
@@ -30,6 +31,37 @@ def open_h5_file(path: str, mode: str = "r") -> h5py.File:
         raise DataError(
             f"cannot read HDF5 file {path!r} (truncated, corrupt or not HDF5): {error}"
         ) from None
+
+
+def abandon_h5_file(file: h5py.File) -> None:
+    """Close an HDF5 file whose write failed (full disk, file size limit, I/O error) without
+    letting HDF5 touch it again: its descriptor is pointed at /dev/null first. Otherwise every
+    later flush fails again and the HDF5 library crashes the process at exit (SIGSEGV)."""
+    try:
+        fd = file.id.get_vfd_handle()
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            os.dup2(null, int(fd))
+        finally:
+            os.close(null)
+    except Exception:  # noqa: BLE001 - not a POSIX-driver file, or already closed
+        pass
+    try:
+        file.close()
+    except Exception:  # noqa: BLE001 - the data is lost either way; the write error is raised
+        pass
+
+
+def write_failed(path: str, error: OSError) -> DataError:
+    """The one-line error of a failed HDF5 write (the reason HDF5 gives, without its dump)."""
+    text = " ".join(str(error).split())
+    reason = (
+        text.split("error message = '")[1].split("'")[0] if "error message = '" in text else text
+    )
+    return DataError(
+        f"cannot write HDF5 file {path!r}: {reason[:200]}; free disk space (or raise the file "
+        "size limit) or write to another folder; nothing earlier was replaced"
+    )
 
 
 def resolve_dataset(file: h5py.File, key: str | None, path: str) -> tuple[h5py.Dataset, str]:

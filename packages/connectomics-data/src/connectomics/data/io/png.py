@@ -23,6 +23,31 @@ def slice_files(folder: str) -> list[str]:
     return [str(p) for p in sorted(files, key=lambda p: natural_key(p.name))]
 
 
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_bit_depth(path: str) -> int | None:
+    """The bit depth in a PNG file's header (26 bytes read; None: not a PNG header)."""
+    with open(path, "rb") as handle:
+        head = handle.read(26)
+    if len(head) < 26 or head[:8] != _PNG_SIGNATURE or head[12:16] != b"IHDR":
+        return None
+    return head[24]
+
+
+def check_one_bit_depth(files: list[str]) -> None:
+    """DataError naming the first slice whose bit depth differs from the first slice's: a
+    stack of 8- and 16-bit slices would be read in one dtype, wrapping the wider values."""
+    first = png_bit_depth(files[0])
+    for file in files[1:]:
+        depth = png_bit_depth(file)
+        if depth is not None and first is not None and depth != first:
+            raise DataError(
+                f"slice {file!r} is a {depth}-bit PNG but the first slice {files[0]!r} is "
+                f"{first}-bit; all slices of a stack must have one bit depth (convert them)"
+            )
+
+
 def read_slice(path: str) -> np.ndarray:
     """Read one grayscale slice."""
     try:
@@ -43,6 +68,7 @@ class PngStackVolume(Volume):
     def __init__(self, path: str, ndim: Any = None) -> None:
         self.path = path
         self.files = slice_files(path)
+        check_one_bit_depth(self.files)
         first = read_slice(self.files[0])
         self.shape = (len(self.files), *first.shape)
         check_ndim(len(self.shape), path, ndim)
@@ -60,6 +86,11 @@ class PngStackVolume(Volume):
                 raise DataError(
                     f"slice {file!r} has shape {image.shape}, expected {self.shape[1:]}; "
                     "all slices must have the same size"
+                )
+            if image.dtype != self.dtype:
+                raise DataError(
+                    f"slice {file!r} holds {image.dtype} but the first slice {self.dtype}; "
+                    "all slices of a stack must have one dtype (convert them)"
                 )
             out[i] = image[y, x]
         return out

@@ -45,6 +45,14 @@ def clean_voxel_size(value: Any, ndim: int) -> tuple[float, ...] | None:
     return sizes
 
 
+def require_all_chunks(volume: Any) -> Any:
+    """`volume`, set to refuse reads of chunks its store lacks when it is a Zarr volume (for
+    inputs, where a missing chunk is lost data, not background); other volumes as they are."""
+    if hasattr(type(volume), "require_chunks"):
+        volume.require_chunks = True
+    return volume
+
+
 class Volume(ABC):
     """A lazily read n-d array: indexing reads only the requested region.
 

@@ -50,7 +50,10 @@ class WritableVolume(Volume):
         if self.kind == "zarr":
             from connectomics.data.io.zarr_store import open_zarr_array
 
-            return open_zarr_array(self.path, self.key, mode="r+")
+            # every chunk written is stored, even all fill value: a reader can tell a missing
+            # chunk (lost data) from background (ZarrVolume.require_chunks)
+            array = open_zarr_array(self.path, self.key, mode="r+")
+            return array.with_config({"write_empty_chunks": True})
         return np.load(self.path, mmap_mode="r+")
 
     @property
@@ -62,13 +65,31 @@ class WritableVolume(Volume):
         return np.asarray(self.handle[region])
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self.handle[index] = value
+        if self.kind != "hdf5":
+            self.handle[index] = value
+            return
+        try:
+            self.handle[index] = value
+        except OSError as error:
+            raise self._hdf5_failed(error) from None
+
+    def _hdf5_failed(self, error: OSError) -> DataError:
+        """Abandon the HDF5 file after a failed write (never flushed again) and the error."""
+        from connectomics.data.io.hdf5 import abandon_h5_file, write_failed
+
+        handle, self._handle_obj = self._handle_obj, None
+        if handle is not None:
+            abandon_h5_file(handle.file)
+        return write_failed(self.path, error)
 
     def flush(self) -> None:
         """Push pending writes to disk."""
         handle = self._handle_obj
         if self.kind == "hdf5" and handle is not None:
-            handle.file.flush()
+            try:
+                handle.file.flush()
+            except OSError as error:
+                raise self._hdf5_failed(error) from None
         elif self.kind == "npy" and handle is not None:
             handle.flush()
 
@@ -77,12 +98,20 @@ class WritableVolume(Volume):
         self.flush()
         handle, self._handle_obj = self._handle_obj, None
         if self.kind == "hdf5" and handle is not None:
-            handle.file.close()
+            try:
+                handle.file.close()
+            except OSError as error:
+                from connectomics.data.io.hdf5 import abandon_h5_file, write_failed
+
+                abandon_h5_file(handle.file)
+                raise write_failed(self.path, error) from None
 
     def __enter__(self) -> WritableVolume:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None and self._handle_obj is None:
+            return  # a failed write already abandoned the file
         self.close()
 
 
@@ -160,14 +189,17 @@ def _create_hdf5(
     compression: dict[str, Any],
 ) -> bool:
     """Create the dataset; return False when ``mode='a'`` found it already there."""
-    from connectomics.data.io.hdf5 import open_h5_file
+    from connectomics.data.io.hdf5 import abandon_h5_file, open_h5_file, write_failed
 
     Path(file).parent.mkdir(parents=True, exist_ok=True)
-    with open_h5_file(file, "a") as h5:
+    h5 = open_h5_file(file, "a")
+    try:
         if key in h5:
             if mode == "a" and not overwrite:
+                h5.close()
                 return False
             if not overwrite:
+                h5.close()
                 raise _exists_error(f"dataset {key!r} in {file!r}")
             del h5[key]
         h5.create_dataset(
@@ -178,6 +210,10 @@ def _create_hdf5(
             fillvalue=fill_value,
             **compression,
         )
+        h5.close()
+    except OSError as error:
+        abandon_h5_file(h5)
+        raise write_failed(file, error) from None
     return True
 
 
@@ -268,17 +304,23 @@ def write_volume(
         _replace_zarr(file, key, array, chunks, voxel_size, zarr_format)
         return
     if kind in ("hdf5", "zarr"):
-        with create_volume(
-            file,
-            array.shape,
-            array.dtype,
-            chunks=chunks,
-            key=key,
-            voxel_size=voxel_size,
-            overwrite=overwrite,
-            zarr_format=zarr_format,
-        ) as volume:
-            volume[...] = array
+        new_file = not Path(file).exists()
+        try:
+            with create_volume(
+                file,
+                array.shape,
+                array.dtype,
+                chunks=chunks,
+                key=key,
+                voxel_size=voxel_size,
+                overwrite=overwrite,
+                zarr_format=zarr_format,
+            ) as volume:
+                volume[...] = array
+        except BaseException:
+            if new_file:  # a file this call began: no partial file is left behind
+                _remove(Path(file))
+            raise
         return
     if key is not None:
         raise DataError(f"{kind} files hold one array; drop the key {key!r} for {file!r}")
@@ -340,25 +382,40 @@ def _write_whole(target: Path, kind: str, array: np.ndarray, voxel_size: Any) ->
 def _replace_hdf5_dataset(
     file: str, key: str, array: np.ndarray, chunks: Any, voxel_size: Any
 ) -> None:
-    """Write `array` under a temporary key of an existing HDF5 file, then swap it in for `key`:
-    a failed write leaves the old dataset as it was."""
-    from connectomics.data.io.hdf5 import open_h5_file
+    """Write a new file beside `file` (its other datasets copied, `key` written anew), then
+    swap it in: a failed write (full disk, size limit, kill) leaves the old file as it was
+    (a failed HDF5 write inside the old file could leave it unreadable)."""
 
-    tmp = f"{key}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    try:
-        with create_volume(
-            file, array.shape, array.dtype, chunks=chunks, key=tmp, voxel_size=voxel_size
-        ) as volume:
-            volume[...] = array
-    except BaseException:
-        with open_h5_file(file, "a") as h5:
-            if tmp in h5:
-                del h5[tmp]
-        raise
-    with open_h5_file(file, "a") as h5:
-        if key in h5:
-            del h5[key]
-        h5.move(tmp, key)
+    def write(tmp: Path) -> None:
+        try:
+            copy_hdf5_except(file, str(tmp), {key.strip("/")})
+            with create_volume(
+                str(tmp), array.shape, array.dtype, chunks=chunks, key=key, voxel_size=voxel_size
+            ) as volume:
+                volume[...] = array
+        except DataError as error:  # named by the file the user gave, not the staged one
+            raise DataError(str(error).replace(repr(str(tmp)), repr(file))) from None
+
+    replace_path(Path(file), write)
+
+
+def copy_hdf5_except(source: str, target: str, skip: set[str]) -> None:
+    """Copy every top-level object and attribute of HDF5 file `source` but those named in
+    `skip` into a new file `target`."""
+    from connectomics.data.io.hdf5 import abandon_h5_file, open_h5_file, write_failed
+
+    with open_h5_file(source, "r") as old:
+        new = open_h5_file(target, "w")
+        try:
+            for name in old:
+                if name not in skip:
+                    old.copy(old[name], new, name=name)
+            for name, value in old.attrs.items():
+                new.attrs[name] = value
+            new.close()
+        except OSError as error:
+            abandon_h5_file(new)
+            raise write_failed(target, error) from None
 
 
 def _replace_zarr(

@@ -79,8 +79,35 @@ def ngff_voxel_size(path: str, key: str | None) -> list[float] | None:
     return None
 
 
+def missing_chunk(array: zarr.Array, region: tuple[slice, ...], known: set) -> tuple | None:
+    """Grid index of the first stored chunk (a shard, when sharded) that `region` touches and
+    the store lacks; chunks found present are added to `known` and not asked again."""
+    import itertools
+
+    from zarr.core.sync import sync
+
+    grid = tuple(array.shards or array.chunks)
+    spans = [range(r.start // g, (r.stop - 1) // g + 1) for r, g in zip(region, grid)]
+    store_path = array.store_path
+    for coords in itertools.product(*spans):
+        if coords in known:
+            continue
+        key = array.metadata.encode_chunk_key(coords)
+        key = f"{store_path.path}/{key}" if store_path.path else key
+        if not sync(store_path.store.exists(key)):
+            return coords
+        known.add(coords)
+    return None
+
+
 class ZarrVolume(Volume):
-    """An array of a zarr store, read chunk by chunk (only chunks touching the region)."""
+    """An array of a zarr store, read chunk by chunk (only chunks touching the region).
+
+    With `require_chunks` (set by require_all_chunks for inputs) a read touching a chunk the
+    store lacks raises DataError naming it, instead of returning the fill value for it.
+    """
+
+    require_chunks = False
 
     def __init__(self, path: str, key: str | None = None, ndim: Any = None) -> None:
         self.path = path
@@ -99,6 +126,16 @@ class ZarrVolume(Volume):
         return open_zarr_array(self.path, self.key)
 
     def _read(self, region: tuple[slice, ...]) -> np.ndarray:
+        if self.require_chunks:
+            known = self.__dict__.setdefault("_present_chunks", set())
+            coords = missing_chunk(self.handle, region, known)
+            if coords is not None:
+                key = self.handle.metadata.encode_chunk_key(coords)
+                raise DataError(
+                    f"{self!r} lacks chunk {key} (grid index {coords}): reading it would give "
+                    f"fill value {self.handle.fill_value} instead of data; restore the chunk, "
+                    "or rewrite the store with every chunk written (zarr's write_empty_chunks)"
+                )
         try:
             return self.handle[region]
         except Exception as error:

@@ -17,6 +17,7 @@ import torch
 import yaml
 
 from connectomics.config.schema import Config
+from connectomics.data.datasets.scale_range import block_scale_range
 from connectomics.lightning.export.architecture import ExportedNetwork, architecture_kwargs
 from connectomics.lightning.export.onnx import OPSET, require, write_onnx
 from connectomics.lightning.export.source import ExportSource, load_export_source, normalized
@@ -95,8 +96,9 @@ def _test_input(source: ExportSource, image: np.ndarray | None) -> np.ndarray:
     return np.ascontiguousarray(np.pad(crop, pad, mode="reflect")[None])
 
 
-def _preprocessing(source: ExportSource, dtype: np.dtype, axes: list[str]) -> list[Any]:
-    """data.normalize as the spec's preprocessing of a raw input of `dtype`."""
+def _preprocessing(source: ExportSource, raw: np.ndarray, axes: list[str]) -> list[Any]:
+    """data.normalize as the spec's preprocessing of raw inputs like `raw` (its dtype, and
+    its values for the scale range of wide integers and floats)."""
     from bioimageio.spec.model import v0_5 as spec
 
     steps: list[Any] = []
@@ -108,10 +110,10 @@ def _preprocessing(source: ExportSource, dtype: np.dtype, axes: list[str]) -> li
             "data.normalize: percentile needs data.normalize_stats (the checkpoint of a trained "
             "run carries them) to be written as bioimage.io preprocessing"
         )
-    if mode == "scale" and np.issubdtype(dtype, np.integer):
-        info = np.iinfo(dtype)
-        low = min(float(info.min), 0.0)
-        gain = 1.0 / (float(info.max) - low)
+    scale = block_scale_range(np.asarray(raw)) if mode == "scale" else (0.0, 1.0)
+    if mode == "scale" and scale != (0.0, 1.0):
+        low, high = scale
+        gain = 1.0 / (high - low)
         steps.append(
             spec.ScaleLinearDescr(kwargs=spec.ScaleLinearKwargs(gain=gain, offset=-low * gain))
         )
@@ -243,7 +245,7 @@ def _describe(
             ],
             test_tensor=spec.FileDescr(source=tmp / "test_input.npy"),
             data=spec.IntervalOrRatioDataDescr(type=str(raw.dtype)),
-            preprocessing=_preprocessing(source, raw.dtype, axes),
+            preprocessing=_preprocessing(source, raw, axes),
         )
     ]
     outputs = [
