@@ -30,7 +30,7 @@ from connectomics.data.io import read_volume
 from connectomics.data.targets import TARGET_REGISTRY, register_target
 from connectomics.data.targets.base import LabelTargetd
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
-from connectomics.lightning.testing import score_and_write
+from connectomics.lightning.test_stage import score_and_write
 from tests.config_edit import set_key
 
 REPO = Path(__file__).resolve().parents[2]

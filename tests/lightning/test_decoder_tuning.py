@@ -9,7 +9,7 @@ from connectomics.config import create_config
 from connectomics.config.errors import ConfigError
 from connectomics.data.decoding import apply_tuned_decoding, tuned_record_path
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
-from connectomics.lightning.testing import with_tuned_decoding
+from connectomics.lightning.test_stage import with_tuned_decoding
 from tests.config_edit import set_key
 
 VALUES = [0.05, 0.5, 0.97]

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from connectomics.data.blockwise.block_grid import BlockGrid
 from connectomics.data.blockwise.connected import BlockwiseReport
-from connectomics.data.blockwise.engine import Engine
-from connectomics.data.blockwise.grid import BlockGrid
-from connectomics.data.blockwise.store import BlockStore, split_output
+from connectomics.data.blockwise.executor import Engine
+from connectomics.data.blockwise.job_store import BlockStore, split_output
 from connectomics.data.decoding.registry import DECODERS, decoder_spec
 from connectomics.data.errors import DataError
 from connectomics.data.io.open import open_volume

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from connectomics.data.blockwise.engine import Engine
-from connectomics.data.blockwise.grid import BlockGrid, as_slices
+from connectomics.data.blockwise.block_grid import BlockGrid, as_slices
+from connectomics.data.blockwise.executor import Engine
 from connectomics.data.errors import DataError
 from connectomics.data.evaluation.instance import instance_scores
 from connectomics.data.io.open import open_volume

@@ -17,7 +17,7 @@ from connectomics.data.decoding.registry import (
     register_decoder,
 )
 from connectomics.data.decoding.spec import DecoderSpec
-from connectomics.data.decoding.tuning import (
+from connectomics.data.decoding.threshold_search import (
     TuningResult,
     apply_tuned_decoding,
     tune_decoder,

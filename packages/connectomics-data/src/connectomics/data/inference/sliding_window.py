@@ -12,20 +12,19 @@ import numpy as np
 import torch
 from monai.data.utils import compute_importance_map
 
-from connectomics.data.datasets.normalize import STATISTIC_MODES
-from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES
+from connectomics.data.datasets.normalize import (
+    STATISTIC_MODES,
+    dataset_statistics,
+    normalize_image,
+)
+from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES, warn_intensity_shift
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.chunking import available_memory
 from connectomics.data.inference.fast_model import fast_model
-from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
-from connectomics.data.inference.normalize import (
-    normalize_block,
-    volume_statistics,
-    warn_intensity_shift,
-)
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
-from connectomics.data.inference.tta import build_augmentations
+from connectomics.data.inference.tta import build_tta_transforms
+from connectomics.data.inference.window_grid import Box, WindowGrid, chunk_boxes
 from connectomics.data.io import open_volume
 from connectomics.data.io.padded_read import read_padded
 
@@ -110,7 +109,7 @@ class SlidingWindowPredictor:
         self.importance = compute_importance_map(
             options.window_size, options.blending, options.sigma_scale, self.device
         )
-        self.augmentations = build_augmentations(
+        self.augmentations = build_tta_transforms(
             options.ndim,
             options.window_size,
             options.tta_flip,
@@ -119,12 +118,12 @@ class SlidingWindowPredictor:
         )
         self.stats = options.stats()
         if options.normalize in PER_VOLUME_MODES:
-            train_stats, self.stats = self.stats, volume_statistics(self.image)
+            train_stats, self.stats = self.stats, dataset_statistics([self.image])
             warn_intensity_shift(self.stats, train_stats)
         elif options.normalize in STATISTIC_MODES and self.stats is None:
-            self.stats = volume_statistics(self.image)
+            self.stats = dataset_statistics([self.image])
         elif self.stats is not None:
-            warn_intensity_shift(volume_statistics(self.image), self.stats)
+            warn_intensity_shift(dataset_statistics([self.image]), self.stats)
         self.plan: ActivationPlan | None = None
         self._chunk: tuple[int, ...] | None = None
         self._cache_bytes = 0
@@ -173,7 +172,7 @@ class SlidingWindowPredictor:
 
     def _read(self, region: Box) -> torch.Tensor:
         block = read_padded(self.image, region, self.options.padding_mode, self.channel_axis)
-        block = normalize_block(block, self.options.normalize, self.stats)
+        block = normalize_image(block, self.options.normalize, self.stats)
         return torch.from_numpy(block)
 
     def predict_box(self, box: Box) -> np.ndarray:

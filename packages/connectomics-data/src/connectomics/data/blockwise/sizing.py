@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from connectomics.config.schema import Config
-from connectomics.data.blockwise.engine import Engine
+from connectomics.data.blockwise.executor import Engine
 from connectomics.data.io.volume import Volume
 
 DEFAULT_BLOCK = 128

@@ -48,7 +48,7 @@ class BlockGrid:
     @cached_property
     def boxes(self) -> list[Box]:
         """Every block's box in C order (the index is the block id)."""
-        # not inference.grid.chunk_boxes: importing the inference package imports torch
+        # not inference.window_grid.chunk_boxes: importing the inference package imports torch
         ranges = [
             [(start, min(start + b, s)) for start in range(0, s, b)]
             for s, b in zip(self.shape, self.block)
