@@ -71,7 +71,6 @@ def registered():
     register_target(TARGET, spec=TargetSpec(channels=2, continuous=(True, False), foreground=1))(
         EdgeDistanced
     )
-    assert EdgeDistanced.num_channels == 2
 
     @register_augmentation(AUGMENTATION, defaults={"strength": 1.0})
     def build_invert(section, keys, spatial_dims):

@@ -40,7 +40,6 @@ class LabelTargetd(MapTransform):
     """
 
     name = "target"
-    num_channels = 1
 
     def __init__(
         self,

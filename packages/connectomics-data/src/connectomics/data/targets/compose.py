@@ -30,7 +30,6 @@ class TargetStackd(MapTransform):
         self.targets = list(targets)
         self.class_balanced = class_balanced
         self.mask_key = mask_key
-        self.num_channels = sum(t.num_channels for t in self.targets)
 
     def __call__(self, data: Mapping[Hashable, Any]) -> dict[Hashable, Any]:
         """Add the stacked target, its weights and its validity; keep every other entry."""
