@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 from connectomics.config.registries import TARGETS
-from connectomics.config.schema.inference import Activation
 
 Kwargs = Mapping[str, Any]
+# The output activations a target channel (and inference.activation) may name.
+Activation = Literal["sigmoid", "softmax", "tanh", "none"]
 ACTIVATIONS = get_args(Activation)
 
 

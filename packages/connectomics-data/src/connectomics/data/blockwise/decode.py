@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from connectomics.data.blockwise.block_grid import BlockGrid
+from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK, BlockGrid
 from connectomics.data.blockwise.connected import BlockwiseReport
 from connectomics.data.blockwise.executor import Engine
 from connectomics.data.blockwise.job_store import BlockStore, split_output
@@ -25,7 +25,7 @@ def decode_blockwise(
     prediction: str | Path | Volume,
     output: str | Path,
     name: str = "binary_cc",
-    block_size: int | Sequence[int] = 128,
+    block_size: int | Sequence[int] = DEFAULT_BLOCK,
     engine: Engine | None = None,
     overwrite: bool = False,
     **kwargs: Any,

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.registries import METRICS
+from connectomics.config.schema.inference import EvaluationConfig
 
 SEMANTIC_METRICS = ("dice", "iou", "precision", "recall", "f1")
 # erl: expected run length along ground-truth skeletons (+ normalized); merge_split: skeleton
@@ -13,8 +14,10 @@ SEMANTIC_METRICS = ("dice", "iou", "precision", "recall", "f1")
 INSTANCE_METRICS = ("adapted_rand", "voi", "cremi", "ap", "erl", "merge_split")
 ALL_METRICS = SEMANTIC_METRICS + INSTANCE_METRICS
 # what `evaluate` computes when no metric is named: by what the scored volume holds
-DEFAULT_SEMANTIC = ("dice", "iou")
+DEFAULT_SEMANTIC = tuple(EvaluationConfig().metrics)
 DEFAULT_INSTANCE = ("adapted_rand", "voi")
+# ground-truth labels left out of adapted_rand, voi and cremi unless evaluation.ignore_labels
+DEFAULT_IGNORE = tuple(EvaluationConfig().ignore_labels)
 for _name in SEMANTIC_METRICS:  # the metrics registry: name -> kind (what it scores)
     METRICS.register(_name, "semantic")
 for _name in INSTANCE_METRICS:

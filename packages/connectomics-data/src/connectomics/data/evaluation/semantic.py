@@ -7,7 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from connectomics.data.evaluation.metric_names import SEMANTIC_METRICS, check_metric_names
+from connectomics.config.schema.inference import EvaluationConfig
+from connectomics.data.evaluation.metric_names import (
+    DEFAULT_SEMANTIC,
+    SEMANTIC_METRICS,
+    check_metric_names,
+)
 from connectomics.data.evaluation.shapes import check_shapes, squeeze_channel
 from connectomics.metrics import dice, iou, precision_recall_f1
 from connectomics.metrics.arrays import as_numpy
@@ -16,8 +21,8 @@ from connectomics.metrics.arrays import as_numpy
 def evaluate_semantic(
     pred: Any,
     gt: Any,
-    metrics: Iterable[str] = ("dice", "iou"),
-    threshold: float = 0.5,
+    metrics: Iterable[str] = DEFAULT_SEMANTIC,
+    threshold: float = EvaluationConfig.model_fields["threshold"].default,
 ) -> dict[str, float]:
     """Score a probability map (or binary/label map) against ground truth foreground.
 

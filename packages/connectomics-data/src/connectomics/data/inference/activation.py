@@ -9,7 +9,7 @@ import torch
 
 from connectomics.data.inference.options import OptionError
 
-# The function of each activation name of the schema (softmax runs over its channel group).
+# The function of each activation name of the target specs (softmax runs over its channel group).
 FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "sigmoid": torch.sigmoid,
     "softmax": lambda part: torch.softmax(part, dim=1),
