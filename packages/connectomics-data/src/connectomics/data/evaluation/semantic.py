@@ -10,8 +10,8 @@ import numpy as np
 from connectomics.config.schema.inference import EvaluationConfig
 from connectomics.data.evaluation.metric_names import (
     DEFAULT_SEMANTIC,
-    SEMANTIC_METRICS,
     check_metric_names,
+    plugin_scores,
 )
 from connectomics.data.evaluation.shapes import check_shapes, squeeze_channel
 from connectomics.metrics import dice, iou, precision_recall_f1
@@ -31,7 +31,7 @@ def evaluate_semantic(
     prediction with C > 1 is taken as class scores: its argmax is compared with gt class ids
     and each metric is the mean over classes 1..C-1.
     """
-    names = check_metric_names(metrics, SEMANTIC_METRICS)
+    names = check_metric_names(metrics, "semantic")
     truth = as_numpy(gt)
     prediction = squeeze_channel(pred, truth.ndim)
     options: dict[str, Any] = {"threshold": threshold}
@@ -41,7 +41,7 @@ def evaluate_semantic(
     else:
         truth = truth != 0
     check_shapes(prediction, truth, "the prediction")
-    results: dict[str, float] = {}
+    results = plugin_scores(names, prediction, truth, threshold)
     if "dice" in names:
         results["dice"] = dice(prediction, truth, **options)
     if "iou" in names:
