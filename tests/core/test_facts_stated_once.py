@@ -98,3 +98,99 @@ def test_checkpoints_are_read_and_run_paths_built_in_one_module_each():
     assert _modules_matching(r"decoding_tuned\.yaml") == [lightning + "run_paths.py"]
     built = _modules_matching(r"Path\([^)]*save_dir\)?\s*/")
     assert built == [lightning + "run_paths.py"]
+
+
+def _fact_table() -> list[tuple[str, str]]:
+    """(fact, owner cell) rows of the architecture page's "Where each fact lives" table."""
+    page = (PACKAGES.parent / "docs" / "architecture.rst").read_text()
+    section = page.split("Where each fact lives\n", 1)[1].split("\n----", 1)[0]
+    section = section.rsplit("\n", 1)[0]  # drop the next section's title line
+    rows = []
+    for row in section.split("\n   * - ")[2:]:  # [0]: the text above, [1]: the header
+        cells = [" ".join(cell.split()) for cell in row.split("\n     - ")]
+        rows.append((cells[0], cells[1]))
+    return rows
+
+
+def test_the_architecture_page_names_one_existing_owner_per_fact():
+    import importlib
+    import inspect
+
+    rows = _fact_table()
+    assert len(rows) >= 15
+    for fact, owner in rows:
+        names = re.findall(r"``([^`]+)``", owner)
+        assert len(names) == 1 and names[0] == owner.strip("`"), (fact, owner)
+        parts = names[0].split(".")
+        for split in range(len(parts) - 1, 0, -1):  # the longest importable module prefix
+            try:
+                module = importlib.import_module(".".join(parts[:split]))
+            except ModuleNotFoundError:
+                continue
+            break
+        else:
+            raise AssertionError(f"{fact}: no module of {owner} imports")
+        attribute = parts[split:]
+        assert len(attribute) == 1, f"{fact}: {owner} names no module and one name in it"
+        assert hasattr(module, attribute[0]), f"{fact}: {module.__name__} has no {attribute[0]}"
+        defined = getattr(module, attribute[0])
+        if inspect.isfunction(defined) or inspect.isclass(defined):  # defined there, not imported
+            assert defined.__module__ == module.__name__, (fact, defined.__module__)
+    facts = [fact for fact, _ in rows]
+    assert len(set(facts)) == len(facts)
+
+
+def _schema_defaults() -> dict[str, set[object]]:
+    """Field name -> the scalar defaults it has in any section of the schema."""
+    from pydantic import BaseModel
+
+    from connectomics.config.schema import Config
+
+    defaults: dict[str, set[object]] = {}
+    seen: set[type] = set()
+
+    def walk(model: type[BaseModel]) -> None:
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            if isinstance(field.default, bool | int | float | str):
+                defaults.setdefault(name, set()).add(field.default)
+            annotation = field.annotation
+            for kind in (*get_args(annotation), annotation):
+                if isinstance(kind, type) and issubclass(kind, BaseModel) and kind not in seen:
+                    walk(kind)
+
+    walk(Config)
+    return defaults
+
+
+# not config reads: a MONAI network's own attribute of the same name
+NOT_CONFIG = {("connectomics-core/src/connectomics/models/monai_unets.py", "deep_supervision")}
+
+
+def test_no_schema_default_is_restated_as_a_lookup_fallback():
+    """`section.get("key", default)` / `getattr(section, "key", default)` with the schema's
+    default written again outside config/schema (the typed Config already holds it)."""
+    import ast
+
+    defaults = _schema_defaults()
+    restated = []
+    for path in SOURCES:
+        where = str(path.relative_to(PACKAGES))
+        if "/config/schema/" in where:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or len(node.args) < 2:
+                continue
+            function = node.func
+            name = function.attr if isinstance(function, ast.Attribute) else ""
+            name = name or getattr(function, "id", "")
+            if name not in ("get", "getattr", "pop", "setdefault"):
+                continue
+            key, value = node.args[-2:] if name == "getattr" else node.args[:2]
+            if not (isinstance(key, ast.Constant) and isinstance(value, ast.Constant)):
+                continue
+            known = defaults.get(key.value, set())
+            if any(type(d) is type(value.value) and d == value.value for d in known):
+                if (where, key.value) not in NOT_CONFIG:
+                    restated.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
+    assert restated == []

@@ -77,6 +77,4 @@ def build_target_transform(cfg: Config | DataConfig) -> TargetStackd:
         if isinstance(entry, Mapping):
             entry = TargetConfig.model_validate(entry)
         targets.append(build_target(entry.name, dict(entry.kwargs)))
-    return TargetStackd(
-        targets, class_balanced=bool(getattr(data, "class_balanced_weights", False))
-    )
+    return TargetStackd(targets, class_balanced=bool(data.class_balanced_weights))
