@@ -65,9 +65,12 @@ def test_evaluation_defaults_come_from_the_schema():
     from connectomics.data.evaluation import evaluate
     from connectomics.data.evaluation.semantic import evaluate_semantic
 
-    evaluation = "connectomics-data/src/connectomics/data/evaluation/"
+    evaluation = (
+        "connectomics-data/src/connectomics/data/evaluation/",
+        "connectomics-core/src/connectomics/metrics/",
+    )
     assert [
-        m for m in _modules_matching(r"(=|,|else)\s*0\.5\s*[,)\n]") if m.startswith(evaluation)
+        m for m in _modules_matching(r"\bthreshold\b.*[=,]\s*0\.5\b") if m.startswith(evaluation)
     ] == []
     assert [
         m for m in _modules_matching(r"((?<![<>=!])=|,)\s*\(0,\)") if m.startswith(evaluation)
