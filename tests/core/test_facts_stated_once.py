@@ -197,3 +197,8 @@ def test_no_schema_default_is_restated_as_a_lookup_fallback():
                 if (where, key.value) not in NOT_CONFIG:
                     restated.append(f"{where}:{node.lineno}: {ast.unparse(node)}")
     assert restated == []
+
+
+def test_the_tuning_grid_is_written_in_the_decoder_spec_only():
+    decoding = "connectomics-data/src/connectomics/data/decoding/spec.py"
+    assert _modules_matching(r"0\.1,\s*0\.2,\s*0\.3,\s*0\.4") == [decoding]
