@@ -202,3 +202,24 @@ def test_no_schema_default_is_restated_as_a_lookup_fallback():
 def test_the_tuning_grid_is_written_in_the_decoder_spec_only():
     decoding = "connectomics-data/src/connectomics/data/decoding/spec.py"
     assert _modules_matching(r"0\.1,\s*0\.2,\s*0\.3,\s*0\.4") == [decoding]
+
+
+def test_augmentation_transforms_take_every_value_from_their_typed_section():
+    """An augmentation's defaults (prob, sizes, ratios) live in its schema section only."""
+    import ast
+
+    defaults = _schema_defaults()
+    augment = PACKAGES / "connectomics-data/src/connectomics/data/augment"
+    restated = []
+    for path in sorted(augment.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            arguments = node.args.args[len(node.args.args) - len(node.args.defaults) :]
+            for argument, value in zip(arguments, node.args.defaults):
+                known = defaults.get(argument.arg, set())
+                if isinstance(value, ast.Constant) and any(
+                    type(d) is type(value.value) and d == value.value for d in known
+                ):
+                    restated.append(f"{path.name}:{node.lineno}: {argument.arg}={value.value!r}")
+    assert restated == []

@@ -19,8 +19,8 @@ class RandCutBlurd(RandomSampleTransform):
     def __init__(
         self,
         keys: Sequence[str],
-        prob: float = 0.2,
-        length_ratio: float = 0.25,
+        prob: float,
+        length_ratio: float,
         down_ratio_range: Sequence[float] = (2.0, 8.0),
     ) -> None:
         super().__init__(keys, prob)

@@ -18,9 +18,9 @@ class RandCutNoised(RandomSampleTransform):
     def __init__(
         self,
         keys: Sequence[str],
-        prob: float = 0.2,
-        length_ratio: float = 0.25,
-        scale: float = 0.2,
+        prob: float,
+        length_ratio: float,
+        scale: float,
     ) -> None:
         super().__init__(keys, prob)
         self.length_ratio = float(length_ratio)

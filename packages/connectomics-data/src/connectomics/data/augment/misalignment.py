@@ -20,9 +20,9 @@ class RandMisalignmentd(RandomSampleTransform):
     def __init__(
         self,
         keys: Sequence[str],
-        prob: float = 0.2,
-        max_displacement: int = 8,
-        slip_ratio: float = 0.5,
+        prob: float,
+        max_displacement: int,
+        slip_ratio: float,
     ) -> None:
         super().__init__(keys, prob)
         self.max_displacement = max(1, int(max_displacement))

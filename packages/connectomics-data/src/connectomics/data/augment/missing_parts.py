@@ -18,9 +18,9 @@ class RandMissingPartsd(RandomSampleTransform):
     def __init__(
         self,
         keys: Sequence[str],
-        prob: float = 0.2,
-        max_size_ratio: float = 0.3,
-        fill_value: float = 0.0,
+        prob: float,
+        max_size_ratio: float,
+        fill_value: float,
     ) -> None:
         super().__init__(keys, prob)
         self.max_size_ratio = float(np.clip(max_size_ratio, 0.05, 1.0))

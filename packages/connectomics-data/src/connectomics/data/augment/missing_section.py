@@ -18,10 +18,10 @@ class RandMissingSectiond(RandomSampleTransform):
     def __init__(
         self,
         keys: Sequence[str],
-        prob: float = 0.2,
-        num_sections: int = 2,
-        fill_value: float = 0.0,
-        noise_std: float = 0.01,
+        prob: float,
+        num_sections: int,
+        fill_value: float,
+        noise_std: float,
     ) -> None:
         super().__init__(keys, prob)
         self.num_sections = max(1, int(num_sections))

@@ -29,9 +29,7 @@ class RandMotionBlurd(RandomSampleTransform):
     """Blur `sections` random sections of the image along a random direction (stage drift
     during one exposure); label and mask unchanged."""
 
-    def __init__(
-        self, keys: Sequence[str], prob: float = 0.2, sections: int = 2, kernel_size: int = 11
-    ) -> None:
+    def __init__(self, keys: Sequence[str], prob: float, sections: int, kernel_size: int) -> None:
         super().__init__(keys, prob)
         self.sections = max(1, int(sections))
         self.kernel_size = max(3, int(kernel_size) | 1)  # odd, so the blur stays centred
