@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from connectomics.config.schema.augmentation import CutNoiseConfig
 from connectomics.data.augment.base import RandomSampleTransform, image_range, random_box
-from connectomics.data.augment.registry import register_augmentation
+from connectomics.data.augment.registry import register_augmentation, section_factory
 
 
 class RandCutNoised(RandomSampleTransform):
@@ -46,14 +45,4 @@ class RandCutNoised(RandomSampleTransform):
         return out
 
 
-@register_augmentation("cut_noise")
-def build_cut_noise(
-    section: CutNoiseConfig, keys: Sequence[str], spatial_dims: int
-) -> RandCutNoised:
-    """Noise in a random cuboid."""
-    return RandCutNoised(
-        keys,
-        prob=section.prob,
-        length_ratio=section.length_ratio,
-        scale=section.scale,
-    )
+register_augmentation("cut_noise")(section_factory(RandCutNoised))

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import ndimage as ndi
 
-from connectomics.config.schema.augmentation import MisalignmentConfig
 from connectomics.data.augment.base import RandomSampleTransform
-from connectomics.data.augment.registry import register_augmentation
+from connectomics.data.augment.registry import register_augmentation, section_factory
 
 
 class RandMisalignmentd(RandomSampleTransform):
@@ -51,16 +50,4 @@ class RandMisalignmentd(RandomSampleTransform):
         return out
 
 
-@register_augmentation("misalignment")
-def build_misalignment(
-    section: MisalignmentConfig, keys: Sequence[str], spatial_dims: int
-) -> RandMisalignmentd | None:
-    """Misalignment for 3D samples (None for 2D: there is no z)."""
-    if spatial_dims != 3:
-        return None
-    return RandMisalignmentd(
-        keys,
-        prob=section.prob,
-        max_displacement=section.max_displacement,
-        slip_ratio=section.slip_ratio,
-    )
+register_augmentation("misalignment")(section_factory(RandMisalignmentd, (3,)))

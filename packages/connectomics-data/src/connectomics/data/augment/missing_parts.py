@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from connectomics.config.schema.augmentation import MissingPartsConfig
 from connectomics.data.augment.base import RandomSampleTransform
-from connectomics.data.augment.registry import register_augmentation
+from connectomics.data.augment.registry import register_augmentation, section_factory
 
 
 class RandMissingPartsd(RandomSampleTransform):
@@ -49,14 +48,4 @@ class RandMissingPartsd(RandomSampleTransform):
         return out
 
 
-@register_augmentation("missing_parts")
-def build_missing_parts(
-    section: MissingPartsConfig, keys: Sequence[str], spatial_dims: int
-) -> RandMissingPartsd:
-    """Holes in a section (2D or 3D)."""
-    return RandMissingPartsd(
-        keys,
-        prob=section.prob,
-        max_size_ratio=section.max_size_ratio,
-        fill_value=section.fill_value,
-    )
+register_augmentation("missing_parts")(section_factory(RandMissingPartsd))

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from connectomics.config.schema.augmentation import MissingSectionConfig
 from connectomics.data.augment.base import RandomSampleTransform
-from connectomics.data.augment.registry import register_augmentation
+from connectomics.data.augment.registry import register_augmentation, section_factory
 
 
 class RandMissingSectiond(RandomSampleTransform):
@@ -49,17 +48,4 @@ class RandMissingSectiond(RandomSampleTransform):
         return out
 
 
-@register_augmentation("missing_section")
-def build_missing_section(
-    section: MissingSectionConfig, keys: Sequence[str], spatial_dims: int
-) -> RandMissingSectiond | None:
-    """Missing sections for 3D samples (None for 2D)."""
-    if spatial_dims != 3:
-        return None
-    return RandMissingSectiond(
-        keys,
-        prob=section.prob,
-        num_sections=section.num_sections,
-        fill_value=section.fill_value,
-        noise_std=section.noise_std,
-    )
+register_augmentation("missing_section")(section_factory(RandMissingSectiond, (3,)))

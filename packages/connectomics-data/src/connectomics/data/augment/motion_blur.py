@@ -8,9 +8,8 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.draw import line
 
-from connectomics.config.schema.augmentation import MotionBlurConfig
 from connectomics.data.augment.base import RandomSampleTransform
-from connectomics.data.augment.registry import register_augmentation
+from connectomics.data.augment.registry import register_augmentation, section_factory
 
 
 def line_kernel(size: int, angle: float) -> np.ndarray:
@@ -54,14 +53,4 @@ class RandMotionBlurd(RandomSampleTransform):
         return out
 
 
-@register_augmentation("motion_blur")
-def build_motion_blur(
-    section: MotionBlurConfig, keys: Sequence[str], spatial_dims: int
-) -> RandMotionBlurd:
-    """Motion blur on a few sections (the whole image for 2D)."""
-    return RandMotionBlurd(
-        keys,
-        prob=section.prob,
-        sections=section.sections,
-        kernel_size=section.kernel_size,
-    )
+register_augmentation("motion_blur")(section_factory(RandMotionBlurd))
