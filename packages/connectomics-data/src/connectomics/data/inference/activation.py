@@ -54,10 +54,7 @@ class ActivationPlan:
 
     def apply_(self, logits: torch.Tensor) -> torch.Tensor:
         """Activate (B, C, ...) logits in place and return them."""
-        for name, start, stop in self.runs:
-            part = logits[:, start:stop]
-            part.copy_(FUNCTIONS[name.split(":", 1)[0]](part))
-        return logits
+        return logits.copy_(self.apply(logits))
 
     def value_range(self, channel: int) -> tuple[float, float]:
         """Range of an activated channel, used to scale to uint8 (none: taken as [0, 1])."""
