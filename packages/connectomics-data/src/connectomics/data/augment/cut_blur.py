@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from skimage.transform import resize
 
+from connectomics.config.schema.augmentation import CutBlurConfig
 from connectomics.data.augment.base import RandomSampleTransform, random_box
 from connectomics.data.augment.registry import register_augmentation, section_factory
 
@@ -49,4 +50,4 @@ class RandCutBlurd(RandomSampleTransform):
         return out
 
 
-register_augmentation("cut_blur")(section_factory(RandCutBlurd))
+register_augmentation("cut_blur")(section_factory(RandCutBlurd, CutBlurConfig))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from connectomics.config.schema.augmentation import CutNoiseConfig
 from connectomics.data.augment.base import RandomSampleTransform, image_range, random_box
 from connectomics.data.augment.registry import register_augmentation, section_factory
 
@@ -45,4 +46,4 @@ class RandCutNoised(RandomSampleTransform):
         return out
 
 
-register_augmentation("cut_noise")(section_factory(RandCutNoised))
+register_augmentation("cut_noise")(section_factory(RandCutNoised, CutNoiseConfig))

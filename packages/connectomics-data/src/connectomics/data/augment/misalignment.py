@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import ndimage as ndi
 
+from connectomics.config.schema.augmentation import MisalignmentConfig
 from connectomics.data.augment.base import RandomSampleTransform
 from connectomics.data.augment.registry import register_augmentation, section_factory
 
@@ -50,4 +51,4 @@ class RandMisalignmentd(RandomSampleTransform):
         return out
 
 
-register_augmentation("misalignment")(section_factory(RandMisalignmentd, (3,)))
+register_augmentation("misalignment")(section_factory(RandMisalignmentd, MisalignmentConfig, (3,)))

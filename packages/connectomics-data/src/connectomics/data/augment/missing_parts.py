@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from connectomics.config.schema.augmentation import MissingPartsConfig
 from connectomics.data.augment.base import RandomSampleTransform
 from connectomics.data.augment.registry import register_augmentation, section_factory
 
@@ -48,4 +49,4 @@ class RandMissingPartsd(RandomSampleTransform):
         return out
 
 
-register_augmentation("missing_parts")(section_factory(RandMissingPartsd))
+register_augmentation("missing_parts")(section_factory(RandMissingPartsd, MissingPartsConfig))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from connectomics.config.schema.augmentation import MissingSectionConfig
 from connectomics.data.augment.base import RandomSampleTransform
 from connectomics.data.augment.registry import register_augmentation, section_factory
 
@@ -48,4 +49,6 @@ class RandMissingSectiond(RandomSampleTransform):
         return out
 
 
-register_augmentation("missing_section")(section_factory(RandMissingSectiond, (3,)))
+register_augmentation("missing_section")(
+    section_factory(RandMissingSectiond, MissingSectionConfig, (3,))
+)

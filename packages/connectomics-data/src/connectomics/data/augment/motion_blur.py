@@ -8,6 +8,7 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.draw import line
 
+from connectomics.config.schema.augmentation import MotionBlurConfig
 from connectomics.data.augment.base import RandomSampleTransform
 from connectomics.data.augment.registry import register_augmentation, section_factory
 
@@ -53,4 +54,4 @@ class RandMotionBlurd(RandomSampleTransform):
         return out
 
 
-register_augmentation("motion_blur")(section_factory(RandMotionBlurd))
+register_augmentation("motion_blur")(section_factory(RandMotionBlurd, MotionBlurConfig))

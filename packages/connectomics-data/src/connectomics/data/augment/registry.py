@@ -54,7 +54,9 @@ def register_augmentation(
     return decorator
 
 
-def section_factory(transform: Callable[..., Any], dims: tuple[int, ...] = (2, 3)) -> Any:
+def section_factory(
+    transform: Callable[..., Any], section_type: type, dims: tuple[int, ...] = (2, 3)
+) -> Any:
     """The factory of a transform that takes its typed section's fields as keywords:
     `transform(keys, **section without enabled)`, None for samples outside `dims`."""
 
@@ -64,6 +66,7 @@ def section_factory(transform: Callable[..., Any], dims: tuple[int, ...] = (2, 3
         return transform(keys, **section.model_dump(exclude={"enabled"}))
 
     factory.__doc__ = transform.__doc__
+    factory.__annotations__["section"] = section_type
     return factory
 
 
