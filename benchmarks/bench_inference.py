@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from connectomics.data.inference import predict_to_store, predict_volume
-from connectomics.data.inference.grid import WindowGrid
+from connectomics.data.inference.window_grid import WindowGrid
 
 WINDOW = (16, 64, 64)
 MEMORY_WINDOW = (16, 32, 32)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from connectomics.data.inference.grid import WindowGrid
+from connectomics.data.inference.window_grid import WindowGrid
 
 # Reference figures of PyTorch Connectomics measured in issue 15 (same kind of 2-core machine,
 # fp32, RSUNet at filters [16, 32, 64, 128], patch 32 x 128 x 128, batch 2).

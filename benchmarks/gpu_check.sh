@@ -62,7 +62,7 @@ for precision, dtype in (("16-mixed", torch.float16), ("bf16-mixed", torch.bfloa
     with torch.inference_mode(), torch.autocast("cuda", dtype=dtype):
         model(x); torch.cuda.synchronize(); t = time.perf_counter(); model(x); torch.cuda.synchronize()
     forward = time.perf_counter() - t
-    from connectomics.data.inference.grid import WindowGrid
+    from connectomics.data.inference.window_grid import WindowGrid
     forwards = -(-len(WindowGrid.build((250,) * 3, (32, 128, 128), tuple(cfg.overlap_per_axis()), (0, 0, 0))) // int(cfg.inference.batch_size))
     report["runs"][precision] = {"step_s": step, "bare_step_s": bare, "step_over_bare": step / bare,
         "train_peak_gib": train_peak, "predict_250_s": predict, "bare_forward_s": forward,

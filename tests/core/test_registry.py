@@ -136,3 +136,44 @@ def test_a_broken_plugin_is_one_clear_error(monkeypatch):
         ConfigError, match=r"plugin 'broken' \(connectomics_no_such_plugin.models\)"
     ):
         models.names()
+
+
+def test_plugin_metrics_are_validated_and_computed_in_memory_blockwise_and_by_the_cli(
+    tmp_path,
+):
+    """The plugin's semantic and instance metrics score through evaluate, the blockwise
+    contingency table and `connectomics evaluate`, like the built-ins."""
+    import json
+
+    import h5py
+    import numpy as np
+
+    from connectomics.cli.main import main
+    from connectomics.config import create_config
+    from connectomics.data.blockwise import evaluate_blockwise
+    from connectomics.data.evaluation import evaluate
+
+    with pytest.raises(ConfigError, match="did you mean example_segments"):
+        create_config({"evaluation": {"metrics": ["example_segmnts"]}})
+    cfg = create_config(
+        {"evaluation": {"metrics": ["dice", "example_predicted_fraction"], "threshold": 0.7}}
+    )
+    prob = np.array([[[0.2, 0.6, 0.8, 0.9]]], np.float32)
+    gt = np.array([[[0, 1, 1, 1]]])
+    scores = evaluate(prob, gt, cfg)
+    assert scores["example_predicted_fraction"] == 0.5  # 2 of 4 voxels above 0.7
+    assert scores["dice"] == 0.8
+    gt = np.zeros((4, 8, 8), np.uint32)
+    gt[:, :4], gt[:, 4:] = 1, 2
+    seg = gt.copy()
+    seg[:, :2] = 3  # ground-truth object 1 split in two: three segments
+    in_memory = evaluate(seg, gt, metrics=["adapted_rand", "example_segments"])
+    assert in_memory["example_segments"] == 3.0 and in_memory["adapted_rand"] > 0
+    assert evaluate_blockwise(seg, gt, ["example_segments"], 2)["example_segments"] == 3.0
+    with h5py.File(tmp_path / "volumes.h5", "w") as f:
+        f["seg"], f["label"] = seg, gt
+    report = tmp_path / "scores.json"
+    volumes = tmp_path / "volumes.h5"
+    argv = ["evaluate", "--prediction", f"{volumes}:seg", "--label", f"{volumes}:label"]
+    assert main([*argv, "--metrics", "example_segments", "--json", str(report)]) == 0
+    assert json.loads(report.read_text())["example_segments"] == 3.0

@@ -182,6 +182,26 @@ def test_build_decoder_takes_offsets_and_channels_from_the_affinity_target(name,
     assert error(medulla_crop, blind(prediction)) > 0.3
 
 
+def test_binary_contour_watershed_reads_its_target_channels(medulla_crop):
+    """[affinity, binary_contour]: the watershed reads channels 3 and 4, not 0 and 1."""
+    contour = binary_contour(medulla_crop)
+    prediction = np.concatenate([affinities(medulla_crop, NEAREST), contour])
+    cfg = create_config(
+        {
+            "model": {"spatial_dims": 3, "out_channels": 5},
+            "data": {"targets": [{"name": "affinity"}, {"name": "binary_contour"}]},
+            "decoding": {"name": "binary_contour_watershed", "kwargs": {"min_seed_size": 1}},
+        }
+    )
+    seg = build_decoder(cfg)(prediction)
+    expected = decode("binary_contour_watershed", contour, min_seed_size=1)
+    np.testing.assert_array_equal(seg, expected)
+    assert error(medulla_crop, seg) < 0.1
+    # channels 0 and 1 (two affinities) would give another segmentation
+    assert not np.array_equal(decode("binary_contour_watershed", prediction, min_seed_size=1), seg)
+    # no blockwise form: decode_blockwise refuses it (test_blockwise_cc)
+
+
 def test_bad_config_and_inputs_raise_clear_errors():
     from connectomics.config.errors import ConfigError
 

@@ -11,8 +11,8 @@ import torch
 import zarr
 
 from connectomics.data.inference import InferenceOptions, predict_volume
-from connectomics.data.inference.grid import WindowGrid, axis_starts
-from connectomics.data.inference.tta import build_augmentations
+from connectomics.data.inference.tta import build_tta_transforms
+from connectomics.data.inference.window_grid import WindowGrid, axis_starts
 from connectomics.data.io.padded_read import read_padded
 
 
@@ -65,7 +65,7 @@ def test_identity_model_is_reproduced_exactly(volume, mode, window):
 
 
 def test_identity_with_full_tta_inverts_every_branch(volume):
-    augs = build_augmentations(3, (8, 8, 8), flip=True, transpose=True)
+    augs = build_tta_transforms(3, (8, 8, 8), flip=True, transpose=True)
     assert len(augs) == 16 and len(set(augs)) == 16
     x = torch.rand(2, 1, 8, 8, 8)
     for aug in augs:
@@ -97,7 +97,7 @@ def test_tta_is_the_mean_of_inverted_branches_for_asymmetric_model():
     with torch.no_grad():
         branches = [
             torch.sigmoid(aug.invert(model(aug.apply(x))))
-            for aug in build_augmentations(3, (8, 8, 8), flip=True, transpose=True)
+            for aug in build_tta_transforms(3, (8, 8, 8), flip=True, transpose=True)
         ]
         plain_ref = torch.sigmoid(model(x))[0].numpy()
     expected = torch.stack(branches).mean(0)[0].numpy()

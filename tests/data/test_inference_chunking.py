@@ -9,7 +9,7 @@ import zarr
 
 from connectomics.data.inference import predict_to_store, predict_volume
 from connectomics.data.inference.chunking import auto_chunk_size
-from connectomics.data.inference.grid import WindowGrid
+from connectomics.data.inference.window_grid import WindowGrid
 
 OPTIONS = dict(window_size=(6, 8, 8), overlap=0.5, activation="sigmoid", batch_size=3)
 
@@ -81,7 +81,7 @@ def test_tta_flip_axes_choose_the_flips_and_their_cost(volume, axes, passes):
 
 def test_a_small_window_cache_recomputes_but_gives_the_same_bits(volume):
     from connectomics.data.inference import SlidingWindowPredictor, resolve_options
-    from connectomics.data.inference.grid import chunk_boxes
+    from connectomics.data.inference.window_grid import chunk_boxes
 
     whole = predict_volume(Counting(), volume, **OPTIONS)
     model = Counting()

@@ -12,7 +12,7 @@ import torch
 import zarr
 
 from connectomics.data.inference import predict_to_store, predict_volume
-from connectomics.data.inference.grid import WindowGrid, chunk_boxes
+from connectomics.data.inference.window_grid import WindowGrid, chunk_boxes
 
 OPTIONS = dict(window_size=(6, 8, 8), overlap=0.5, activation="sigmoid", tta_flip=True)
 CHUNK = (5, 8, 9)

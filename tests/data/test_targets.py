@@ -66,7 +66,6 @@ def test_every_target_matches_declared_channels(medulla_label):
         label = semantic_label if name == "semantic" else medulla_label
         out = transform({"label": label[None]})
         channels = TARGET_SPECS[name].channel_count(kwargs, label.ndim)
-        assert transform.num_channels == channels, name
         assert out["target"].shape == (channels, *label.shape), name
         assert out["target"].dtype == np.float32
         assert out["valid"].shape == out["weight"].shape == out["target"].shape
@@ -196,3 +195,22 @@ def test_config_and_shape_errors(medulla_label):
         build_target("boundary", {"thickness": 1, "colour": 3})
     with pytest.raises(DataError, match="one channel first"):
         build_target("binary", {})({"label": medulla_label})
+
+
+def test_2d_target_channels_are_the_layouts(medulla_label):
+    """A 2D [affinity, binary] stack makes the layout's 2 + 1 channels (no 3D fallback)."""
+    from connectomics.config.target_layout import TargetLayout
+
+    section = medulla_label[4]
+    cfg = Config.model_validate(
+        {
+            "model": {"spatial_dims": 2},
+            "data": {"patch_size": [40, 48], "targets": [{"name": "affinity"}, {"name": "binary"}]},
+        }
+    )
+    layout = TargetLayout.build([("affinity", {}), ("binary", {})], spatial_dims=2)
+    out = build_target_transform(cfg)({"label": section[None]})
+    assert out["target"].shape == (layout.num_channels, *section.shape) == (3, 40, 48)
+    expected, _ = compute_affinities(section, [list(o) for o in layout.slots[0].offsets])
+    np.testing.assert_array_equal(out["target"][:2], expected)
+    np.testing.assert_array_equal(out["target"][2], section > 0)

@@ -12,8 +12,8 @@ import torch
 from connectomics.data.datasets import RandomCropDataset
 from connectomics.data.datasets.normalize import dataset_statistics
 from connectomics.data.datasets.sources import VolumeSource
+from connectomics.data.datasets.volume_normalize import warn_intensity_shift
 from connectomics.data.inference import predict_volume
-from connectomics.data.inference.normalize import warn_intensity_shift
 from connectomics.data.io import ArrayVolume
 
 

@@ -8,7 +8,7 @@ import pytest
 from connectomics.config import create_config, load_config
 from connectomics.data.io import open_volume
 from connectomics.lightning.run_paths import volume_path
-from connectomics.lightning.testing import score_and_write
+from connectomics.lightning.test_stage import score_and_write
 from tests.config_edit import set_key
 from tests.data.blockwise_helpers import same_partition
 

@@ -30,7 +30,7 @@ from connectomics.data.io import read_volume
 from connectomics.data.targets import TARGET_REGISTRY, register_target
 from connectomics.data.targets.base import LabelTargetd
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
-from connectomics.lightning.testing import score_and_write
+from connectomics.lightning.test_stage import score_and_write
 from tests.config_edit import set_key
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,7 +71,6 @@ def registered():
     register_target(TARGET, spec=TargetSpec(channels=2, continuous=(True, False), foreground=1))(
         EdgeDistanced
     )
-    assert EdgeDistanced.num_channels == 2
 
     @register_augmentation(AUGMENTATION, defaults={"strength": 1.0})
     def build_invert(section, keys, spatial_dims):

@@ -7,9 +7,10 @@ from omegaconf import OmegaConf
 
 from connectomics.config import create_config
 from connectomics.config.errors import ConfigError
-from connectomics.data.decoding import apply_tuned_decoding, tuned_record_path
+from connectomics.data.decoding import apply_tuned_decoding
 from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
-from connectomics.lightning.testing import with_tuned_decoding
+from connectomics.lightning.run_paths import tuned_record_path
+from connectomics.lightning.test_stage import with_tuned_decoding
 from tests.config_edit import set_key
 
 VALUES = [0.05, 0.5, 0.97]
@@ -47,9 +48,12 @@ def test_fit_records_the_best_threshold_and_test_decodes_with_it(tiny_cfg, capsy
 
     # an explicit value wins, and a record of another decoder is not applied
     explicit = create_config(cfg, ["decoding.kwargs.threshold=0.3"])
-    assert apply_tuned_decoding(explicit) is None and explicit.decoding.kwargs["threshold"] == 0.3
+    assert (
+        apply_tuned_decoding(explicit, tuned_record_path(explicit)) is None
+        and explicit.decoding.kwargs["threshold"] == 0.3
+    )
     other = create_config(cfg, ["decoding.name=affinity_cc"])
-    assert apply_tuned_decoding(other) is None
+    assert apply_tuned_decoding(other, tuned_record_path(other)) is None
 
 
 def test_a_parameter_the_decoder_lacks_is_refused_before_training(tiny_cfg):

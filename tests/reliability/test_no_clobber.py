@@ -166,7 +166,7 @@ def test_test_outputs_never_replace_an_input_volume(tmp_path):
 
     from connectomics.config import load_config
     from connectomics.data.errors import DataError
-    from connectomics.lightning.testing import score_and_write
+    from connectomics.lightning.test_stage import score_and_write
     from tests.lightning.conftest import LUCCHI
 
     # a test volume whose name collides with the output naming scheme, in the output folder

@@ -84,7 +84,7 @@ def test_predict_overwrite_is_staged_and_a_failure_keeps_the_old_store(
     tmp_path, suffix, monkeypatch
 ):
     from connectomics.data.inference import predict_to_store
-    from connectomics.data.inference.store import PredictionStore
+    from connectomics.data.inference.prediction_store import PredictionStore
     from connectomics.data.io import read_volume, write_volume
 
     image = np.random.default_rng(0).random((16, 32, 32)).astype(np.float32)

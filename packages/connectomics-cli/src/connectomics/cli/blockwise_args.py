@@ -13,7 +13,7 @@ def block_size(text: str) -> list[int]:
         sizes = []
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a block size; give one size or one per axis, e.g. 64 or 32,128,128"
+            f"{text!r} is not a block size; give one size or one per axis, e.g. 64 or 32,96,96"
         )
     return sizes
 

@@ -7,9 +7,27 @@ layer), and a registry imports them the first time it is asked.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from connectomics.config.registry import Registry
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """An evaluation.metrics entry: what it scores and, for a plugin, how.
+
+    "semantic" metrics score a probability map against ground-truth foreground:
+    `compute(prediction, gt, threshold) -> float` on (*spatial) arrays; "instance" metrics a
+    segmentation against ground-truth instances: `compute(table, ignore_labels) -> float` on
+    their `ContingencyTable` (so they score in memory and blockwise alike). The built-ins
+    leave `compute` None: connectomics.data.evaluation computes them.
+    """
+
+    kind: Literal["semantic", "instance"]
+    compute: Callable[..., float] | None = None
+
 
 MODELS: Registry[Any] = Registry(
     "model", "model.architecture", ("connectomics.models",), "connectomics.models"
@@ -34,7 +52,7 @@ AUGMENTATIONS: Registry[Any] = Registry(
 DECODERS: Registry[Any] = Registry(
     "decoder", "decoding.name", ("connectomics.data.decoding",), "connectomics.decoders"
 )
-METRICS: Registry[Any] = Registry(
+METRICS: Registry[MetricSpec] = Registry(
     "metric", "evaluation.metrics", ("connectomics.data.evaluation",), "connectomics.metrics"
 )
 

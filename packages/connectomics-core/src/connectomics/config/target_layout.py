@@ -17,7 +17,8 @@ from connectomics.config.target_specs import nearest_neighbour_offsets, target_s
 @dataclass(frozen=True)
 class TargetSlot:
     """One entry of data.targets: its name, its channels and how each channel is read
-    (`foreground` is the output channel of its foreground probability, if it has one)."""
+    (`foreground` is the output channel of its foreground probability, if it has one;
+    `contour` the output channels of its foreground, contour and distance, if it has them)."""
 
     name: str
     channels: slice
@@ -25,6 +26,7 @@ class TargetSlot:
     continuous: tuple[bool, ...]
     foreground: int | None = None
     offsets: tuple[tuple[int, ...], ...] | None = None
+    contour: tuple[int, ...] | None = None
 
     @property
     def size(self) -> int:
@@ -72,6 +74,9 @@ class TargetLayout:
                     continuous=tuple(spec.continuity(kwargs, spatial_dims)),
                     foreground=None if spec.foreground is None else start + spec.foreground,
                     offsets=None if offsets is None else tuple(tuple(o) for o in offsets),
+                    contour=None
+                    if spec.contour is None
+                    else tuple(start + c for c in spec.contour),
                 )
             )
             start += count
@@ -120,6 +125,11 @@ class TargetLayout:
     def affinity(self) -> TargetSlot | None:
         """The first target with offsets (affinities), or None."""
         return next((slot for slot in self.slots if slot.offsets is not None), None)
+
+    def contour_channels(self) -> list[int] | None:
+        """The (foreground, contour[, distance]) output channels of the first target that has
+        them (binary_contour, binary_contour_distance), or None."""
+        return next((list(s.contour) for s in self.slots if s.contour is not None), None)
 
     def foreground_channel(self) -> int:
         """The output channel of the first target's foreground probability that has one

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from connectomics.config.registries import TARGETS
 
 Kwargs = Mapping[str, Any]
-ACTIVATIONS = ("sigmoid", "softmax", "tanh", "none")
+# The output activations a target channel (and inference.activation) may name.
+Activation = Literal["sigmoid", "softmax", "tanh", "none"]
+ACTIVATIONS = get_args(Activation)
 
 
 def nearest_neighbour_offsets(ndim: int) -> list[list[int]]:
@@ -32,7 +34,9 @@ class TargetSpec:
     `channels`, `activation`, `continuous` and `offsets` are values or functions of
     (kwargs, spatial_dims). A single activation or continuity applies to every channel;
     `continuous=None` makes tanh channels continuous and the others binary. `foreground` is
-    the index, within the target, of its foreground-probability channel (None: it has none).
+    the index, within the target, of its foreground-probability channel (None: it has none);
+    `contour` the indices of its (foreground, contour[, distance]) channels, which the seeded
+    watershed decoder reads.
     """
 
     channels: int | Callable[[Kwargs, int], int] = 1
@@ -40,6 +44,7 @@ class TargetSpec:
     continuous: bool | Sequence[bool] | None = None
     foreground: int | None = None
     offsets: Callable[[Kwargs, int], Sequence[Sequence[int]]] | None = None
+    contour: tuple[int, ...] | None = None
 
     def channel_count(self, kwargs: Kwargs, spatial_dims: int) -> int:
         """Number of channels made with `kwargs` on `spatial_dims`-D labels."""
@@ -119,10 +124,15 @@ register_target_spec(
 )
 register_target_spec("boundary", TargetSpec())
 register_target_spec("distance", TargetSpec(activation="tanh"))
-register_target_spec("binary_contour", TargetSpec(channels=2, foreground=0))
+register_target_spec("binary_contour", TargetSpec(channels=2, foreground=0, contour=(0, 1)))
 register_target_spec(
     "binary_contour_distance",
-    TargetSpec(channels=3, activation=("sigmoid", "sigmoid", "tanh"), foreground=0),
+    TargetSpec(
+        channels=3,
+        activation=("sigmoid", "sigmoid", "tanh"),
+        foreground=0,
+        contour=(0, 1, 2),
+    ),
 )
 register_target_spec("semantic", TargetSpec(channels=_classes, activation="softmax"))
 register_target_spec(

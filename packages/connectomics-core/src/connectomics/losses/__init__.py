@@ -4,7 +4,12 @@ from importlib.metadata import PackageNotFoundError, version
 
 from connectomics.losses import balanced, builtin  # noqa: F401  (fill the registry)
 from connectomics.losses.balanced import BalancedBCETerm, balanced_weights
-from connectomics.losses.plan import LossPlan, RoutedLoss, build_loss_plan, default_scale_weights
+from connectomics.losses.loss_plan import (
+    LossPlan,
+    RoutedLoss,
+    build_loss_plan,
+    default_scale_weights,
+)
 from connectomics.losses.registry import (
     LOSS_REGISTRY,
     LossSpec,

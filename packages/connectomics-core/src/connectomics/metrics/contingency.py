@@ -8,7 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from connectomics.config.schema.inference import EvaluationConfig
 from connectomics.metrics.arrays import as_numpy, check_same_shape
+
+# Ground-truth labels left out of Rand, VOI and CREMI unless a call says otherwise (the schema's).
+IGNORE_LABELS = tuple(EvaluationConfig().ignore_labels)
 
 
 @dataclass(frozen=True)

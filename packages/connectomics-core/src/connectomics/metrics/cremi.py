@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from connectomics.metrics.contingency import ContingencyTable, resolve_table
+from connectomics.metrics.contingency import IGNORE_LABELS, ContingencyTable, resolve_table
 from connectomics.metrics.information import voi
 from connectomics.metrics.rand import adapted_rand_error
 
@@ -24,7 +24,7 @@ def cremi_score(
     seg: Any = None,
     gt: Any = None,
     *,
-    ignore_labels: Iterable[int] = (0,),
+    ignore_labels: Iterable[int] = IGNORE_LABELS,
     table: ContingencyTable | None = None,
 ) -> CremiScores:
     """CREMI score sqrt((VOI split + VOI merge) * adapted Rand error); lower is better.

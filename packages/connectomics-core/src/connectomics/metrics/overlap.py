@@ -6,7 +6,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from connectomics.config.schema.inference import EvaluationConfig
 from connectomics.metrics.arrays import as_numpy, check_same_shape
+
+# Probabilities above this count as foreground unless a call says otherwise (the schema's).
+THRESHOLD = EvaluationConfig.model_fields["threshold"].default
 
 
 class PRF(NamedTuple):
@@ -53,7 +57,7 @@ def dice(
     *,
     num_classes: int | None = None,
     include_background: bool = False,
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
 ) -> float:
     """Dice 2|P&G| / (|P|+|G|) of the foreground, or the mean over classes 1..num_classes-1
     (0 too with `include_background`) of class maps. Probabilities are cut at `threshold`;
@@ -71,7 +75,7 @@ def iou(
     *,
     num_classes: int | None = None,
     include_background: bool = False,
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
 ) -> float:
     """Intersection over union (Jaccard) |P&G| / |P|G|, foreground or mean over classes as
     `dice`; two empty masks score 1."""
@@ -88,7 +92,7 @@ def precision_recall_f1(
     *,
     num_classes: int | None = None,
     include_background: bool = False,
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
 ) -> PRF:
     """Voxel precision TP/(TP+FP), recall TP/(TP+FN) and F1, each averaged over the classes
     scored (see `dice`); an empty denominator scores 1."""

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from connectomics.metrics.contingency import ContingencyTable, resolve_table
+from connectomics.metrics.contingency import IGNORE_LABELS, ContingencyTable, resolve_table
 
 
 class RandScores(NamedTuple):
@@ -27,7 +27,7 @@ def adapted_rand_error(
     seg: Any = None,
     gt: Any = None,
     *,
-    ignore_labels: Iterable[int] = (0,),
+    ignore_labels: Iterable[int] = IGNORE_LABELS,
     alpha: float = 0.5,
     table: ContingencyTable | None = None,
 ) -> RandScores:

@@ -6,7 +6,7 @@ import errno
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 from lightning_fabric.plugins.io.torch_io import TorchCheckpointIO
@@ -66,16 +66,20 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def safe_torch_load(path: str | os.PathLike[str], map_location: Any = "cpu") -> Any:
-    """`torch.load` with `weights_only=True` always; unreadable files raise CheckpointError."""
+def safe_torch_load(
+    path: str | os.PathLike[str] | BinaryIO, map_location: Any = "cpu", where: str = ""
+) -> Any:
+    """The one checkpoint reader: `torch.load` with `weights_only=True` always; unreadable
+    files raise CheckpointError (prefixed with `where`, e.g. "model.init_from: ")."""
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except FileNotFoundError:
         raise
     except Exception as exc:  # torch raises many types for corrupt/untrusted files
         raise CheckpointError(
-            f"cannot read checkpoint {path}: corrupt, truncated or holding untrusted pickled "
-            f"objects ({type(exc).__name__}); give a .ckpt written by connectomics train"
+            f"{where}cannot read checkpoint {getattr(path, 'name', path)}: corrupt, truncated "
+            f"or holding untrusted pickled objects ({type(exc).__name__}); give a .ckpt "
+            "written by connectomics train"
         ) from exc
 
 

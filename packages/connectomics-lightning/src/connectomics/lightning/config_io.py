@@ -40,15 +40,9 @@ def config_from_checkpoint(text: Any, path: Path) -> Config:
 
 def read_checkpoint_config(path: str | Path) -> str:
     """The YAML text of the config embedded in a checkpoint file (CheckpointError if none)."""
-    import torch
+    from connectomics.lightning.checkpoint_io import safe_torch_load  # imports torch
 
-    try:
-        checkpoint = torch.load(Path(path), map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt/untrusted files
-        raise CheckpointError(
-            f"cannot read checkpoint {path}: corrupt, truncated or holding untrusted pickled "
-            f"objects ({type(exc).__name__})"
-        ) from exc
+    checkpoint = safe_torch_load(Path(path))
     text = checkpoint.get("connectomics_config") if isinstance(checkpoint, dict) else None
     if not isinstance(text, str):
         raise CheckpointError(f"{path} carries no connectomics config; pass --config")

@@ -22,6 +22,7 @@ from torch import nn
 from connectomics.config.errors import ConfigError
 from connectomics.config.schema import Config
 from connectomics.data.download import cached_download, split_checksum
+from connectomics.lightning.checkpoint_io import safe_torch_load
 from connectomics.lightning.errors import CheckpointError
 
 log = logging.getLogger(__name__)
@@ -97,13 +98,7 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
         from connectomics.lightning.export.importing import read_package_weights
 
         return read_package_weights(path)
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt/untrusted files
-        raise CheckpointError(
-            f"model.init_from: cannot read {path}: corrupt, truncated or holding untrusted "
-            f"pickled objects ({type(exc).__name__})"
-        ) from exc
+    data = safe_torch_load(path, where="model.init_from: ")
     if isinstance(data, Mapping) and isinstance(data.get("state_dict"), Mapping):
         data = data["state_dict"]
     if not isinstance(data, Mapping) or not all(torch.is_tensor(v) for v in data.values()):

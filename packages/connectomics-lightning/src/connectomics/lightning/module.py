@@ -177,7 +177,7 @@ class ConnectomicsModule(pl.LightningModule):
 
     def test_step(self, batch: Any, batch_idx: int) -> dict[str, float]:
         """Sliding-window prediction of one whole test volume, decoding, writing and scores."""
-        from connectomics.lightning.testing import score_and_write
+        from connectomics.lightning.test_stage import score_and_write
 
         name, image, label = batch
         prediction = self.predict_image(image, str(name))

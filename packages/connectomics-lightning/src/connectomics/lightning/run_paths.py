@@ -32,6 +32,11 @@ def volume_path(cfg: Config, name: str, kind: str) -> Path:
     return volume_file(output_dir(cfg), name, kind, cfg.inference.output_format)
 
 
+def tuned_record_path(cfg: Config) -> Path:
+    """Where a run records its tuned decoder parameter: {logging.save_dir}/decoding_tuned.yaml."""
+    return Path(str(cfg.logging.save_dir)) / "decoding_tuned.yaml"
+
+
 def scores_path(cfg: Config, name: str) -> Path:
     """The JSON scores of test volume `name`, beside its volumes."""
     return output_dir(cfg) / f"{name}_scores.json"

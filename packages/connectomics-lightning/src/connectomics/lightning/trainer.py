@@ -32,7 +32,7 @@ from connectomics.lightning.rng_state import RngStateCheckpoint
 from connectomics.lightning.run_lock import RunFolderLock
 from connectomics.lightning.run_paths import checkpoint_dir, output_dir
 from connectomics.lightning.run_record import ConfigRecorder
-from connectomics.lightning.tuning import DecoderTuning
+from connectomics.lightning.tuning_callback import DecoderTuning
 from connectomics.lightning.writers import VolumePredictionWriter
 
 log = logging.getLogger(__name__)

@@ -44,7 +44,7 @@ class VolumePredictionWriter(BasePredictionWriter):
             return
         path = volume_file(self.output_dir, prediction["name"], "prediction", self.output_format)
         if self.cfg is not None:
-            from connectomics.lightning.testing import refuse_input_overwrite
+            from connectomics.lightning.test_stage import refuse_input_overwrite
 
             refuse_input_overwrite(self.cfg, path)
         voxel = getattr(getattr(pl_module, "cfg", None), "data", None)

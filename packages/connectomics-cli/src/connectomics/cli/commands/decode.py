@@ -79,8 +79,10 @@ def run(args: argparse.Namespace) -> int:
 
     apply_num_threads(cfg)
     from connectomics.data.decoding import apply_tuned_decoding
+    from connectomics.lightning.run_paths import tuned_record_path
 
-    note = apply_tuned_decoding(cfg)  # the run's tuned threshold unless the user set one
+    # the run's tuned threshold unless the user set one
+    note = apply_tuned_decoding(cfg, tuned_record_path(cfg))
     if note:
         print(f"decoding with {note}")
     from connectomics.data.io.voxel_size import describe_voxel_size, output_voxel_size

@@ -21,12 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "a probability map, adapted_rand voi for a segmentation)",
     )
     parser.add_argument(
-        "--threshold", type=float, default=0.5, help="foreground threshold for semantic metrics"
+        "--threshold",
+        type=float,
+        help="foreground threshold for semantic metrics (default: evaluation.threshold's)",
     )
     parser.add_argument("--json", help="also write the scores as JSON here")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     add_blockwise_arguments(
-        parser, "instance metrics (the default for two chunked Zarr/HDF5 inputs, 128-voxel blocks):"
+        parser, "instance metrics (the default for two chunked Zarr/HDF5 inputs):"
     )
     parser.add_argument(
         "overrides",
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from connectomics.data.io import open_volume_auto
 
     _apply_threads(args.overrides)
-    if not 0.0 < args.threshold < 1.0:  # also false for nan
+    if args.threshold is not None and not 0.0 < args.threshold < 1.0:  # also false for nan
         from connectomics.config import ConfigError
 
         raise ConfigError(
@@ -71,10 +73,11 @@ def run(args: argparse.Namespace) -> int:
     contingency = None
     if instance and _chunked(args, prediction, label):
         from connectomics.data.blockwise import Engine, blockwise_contingency
+        from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK
 
         engine = Engine(scheduler=args.scheduler)
         contingency = partial(
-            blockwise_contingency, block_size=args.block_size or 128, engine=engine
+            blockwise_contingency, block_size=args.block_size or DEFAULT_BLOCK, engine=engine
         )
     else:  # read once, in memory
         prediction, label = prediction.read(), label.read()

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     --config, else the checkpoint's own with the overrides)."""
     cfg = load_cli_config(args, checkpoint=args.checkpoint)
     from connectomics.lightning import ConnectomicsDataModule, create_trainer
-    from connectomics.lightning.testing import refuse_existing_outputs
+    from connectomics.lightning.test_stage import refuse_existing_outputs
 
     refuse_existing_outputs(cfg, args.overwrite)
 

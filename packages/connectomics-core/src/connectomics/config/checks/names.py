@@ -54,7 +54,7 @@ def _check_metrics(cfg: Any) -> None:
     if not cfg.evaluation.enabled:
         return
     for i, name in enumerate(cfg.evaluation.metrics):
-        kind = METRICS.lookup(name, f"evaluation.metrics[{i}]")
+        kind = METRICS.lookup(name, f"evaluation.metrics[{i}]").kind
         if kind == "instance" and cfg.decoding.name in (None, "none"):
             raise fail(
                 f"evaluation.metrics[{i}]",

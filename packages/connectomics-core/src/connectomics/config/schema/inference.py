@@ -13,8 +13,8 @@ from connectomics.config.schema.section import (
     Probability,
     Section,
 )
+from connectomics.config.target_specs import Activation
 
-Activation = Literal["sigmoid", "softmax", "tanh", "none"]
 Blending = Literal["gaussian", "constant"]
 Padding = Literal["reflect", "constant", "replicate"]
 OutputDtype = Literal["float32", "float16", "uint8"]

@@ -66,7 +66,7 @@ def build_augmentations(cfg: Config | DataConfig, keys: Sequence[str] = AUGMENT_
     data = cfg.data if hasattr(cfg, "data") else cfg
     augmentation = data.augmentation
     patch_size = list(data.patch_size)
-    if not getattr(augmentation, "enabled", True):
+    if not augmentation.enabled:
         return Compose([])
     names = [n for n in ORDER if n in AUGMENTATION_REGISTRY]
     names += [n for n in AUGMENTATION_REGISTRY if n not in ORDER]

@@ -9,7 +9,7 @@ from skimage.transform import resize
 
 from connectomics.config.schema.augmentation import CutBlurConfig
 from connectomics.data.augment.base import RandomSampleTransform, random_box
-from connectomics.data.augment.registry import register_augmentation
+from connectomics.data.augment.registry import register_augmentation, section_factory
 
 
 class RandCutBlurd(RandomSampleTransform):
@@ -19,9 +19,9 @@ class RandCutBlurd(RandomSampleTransform):
     def __init__(
         self,
         keys: Sequence[str],
-        prob: float = 0.2,
-        length_ratio: float = 0.25,
-        down_ratio_range: Sequence[float] = (2.0, 8.0),
+        prob: float,
+        length_ratio: float,
+        down_ratio_range: Sequence[float],
     ) -> None:
         super().__init__(keys, prob)
         self.length_ratio = float(length_ratio)
@@ -50,12 +50,4 @@ class RandCutBlurd(RandomSampleTransform):
         return out
 
 
-@register_augmentation("cut_blur")
-def build_cut_blur(section: CutBlurConfig, keys: Sequence[str], spatial_dims: int) -> RandCutBlurd:
-    """Resolution loss in a random cuboid."""
-    return RandCutBlurd(
-        keys,
-        prob=section.prob,
-        length_ratio=section.length_ratio,
-        down_ratio_range=tuple(section.down_ratio_range),
-    )
+register_augmentation("cut_blur")(section_factory(RandCutBlurd, CutBlurConfig))

@@ -8,7 +8,7 @@ import numpy as np
 
 from connectomics.config.schema.augmentation import CutNoiseConfig
 from connectomics.data.augment.base import RandomSampleTransform, image_range, random_box
-from connectomics.data.augment.registry import register_augmentation
+from connectomics.data.augment.registry import register_augmentation, section_factory
 
 
 class RandCutNoised(RandomSampleTransform):
@@ -18,9 +18,9 @@ class RandCutNoised(RandomSampleTransform):
     def __init__(
         self,
         keys: Sequence[str],
-        prob: float = 0.2,
-        length_ratio: float = 0.25,
-        scale: float = 0.2,
+        prob: float,
+        length_ratio: float,
+        scale: float,
     ) -> None:
         super().__init__(keys, prob)
         self.length_ratio = float(length_ratio)
@@ -46,14 +46,4 @@ class RandCutNoised(RandomSampleTransform):
         return out
 
 
-@register_augmentation("cut_noise")
-def build_cut_noise(
-    section: CutNoiseConfig, keys: Sequence[str], spatial_dims: int
-) -> RandCutNoised:
-    """Noise in a random cuboid."""
-    return RandCutNoised(
-        keys,
-        prob=section.prob,
-        length_ratio=section.length_ratio,
-        scale=section.scale,
-    )
+register_augmentation("cut_noise")(section_factory(RandCutNoised, CutNoiseConfig))

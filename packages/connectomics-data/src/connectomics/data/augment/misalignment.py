@@ -9,7 +9,7 @@ from scipy import ndimage as ndi
 
 from connectomics.config.schema.augmentation import MisalignmentConfig
 from connectomics.data.augment.base import RandomSampleTransform
-from connectomics.data.augment.registry import register_augmentation
+from connectomics.data.augment.registry import register_augmentation, section_factory
 
 
 class RandMisalignmentd(RandomSampleTransform):
@@ -20,9 +20,9 @@ class RandMisalignmentd(RandomSampleTransform):
     def __init__(
         self,
         keys: Sequence[str],
-        prob: float = 0.2,
-        max_displacement: int = 8,
-        slip_ratio: float = 0.5,
+        prob: float,
+        max_displacement: int,
+        slip_ratio: float,
     ) -> None:
         super().__init__(keys, prob)
         self.max_displacement = max(1, int(max_displacement))
@@ -51,16 +51,4 @@ class RandMisalignmentd(RandomSampleTransform):
         return out
 
 
-@register_augmentation("misalignment")
-def build_misalignment(
-    section: MisalignmentConfig, keys: Sequence[str], spatial_dims: int
-) -> RandMisalignmentd | None:
-    """Misalignment for 3D samples (None for 2D: there is no z)."""
-    if spatial_dims != 3:
-        return None
-    return RandMisalignmentd(
-        keys,
-        prob=section.prob,
-        max_displacement=section.max_displacement,
-        slip_ratio=section.slip_ratio,
-    )
+register_augmentation("misalignment")(section_factory(RandMisalignmentd, MisalignmentConfig, (3,)))

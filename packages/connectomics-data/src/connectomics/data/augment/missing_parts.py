@@ -8,7 +8,7 @@ import numpy as np
 
 from connectomics.config.schema.augmentation import MissingPartsConfig
 from connectomics.data.augment.base import RandomSampleTransform
-from connectomics.data.augment.registry import register_augmentation
+from connectomics.data.augment.registry import register_augmentation, section_factory
 
 
 class RandMissingPartsd(RandomSampleTransform):
@@ -18,9 +18,9 @@ class RandMissingPartsd(RandomSampleTransform):
     def __init__(
         self,
         keys: Sequence[str],
-        prob: float = 0.2,
-        max_size_ratio: float = 0.3,
-        fill_value: float = 0.0,
+        prob: float,
+        max_size_ratio: float,
+        fill_value: float,
     ) -> None:
         super().__init__(keys, prob)
         self.max_size_ratio = float(np.clip(max_size_ratio, 0.05, 1.0))
@@ -49,14 +49,4 @@ class RandMissingPartsd(RandomSampleTransform):
         return out
 
 
-@register_augmentation("missing_parts")
-def build_missing_parts(
-    section: MissingPartsConfig, keys: Sequence[str], spatial_dims: int
-) -> RandMissingPartsd:
-    """Holes in a section (2D or 3D)."""
-    return RandMissingPartsd(
-        keys,
-        prob=section.prob,
-        max_size_ratio=section.max_size_ratio,
-        fill_value=section.fill_value,
-    )
+register_augmentation("missing_parts")(section_factory(RandMissingPartsd, MissingPartsConfig))

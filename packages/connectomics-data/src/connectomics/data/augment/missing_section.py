@@ -8,7 +8,7 @@ import numpy as np
 
 from connectomics.config.schema.augmentation import MissingSectionConfig
 from connectomics.data.augment.base import RandomSampleTransform
-from connectomics.data.augment.registry import register_augmentation
+from connectomics.data.augment.registry import register_augmentation, section_factory
 
 
 class RandMissingSectiond(RandomSampleTransform):
@@ -18,10 +18,10 @@ class RandMissingSectiond(RandomSampleTransform):
     def __init__(
         self,
         keys: Sequence[str],
-        prob: float = 0.2,
-        num_sections: int = 2,
-        fill_value: float = 0.0,
-        noise_std: float = 0.01,
+        prob: float,
+        num_sections: int,
+        fill_value: float,
+        noise_std: float,
     ) -> None:
         super().__init__(keys, prob)
         self.num_sections = max(1, int(num_sections))
@@ -49,17 +49,6 @@ class RandMissingSectiond(RandomSampleTransform):
         return out
 
 
-@register_augmentation("missing_section")
-def build_missing_section(
-    section: MissingSectionConfig, keys: Sequence[str], spatial_dims: int
-) -> RandMissingSectiond | None:
-    """Missing sections for 3D samples (None for 2D)."""
-    if spatial_dims != 3:
-        return None
-    return RandMissingSectiond(
-        keys,
-        prob=section.prob,
-        num_sections=section.num_sections,
-        fill_value=section.fill_value,
-        noise_std=section.noise_std,
-    )
+register_augmentation("missing_section")(
+    section_factory(RandMissingSectiond, MissingSectionConfig, (3,))
+)

@@ -10,7 +10,7 @@ from skimage.draw import line
 
 from connectomics.config.schema.augmentation import MotionBlurConfig
 from connectomics.data.augment.base import RandomSampleTransform
-from connectomics.data.augment.registry import register_augmentation
+from connectomics.data.augment.registry import register_augmentation, section_factory
 
 
 def line_kernel(size: int, angle: float) -> np.ndarray:
@@ -29,9 +29,7 @@ class RandMotionBlurd(RandomSampleTransform):
     """Blur `sections` random sections of the image along a random direction (stage drift
     during one exposure); label and mask unchanged."""
 
-    def __init__(
-        self, keys: Sequence[str], prob: float = 0.2, sections: int = 2, kernel_size: int = 11
-    ) -> None:
+    def __init__(self, keys: Sequence[str], prob: float, sections: int, kernel_size: int) -> None:
         super().__init__(keys, prob)
         self.sections = max(1, int(sections))
         self.kernel_size = max(3, int(kernel_size) | 1)  # odd, so the blur stays centred
@@ -56,14 +54,4 @@ class RandMotionBlurd(RandomSampleTransform):
         return out
 
 
-@register_augmentation("motion_blur")
-def build_motion_blur(
-    section: MotionBlurConfig, keys: Sequence[str], spatial_dims: int
-) -> RandMotionBlurd:
-    """Motion blur on a few sections (the whole image for 2D)."""
-    return RandMotionBlurd(
-        keys,
-        prob=section.prob,
-        sections=section.sections,
-        kernel_size=section.kernel_size,
-    )
+register_augmentation("motion_blur")(section_factory(RandMotionBlurd, MotionBlurConfig))

@@ -54,6 +54,22 @@ def register_augmentation(
     return decorator
 
 
+def section_factory(
+    transform: Callable[..., Any], section_type: type, dims: tuple[int, ...] = (2, 3)
+) -> Any:
+    """The factory of a transform that takes its typed section's fields as keywords:
+    `transform(keys, **section without enabled)`, None for samples outside `dims`."""
+
+    def factory(section: Any, keys: Sequence[str], spatial_dims: int) -> Any:
+        if spatial_dims not in dims:
+            return None
+        return transform(keys, **section.model_dump(exclude={"enabled"}))
+
+    factory.__doc__ = transform.__doc__
+    factory.__annotations__["section"] = section_type
+    return factory
+
+
 def list_augmentations() -> list[str]:
     """Names of all registered augmentations, sorted."""
     return AUGMENTATIONS.names()

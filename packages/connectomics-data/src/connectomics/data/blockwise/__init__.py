@@ -5,11 +5,11 @@ dask.distributed cluster (:class:`Engine`); results go to chunked Zarr stores th
 finished blocks, so an interrupted run resumes where it stopped.
 """
 
+from connectomics.data.blockwise.block_grid import BlockGrid
 from connectomics.data.blockwise.connected import BlockwiseReport
 from connectomics.data.blockwise.decode import blockwise_decoders, decode_blockwise
-from connectomics.data.blockwise.engine import Engine
-from connectomics.data.blockwise.grid import BlockGrid
-from connectomics.data.blockwise.plan import blockwise_block_size, engine_from_config, is_chunked
+from connectomics.data.blockwise.executor import Engine
+from connectomics.data.blockwise.sizing import blockwise_block_size, engine_from_config, is_chunked
 
 __all__ = [
     "BlockGrid",

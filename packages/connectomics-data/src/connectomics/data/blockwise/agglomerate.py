@@ -23,6 +23,7 @@ import fastremap
 import numpy as np
 
 from connectomics.config.target_specs import nearest_neighbour_offsets
+from connectomics.data.blockwise.block_grid import BlockGrid, as_slices
 from connectomics.data.blockwise.connected import (
     BlockwiseReport,
     Laps,
@@ -31,11 +32,10 @@ from connectomics.data.blockwise.connected import (
     relabel_block,
     write_lookup,
 )
-from connectomics.data.blockwise.engine import Engine
+from connectomics.data.blockwise.executor import Engine
 from connectomics.data.blockwise.graph import agglomerate_mean_affinity, merge_edges
-from connectomics.data.blockwise.grid import BlockGrid, as_slices
+from connectomics.data.blockwise.job_store import BlockStore, open_array
 from connectomics.data.blockwise.stitch import final_lookup, offsets_of
-from connectomics.data.blockwise.store import BlockStore, open_array
 from connectomics.data.decoding.affinity_cc import nearest_neighbour_channels
 from connectomics.data.decoding.affinity_waterz import MEAN_AFFINITY
 from connectomics.data.decoding.prediction import (

@@ -17,10 +17,10 @@ from typing import Any
 import fastremap
 import numpy as np
 
-from connectomics.data.blockwise.engine import Engine
-from connectomics.data.blockwise.grid import BlockGrid, Box, as_slices
+from connectomics.data.blockwise.block_grid import BlockGrid, Box, as_slices
+from connectomics.data.blockwise.executor import Engine
+from connectomics.data.blockwise.job_store import BlockStore, open_array
 from connectomics.data.blockwise.stitch import final_lookup, merge_pairs, offsets_of, unique_pairs
-from connectomics.data.blockwise.store import BlockStore, open_array
 from connectomics.data.decoding.registry import decoder_spec
 from connectomics.data.decoding.spec import DecoderSpec
 from connectomics.data.io.volume import Volume

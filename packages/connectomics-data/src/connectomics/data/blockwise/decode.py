@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK, BlockGrid
 from connectomics.data.blockwise.connected import BlockwiseReport
-from connectomics.data.blockwise.engine import Engine
-from connectomics.data.blockwise.grid import BlockGrid
-from connectomics.data.blockwise.store import BlockStore, split_output
+from connectomics.data.blockwise.executor import Engine
+from connectomics.data.blockwise.job_store import BlockStore, split_output
 from connectomics.data.decoding.registry import DECODERS, decoder_spec
 from connectomics.data.errors import DataError
 from connectomics.data.io.fingerprint import content_fingerprint
@@ -27,7 +27,7 @@ def decode_blockwise(
     prediction: str | Path | Volume,
     output: str | Path,
     name: str = "binary_cc",
-    block_size: int | Sequence[int] = 128,
+    block_size: int | Sequence[int] = DEFAULT_BLOCK,
     engine: Engine | None = None,
     overwrite: bool = False,
     voxel_size: Sequence[float] | None = None,

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from connectomics.data.blockwise.engine import Engine
-from connectomics.data.blockwise.grid import BlockGrid, as_slices
+from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK, BlockGrid, as_slices
+from connectomics.data.blockwise.executor import Engine
 from connectomics.data.errors import DataError
 from connectomics.data.evaluation.instance import instance_scores
+from connectomics.data.evaluation.metric_names import DEFAULT_IGNORE, DEFAULT_INSTANCE
 from connectomics.data.io.open import open_volume
 from connectomics.data.io.volume import Volume
 from connectomics.metrics import ContingencyTable, contingency_table
@@ -61,7 +62,7 @@ def _open(volume: str | Path | Volume | np.ndarray) -> Volume:
 def blockwise_contingency(
     seg: str | Path | Volume | np.ndarray,
     gt: str | Path | Volume | np.ndarray,
-    block_size: int | Sequence[int] = 128,
+    block_size: int | Sequence[int] = DEFAULT_BLOCK,
     engine: Engine | None = None,
 ) -> ContingencyTable:
     """The contingency table of `seg` against `gt`, read block by block (equal to in memory)."""
@@ -87,10 +88,10 @@ def blockwise_contingency(
 def evaluate_blockwise(
     seg: str | Path | Volume | np.ndarray,
     gt: str | Path | Volume | np.ndarray,
-    metrics: Iterable[str] = ("adapted_rand", "voi"),
-    block_size: int | Sequence[int] = 128,
+    metrics: Iterable[str] = DEFAULT_INSTANCE,
+    block_size: int | Sequence[int] = DEFAULT_BLOCK,
     engine: Engine | None = None,
-    ignore_labels: Iterable[int] = (0,),
+    ignore_labels: Iterable[int] = DEFAULT_IGNORE,
 ) -> dict[str, float]:
     """Instance metrics (adapted_rand, voi, cremi, ap) of `seg` against `gt`, block by block.
 

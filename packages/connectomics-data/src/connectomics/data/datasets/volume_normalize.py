@@ -9,6 +9,7 @@ data. The training volumes' pooled statistics stay in data.normalize_stats (the 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,3 +49,16 @@ def intensity_shift(
         f"{shift:.2f} training stds; expect a degraded prediction (train with "
         "data.normalize=volume_percentile and intensity augmentation, or adapt the model)"
     )
+
+
+def warn_intensity_shift(
+    input_stats: Mapping[str, float], train_stats: Mapping[str, float] | None
+) -> str | None:
+    """Warn (UserWarning) when the input's intensity statistics lie far outside the training
+    statistics kept in the checkpoint; returns the message (None: no warning, or no stats)."""
+    if not train_stats or "mean" not in train_stats or "std" not in train_stats:
+        return None
+    message = intensity_shift(input_stats, train_stats)
+    if message is not None:
+        warnings.warn(message, UserWarning, stacklevel=3)
+    return message

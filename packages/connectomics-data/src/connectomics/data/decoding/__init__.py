@@ -17,11 +17,10 @@ from connectomics.data.decoding.registry import (
     register_decoder,
 )
 from connectomics.data.decoding.spec import DecoderSpec
-from connectomics.data.decoding.tuning import (
+from connectomics.data.decoding.threshold_search import (
     TuningResult,
     apply_tuned_decoding,
     tune_decoder,
-    tuned_record_path,
     write_tuned_record,
 )
 
@@ -38,6 +37,5 @@ __all__ = [
     "register_decoder",
     "remove_small_objects",
     "tune_decoder",
-    "tuned_record_path",
     "write_tuned_record",
 ]

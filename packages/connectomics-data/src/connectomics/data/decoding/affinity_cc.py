@@ -80,9 +80,9 @@ def affinity_cc(
 
 def affinity_components(
     prediction: Any,
-    threshold: float = 0.5,
-    offsets: Sequence[Sequence[int]] | None = None,
-    channels: Sequence[int] | None = None,
+    threshold: float,
+    offsets: Sequence[Sequence[int]] | None,
+    channels: Sequence[int] | None,
 ) -> np.ndarray:
     """Components of the strong nearest-neighbour affinity graph (ids not yet consecutive)."""
     probs = as_probabilities(prediction, "affinity_cc")

@@ -67,12 +67,12 @@ def affinity_mws(
 
 def mutex_labels(
     prediction: Any,
-    bias: float = 0.5,
-    long_range_bias: float = 0.3,
-    foreground_threshold: float = 0.5,
-    offsets: Sequence[Sequence[int]] | None = None,
-    channels: Sequence[int] | None = None,
-    strides: Sequence[Sequence[int]] | None = None,
+    bias: float,
+    long_range_bias: float,
+    foreground_threshold: float,
+    offsets: Sequence[Sequence[int]] | None,
+    channels: Sequence[int] | None,
+    strides: Sequence[Sequence[int]] | None,
 ) -> np.ndarray:
     """Mutex watershed over affinities whose channel c joins v and v - offsets[c].
 

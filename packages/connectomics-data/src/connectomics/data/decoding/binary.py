@@ -51,7 +51,7 @@ def binary_cc(
 
 
 def binary_components(
-    prediction: Any, threshold: float = 0.5, channel: int = 0, connectivity: int | None = None
+    prediction: Any, threshold: float, channel: int, connectivity: int | None
 ) -> np.ndarray:
     """Connected components of `prediction[channel] > threshold` (ids not yet consecutive)."""
     probs = as_probabilities(prediction, "binary_cc")

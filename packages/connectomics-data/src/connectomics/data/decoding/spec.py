@@ -27,8 +27,9 @@ from connectomics.config.suggest import did_you_mean
 # Values tried by threshold tuning unless decoding.tune.candidates names others.
 DEFAULT_GRID: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
-# "foreground": the decoder reads `channel`; "affinity": `offsets` and `channels`.
-Reads = Literal["foreground", "affinity"] | None
+# "foreground": the decoder reads `channel`; "affinity": `offsets` and `channels`; "contour":
+# `channels` (foreground, contour[, distance]).
+Reads = Literal["foreground", "affinity", "contour"] | None
 
 
 def _resolve_reference(reference: str) -> Callable[..., Any]:
@@ -110,6 +111,9 @@ class DecoderSpec:
         """The channel arguments the target layout implies, for those `given` leaves unset."""
         if self.reads == "foreground" and "channel" not in given:
             return {"channel": layout.foreground_channel()}
+        contour = layout.contour_channels() if self.reads == "contour" else None
+        if contour is not None and "channels" not in given:
+            return {"channels": contour}
         affinity = layout.affinity() if self.reads == "affinity" else None
         if affinity is not None and not {"offsets", "channels"} & set(given):
             return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from connectomics.data.decoding.registry import register_decoder
 from connectomics.data.errors import DataError
 
 
-@register_decoder("binary_contour_watershed", tuned="seed_threshold")
+@register_decoder("binary_contour_watershed", reads="contour", tuned="seed_threshold")
 def binary_contour_watershed(
     prediction: Any,
     foreground_threshold: Probability = 0.5,
@@ -25,12 +26,15 @@ def binary_contour_watershed(
     min_seed_size: NonNegativeInt = 4,
     min_size: NonNegativeInt = 0,
     use_distance: bool = True,
+    channels: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Seeds where foreground is high and contour low (and distance high), grown by watershed.
 
-    Channels: 0 foreground, 1 contour, optional 2 per-instance distance in [0, 1]. Seeds are
-    the connected components of the seed mask; they grow over the elevation map (contour, minus
-    the distance when given) inside `foreground > foreground_threshold`.
+    `channels` are the (foreground, contour[, per-instance distance in [0, 1]]) channels
+    (filled from the binary_contour(_distance) target of data.targets; None: 0, 1 and 2 when
+    the prediction has it). Seeds are the connected components of the seed mask; they grow
+    over the elevation map (contour, minus the distance when given) inside
+    `foreground > foreground_threshold`.
     """
     probs = as_probabilities(prediction, "binary_contour_watershed")
     if probs.shape[0] < 2:
@@ -38,8 +42,15 @@ def binary_contour_watershed(
             "binary_contour_watershed needs foreground and contour channels (2, or 3 with "
             f"distance), got a prediction of shape {probs.shape}; use binary_cc for one channel"
         )
-    foreground, contour = probs[0], probs[1]
-    distance = probs[2] if use_distance and probs.shape[0] > 2 else None
+    channels = list(range(min(probs.shape[0], 3))) if channels is None else list(channels)
+    if not 2 <= len(channels) <= 3 or any(not 0 <= c < probs.shape[0] for c in channels):
+        raise DataError(
+            f"binary_contour_watershed: channels {channels} must name 2 or 3 channels "
+            f"(foreground, contour[, distance]) of a prediction with {probs.shape[0]}; set "
+            "decoding.kwargs.channels"
+        )
+    foreground, contour = probs[channels[0]], probs[channels[1]]
+    distance = probs[channels[2]] if use_distance and len(channels) > 2 else None
     seed_mask = (foreground > seed_threshold) & (contour < contour_threshold)
     elevation = contour
     if distance is not None:

@@ -7,6 +7,7 @@ from connectomics.data.evaluation.metric_names import (
     INSTANCE_METRICS,
     SEMANTIC_METRICS,
     check_metric_names,
+    register_metric,
     split_metrics,
 )
 from connectomics.data.evaluation.report import format_report, write_report
@@ -23,6 +24,7 @@ __all__ = [
     "evaluate_instances",
     "evaluate_semantic",
     "format_report",
+    "register_metric",
     "split_metrics",
     "write_report",
 ]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from connectomics.config.schema.inference import EvaluationConfig
 from connectomics.data.errors import DataError
 from connectomics.data.evaluation.instance import evaluate_instances, instance_scores
 from connectomics.data.evaluation.metric_names import (
@@ -49,6 +50,7 @@ def evaluate(
     Skeleton lengths (erl) are in `voxel_size` units, else the config's data.voxel_size.
     """
     section = getattr(cfg_evaluation, "evaluation", cfg_evaluation)
+    defaults = section if section is not None else EvaluationConfig()
     labels = pred_or_seg if segmentation is None else segmentation
     if metrics is None and section is not None:
         metrics = section.metrics
@@ -63,8 +65,8 @@ def evaluate(
             f"({', '.join(SEMANTIC_METRICS)})"
         )
     if threshold is None:
-        threshold = getattr(section, "threshold", 0.5) if section is not None else 0.5
-    ignore = getattr(section, "ignore_labels", (0,)) if section is not None else (0,)
+        threshold = defaults.threshold
+    ignore = defaults.ignore_labels
     results: dict[str, float] = {}
     if semantic:
         values = as_numpy(pred_or_seg)

@@ -9,7 +9,11 @@ from typing import Any
 import numpy as np
 
 from connectomics.data.errors import DataError
-from connectomics.data.evaluation.metric_names import INSTANCE_METRICS, check_metric_names
+from connectomics.data.evaluation.metric_names import (
+    DEFAULT_IGNORE,
+    check_metric_names,
+    plugin_scores,
+)
 from connectomics.data.evaluation.run_length import RUN_LENGTH_METRICS, run_length_scores
 from connectomics.data.evaluation.shapes import check_shapes, squeeze_channel
 from connectomics.metrics import (
@@ -35,7 +39,7 @@ def evaluate_instances(
     seg: Any,
     gt: Any,
     metrics: Iterable[str] = ("adapted_rand", "voi", "ap"),
-    ignore_labels: Iterable[int] = (0,),
+    ignore_labels: Iterable[int] = DEFAULT_IGNORE,
     voxel_size: Sequence[float] | None = None,
 ) -> dict[str, float]:
     """Score an instance segmentation against ground-truth instances; flat dict of floats.
@@ -47,7 +51,7 @@ def evaluate_instances(
     skeleton_splits) are measured along the ground truth's skeletons, lengths in `voxel_size`
     units (voxels when None).
     """
-    names = check_metric_names(metrics, INSTANCE_METRICS)
+    names = check_metric_names(metrics, "instance")
     truth = as_numpy(gt)
     segmentation = squeeze_channel(seg, truth.ndim)
     if segmentation.dtype.kind not in "uib":
@@ -70,10 +74,10 @@ def evaluate_instances(
 
 
 def instance_scores(
-    table: ContingencyTable, metrics: Iterable[str], ignore_labels: Iterable[int] = (0,)
+    table: ContingencyTable, metrics: Iterable[str], ignore_labels: Iterable[int] = DEFAULT_IGNORE
 ) -> dict[str, float]:
     """The instance metrics of `evaluate_instances` from a contingency table (seg vs gt)."""
-    names = check_metric_names(metrics, INSTANCE_METRICS)
+    names = check_metric_names(metrics, "instance")
     skeletal = [n for n in names if n in RUN_LENGTH_METRICS]
     if skeletal:
         raise DataError(
@@ -89,7 +93,7 @@ def instance_scores(
             EmptyGroundTruthWarning,
             stacklevel=3,
         )
-    results: dict[str, float] = {}
+    results = plugin_scores(names, table, ignore)
     if "adapted_rand" in names:
         rand = adapted_rand_error(table=table, ignore_labels=ignore)
         results["adapted_rand"] = rand.error

@@ -7,7 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from connectomics.data.evaluation.metric_names import SEMANTIC_METRICS, check_metric_names
+from connectomics.config.schema.inference import EvaluationConfig
+from connectomics.data.evaluation.metric_names import (
+    DEFAULT_SEMANTIC,
+    check_metric_names,
+    plugin_scores,
+)
 from connectomics.data.evaluation.shapes import check_shapes, squeeze_channel
 from connectomics.metrics import dice, iou, precision_recall_f1
 from connectomics.metrics.arrays import as_numpy
@@ -16,8 +21,8 @@ from connectomics.metrics.arrays import as_numpy
 def evaluate_semantic(
     pred: Any,
     gt: Any,
-    metrics: Iterable[str] = ("dice", "iou"),
-    threshold: float = 0.5,
+    metrics: Iterable[str] = DEFAULT_SEMANTIC,
+    threshold: float = EvaluationConfig.model_fields["threshold"].default,
 ) -> dict[str, float]:
     """Score a probability map (or binary/label map) against ground truth foreground.
 
@@ -26,7 +31,7 @@ def evaluate_semantic(
     prediction with C > 1 is taken as class scores: its argmax is compared with gt class ids
     and each metric is the mean over classes 1..C-1.
     """
-    names = check_metric_names(metrics, SEMANTIC_METRICS)
+    names = check_metric_names(metrics, "semantic")
     truth = as_numpy(gt)
     prediction = squeeze_channel(pred, truth.ndim)
     options: dict[str, Any] = {"threshold": threshold}
@@ -36,7 +41,7 @@ def evaluate_semantic(
     else:
         truth = truth != 0
     check_shapes(prediction, truth, "the prediction")
-    results: dict[str, float] = {}
+    results = plugin_scores(names, prediction, truth, threshold)
     if "dice" in names:
         results["dice"] = dice(prediction, truth, **options)
     if "iou" in names:

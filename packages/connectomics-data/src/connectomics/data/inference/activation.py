@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 
 from connectomics.data.inference.options import OptionError
+
+# The function of each activation name of the target specs (softmax runs over its channel group).
+FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "sigmoid": torch.sigmoid,
+    "softmax": lambda part: torch.softmax(part, dim=1),
+    "tanh": torch.tanh,
+    "none": lambda part: part,
+}
 
 
 @dataclass(frozen=True)
@@ -35,18 +43,18 @@ class ActivationPlan:
                 runs.append((name, channel, channel + 1))
         return cls(tuple(runs), n_channels)
 
+    def apply(self, logits: torch.Tensor) -> torch.Tensor:
+        """Activated copy of (B, C, ...) logits, without in-place writes (which tracing and
+        ONNX export would lose)."""
+        parts = [
+            FUNCTIONS[name.split(":", 1)[0]](logits[:, start:stop])
+            for name, start, stop in self.runs
+        ]
+        return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
+
     def apply_(self, logits: torch.Tensor) -> torch.Tensor:
         """Activate (B, C, ...) logits in place and return them."""
-        for name, start, stop in self.runs:
-            base = name.split(":", 1)[0]
-            part = logits[:, start:stop]
-            if base == "sigmoid":
-                part.sigmoid_()
-            elif base == "tanh":
-                part.tanh_()
-            elif base == "softmax":
-                part.copy_(torch.softmax(part, dim=1))
-        return logits
+        return logits.copy_(self.apply(logits))
 
     def value_range(self, channel: int) -> tuple[float, float]:
         """Range of an activated channel, used to scale to uint8 (none: taken as [0, 1])."""

@@ -19,10 +19,10 @@ from connectomics.config.schema import Config
 from connectomics.config.schema.data import Normalization
 from connectomics.config.schema.explain import explain
 from connectomics.config.schema.geometry import per_axis
-from connectomics.config.schema.inference import Activation, InferenceConfig
+from connectomics.config.schema.inference import InferenceConfig
 from connectomics.config.target_layout import TargetLayout
+from connectomics.config.target_specs import ACTIVATIONS
 
-ACTIVATIONS = get_args(Activation)
 NORMALIZATIONS = get_args(Normalization)
 # Keys of the inference section that are predict_to_store's own arguments, not options.
 STORE_KEYS = ("chunk_size", "output_path", "output_format")

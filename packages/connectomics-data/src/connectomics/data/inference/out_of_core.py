@@ -15,16 +15,9 @@ import torch
 
 from connectomics.data.errors import DataError
 from connectomics.data.inference.chunking import auto_chunk_size
-from connectomics.data.inference.engine import (
-    Model,
-    SlidingWindowPredictor,
-    chunk_cache_bytes,
-    output_scale,
-)
-from connectomics.data.inference.grid import chunk_boxes
 from connectomics.data.inference.identity import input_identity
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
-from connectomics.data.inference.store import (
+from connectomics.data.inference.prediction_store import (
     PredictionStore,
     StoreTarget,
     parse_output_path,
@@ -32,6 +25,13 @@ from connectomics.data.inference.store import (
     staged_target,
     swap_in,
 )
+from connectomics.data.inference.sliding_window import (
+    Model,
+    SlidingWindowPredictor,
+    chunk_cache_bytes,
+    output_scale,
+)
+from connectomics.data.inference.window_grid import chunk_boxes
 from connectomics.data.io.ngff import is_ome_zarr
 from connectomics.data.locking import WriterLock, lock_path_for
 

@@ -34,7 +34,7 @@ class Augmentation:
         return y
 
 
-def build_augmentations(
+def build_tta_transforms(
     ndim: int,
     window: tuple[int, ...],
     flip: bool,

@@ -198,6 +198,17 @@ def _round_nm(value: float, spacing: float) -> float:
     return int(number) if float(number).is_integer() else round(number, 3)
 
 
+def _bce_and_dice(plan: Plan) -> None:
+    """BCE plus Dice on probabilities, equally weighted (foreground-like targets)."""
+    plan.why(
+        "model.loss_functions",
+        ["BCEWithLogitsLoss", "DiceLoss"],
+        "BCE calibrates, Dice fights the imbalance",
+    )
+    plan.why("model.loss_weights", [1.0, 1.0], "equal weights")
+    plan.why("model.loss_kwargs", [{}, {"sigmoid": True}], "Dice sees probabilities")
+
+
 def _task_targets(plan: Plan, fp: Fingerprint, task: str, patch: list[int]) -> int:
     """Targets, losses, decoder and metrics of `task`; returns the output channel count."""
     vz, vy, vx = fp.voxel_size
@@ -239,8 +250,9 @@ def _task_targets(plan: Plan, fp: Fingerprint, task: str, patch: list[int]) -> i
         plan.why("decoding.name", "affinity_waterz", "waterz agglomerates affinities into neurons")
         plan.why(
             "decoding.tune",
-            {"enabled": True, "candidates": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]},
-            "the merge threshold is picked on the validation part by adapted Rand error",
+            {"enabled": True},
+            "the merge threshold is picked on the validation part by adapted Rand error "
+            "(over the decoder's grid)",
         )
         plan.why("evaluation.metrics", ["adapted_rand", "voi"], "instance scores for neurons")
         return len(offsets)
@@ -252,13 +264,7 @@ def _task_targets(plan: Plan, fp: Fingerprint, task: str, patch: list[int]) -> i
             f"foreground and contours {width} nm wide (1/16 of the small object) split touching "
             f"mitochondria ({_pct(fp.touching_fraction)} of objects touch another)",
         )
-        plan.why(
-            "model.loss_functions",
-            ["BCEWithLogitsLoss", "DiceLoss"],
-            "BCE calibrates, Dice fights the imbalance",
-        )
-        plan.why("model.loss_weights", [1.0, 1.0], "equal weights")
-        plan.why("model.loss_kwargs", [{}, {"sigmoid": True}], "Dice sees probabilities")
+        _bce_and_dice(plan)
         plan.why(
             "decoding.name",
             "binary_contour_watershed",
@@ -281,13 +287,7 @@ def _task_targets(plan: Plan, fp: Fingerprint, task: str, patch: list[int]) -> i
             True,
             f"foreground is {_pct(fg)} of the voxels: weight it up",
         )
-    plan.why(
-        "model.loss_functions",
-        ["BCEWithLogitsLoss", "DiceLoss"],
-        "BCE calibrates, Dice fights the imbalance",
-    )
-    plan.why("model.loss_weights", [1.0, 1.0], "equal weights")
-    plan.why("model.loss_kwargs", [{}, {"sigmoid": True}], "Dice sees probabilities")
+    _bce_and_dice(plan)
     plan.why("decoding.name", "binary_cc", "threshold then connected components")
     plan.why(
         "decoding.tune",

@@ -64,7 +64,6 @@ class AffinityTargetd(LabelTargetd):
                 f"affinity offsets must be a non-empty list of nonzero per-axis offsets, "
                 f"got {offsets}"
             )
-        self.num_channels = len(self.offsets) if self.offsets is not None else 3
 
     def offsets_for(self, ndim: int) -> list[list[int]]:
         """The offsets used for a `ndim`-D label (defaults depend on the dimensionality)."""

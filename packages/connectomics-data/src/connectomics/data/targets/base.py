@@ -40,7 +40,6 @@ class LabelTargetd(MapTransform):
     """
 
     name = "target"
-    num_channels = 1
 
     def __init__(
         self,
@@ -77,16 +76,23 @@ class LabelTargetd(MapTransform):
         """Add target, weight (ones) and valid for the first key's label."""
         sample = dict(data)
         key = self.keys[0]
-        if key not in sample:
-            raise DataError(f"the sample has no {key!r} entry to build the {self.name} target from")
-        label = spatial_label(sample[key])
-        mask = read_mask(sample, self.mask_key, label.shape)
+        label, mask = sample_label_and_mask(sample, key, self.mask_key, f"the {self.name} target")
         target, valid = self.compute_with_mask(label, mask)
         like = sample[key]
         sample[self.output_key] = as_like(target, like)
         sample[self.weight_key] = as_like(np.ones_like(target), like)
         sample[self.valid_key] = as_like(valid, like)
         return sample
+
+
+def sample_label_and_mask(
+    sample: Mapping[Hashable, Any], key: str, mask_key: str, what: str
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The (*spatial) label under `key` and the sample's mask (None: it has none)."""
+    if key not in sample:
+        raise DataError(f"the sample has no {key!r} entry to build {what} from")
+    label = spatial_label(sample[key])
+    return label, read_mask(sample, mask_key, label.shape)
 
 
 def read_mask(

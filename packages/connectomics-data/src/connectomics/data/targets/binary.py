@@ -12,8 +12,6 @@ from connectomics.data.targets.registry import register_target
 class BinaryTargetd(LabelTargetd):
     """One channel: 1 where the label is nonzero."""
 
-    num_channels = 1
-
     def compute(
         self, label: np.ndarray, mask: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray | None]:

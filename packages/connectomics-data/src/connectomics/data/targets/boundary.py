@@ -58,8 +58,6 @@ def compute_boundary(
 class BoundaryTargetd(LabelTargetd):
     """One channel: 1 on instance boundaries (kwargs thickness, mode, per_section)."""
 
-    num_channels = 1
-
     def __init__(
         self, thickness: int = 1, mode: str = "thick", per_section: bool = False, **keys: str
     ) -> None:

@@ -10,8 +10,7 @@ from monai.transforms import MapTransform
 
 from connectomics.config.errors import ConfigError
 from connectomics.config.schema import Config, DataConfig, TargetConfig
-from connectomics.data.errors import DataError
-from connectomics.data.targets.base import LabelTargetd, as_like, read_mask, spatial_label
+from connectomics.data.targets.base import LabelTargetd, as_like, sample_label_and_mask
 from connectomics.data.targets.registry import TARGET_REGISTRY
 from connectomics.data.targets.weights import class_balanced_weights
 
@@ -30,16 +29,12 @@ class TargetStackd(MapTransform):
         self.targets = list(targets)
         self.class_balanced = class_balanced
         self.mask_key = mask_key
-        self.num_channels = sum(t.num_channels for t in self.targets)
 
     def __call__(self, data: Mapping[Hashable, Any]) -> dict[Hashable, Any]:
         """Add the stacked target, its weights and its validity; keep every other entry."""
         sample = dict(data)
         key = self.keys[0]
-        if key not in sample:
-            raise DataError(f"the sample has no {key!r} entry to build targets from")
-        label = spatial_label(sample[key])
-        mask = read_mask(sample, self.mask_key, label.shape)
+        label, mask = sample_label_and_mask(sample, key, self.mask_key, "targets")
         parts = [t.compute_with_mask(label, mask) for t in self.targets]
         target = np.concatenate([p[0] for p in parts])
         valid = np.concatenate([p[1] for p in parts])
@@ -78,6 +73,4 @@ def build_target_transform(cfg: Config | DataConfig) -> TargetStackd:
         if isinstance(entry, Mapping):
             entry = TargetConfig.model_validate(entry)
         targets.append(build_target(entry.name, dict(entry.kwargs)))
-    return TargetStackd(
-        targets, class_balanced=bool(getattr(data, "class_balanced_weights", False))
-    )
+    return TargetStackd(targets, class_balanced=bool(data.class_balanced_weights))

@@ -67,8 +67,6 @@ def semantic_distance(
 class DistanceTargetd(LabelTargetd):
     """One channel: instance distance in [0, 1] or signed semantic distance in (-1, 1)."""
 
-    num_channels = 1
-
     def __init__(
         self,
         mode: str = "instance",

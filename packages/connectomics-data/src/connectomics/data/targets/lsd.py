@@ -89,8 +89,6 @@ class LSDTargetd(LabelTargetd):
     def __init__(self, sigma: float | Sequence[float] = 5.0, **keys: str) -> None:
         super().__init__(**keys)
         self.sigma = sigma
-        # 3D unless a per-axis sigma says otherwise (the stack only sums these counts)
-        self.num_channels = lsd_channels(len(sigma) if isinstance(sigma, Sequence) else 3)
 
     def compute(
         self, label: np.ndarray, mask: np.ndarray | None

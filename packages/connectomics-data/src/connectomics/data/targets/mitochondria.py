@@ -17,8 +17,6 @@ from connectomics.data.targets.registry import register_target
 class BinaryContourTargetd(LabelTargetd):
     """Two channels: foreground and instance contours (kwargs thickness, mode, per_section)."""
 
-    num_channels = 2
-
     def __init__(
         self, thickness: int = 1, mode: str = "inner", per_section: bool = False, **keys: str
     ) -> None:
@@ -44,8 +42,6 @@ class BinaryContourTargetd(LabelTargetd):
 @register_target("binary_contour_distance")
 class BinaryContourDistanceTargetd(BinaryContourTargetd):
     """Three channels: foreground, contour and per-instance normalised distance."""
-
-    num_channels = 3
 
     def __init__(
         self,

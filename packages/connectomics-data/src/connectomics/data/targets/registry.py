@@ -17,15 +17,13 @@ def register_target(name: str, spec: TargetSpec | None = None) -> Callable[[T], 
     """Class decorator: register a target transform under its config `name`.
 
     `spec` (channels, activations, continuity, offsets) makes the target known to config
-    validation and the `TargetLayout` (a fixed channel count also sets `cls.num_channels`);
+    validation and the `TargetLayout` (the one place channel counts live);
     the built-in targets have theirs in core already.
     """
 
     def decorator(cls: T) -> T:
         if spec is not None:
             register_target_spec(name, spec)
-            if isinstance(spec.channels, int):
-                cls.num_channels = spec.channels
         elif name not in TARGET_SPECS:
             raise ValueError(
                 f"target {name!r} has no TargetSpec: pass register_target({name!r}, spec=...)"

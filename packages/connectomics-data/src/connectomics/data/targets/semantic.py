@@ -26,14 +26,14 @@ class SemanticTargetd(LabelTargetd):
                 f"semantic values {list(values)} must list one raw label value per class "
                 f"({num_classes})"
             )
-        self.num_channels = int(num_classes)
+        self.num_classes = int(num_classes)
         self.values = None if values is None else [int(v) for v in values]
 
     def compute(
         self, label: np.ndarray, mask: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """One-hot channels of the class of each voxel."""
-        values = self.values if self.values is not None else range(self.num_channels)
+        values = self.values if self.values is not None else range(self.num_classes)
         onehot = np.stack([label == v for v in values]).astype(np.float32)
         known = onehot.sum(axis=0) > 0
         if not known.all():

@@ -41,17 +41,7 @@ class ExportedNetwork(nn.Module):
 
 def activate(logits: torch.Tensor, names: Sequence[str]) -> torch.Tensor:
     """Per-channel activations without in-place writes (which tracing and ONNX would lose)."""
-    parts = []
-    for name, start, stop in ActivationPlan.build(names, logits.shape[1]).runs:
-        part, base = logits[:, start:stop], name.split(":", 1)[0]
-        if base == "sigmoid":
-            part = torch.sigmoid(part)
-        elif base == "tanh":
-            part = torch.tanh(part)
-        elif base == "softmax":
-            part = torch.softmax(part, dim=1)
-        parts.append(part)
-    return torch.cat(parts, dim=1)
+    return ActivationPlan.build(names, logits.shape[1]).apply(logits)
 
 
 def architecture_kwargs(cfg: Config) -> dict[str, Any]:

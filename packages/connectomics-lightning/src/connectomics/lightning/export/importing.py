@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from connectomics.config.yaml_text import parse_yaml, parse_yaml_mapping
+from connectomics.lightning.checkpoint_io import safe_torch_load
 from connectomics.lightning.errors import CheckpointError
 from connectomics.lightning.export.bioimageio import CONFIG_ATTACHMENT
 
@@ -49,7 +50,7 @@ def from_bioimageio(path: str | Path, cfg: ConfigLike | None = None) -> Connecto
                     else dict(weights["architecture"]["kwargs"]["config"])
                 )
             with archive.open(str(weights["source"])) as f:
-                state = torch.load(f, map_location="cpu", weights_only=True)
+                state = safe_torch_load(f)
     except zipfile.BadZipFile as exc:
         raise CheckpointError(f"{path} is not a zip file (a bioimage.io package)") from exc
     except KeyError as exc:
@@ -74,7 +75,7 @@ def read_package_weights(path: str | Path) -> dict[str, torch.Tensor]:
             parse_yaml(archive.read("rdf.yaml").decode(), f"rdf.yaml in {path}"), path
         )
         with archive.open(str(weights["source"])) as f:
-            state = torch.load(f, map_location="cpu", weights_only=True)
+            state = safe_torch_load(f)
     return {k[len("network.") :]: v for k, v in state.items() if k.startswith("network.")}
 
 

@@ -12,8 +12,8 @@ from torch import nn
 
 from connectomics.config.schema import Config
 from connectomics.config.schema.data import STATISTIC_MODES, NormalizationStats
+from connectomics.data.datasets.normalize import dataset_statistics, normalize_image
 from connectomics.data.inference import InferenceOptions
-from connectomics.data.inference.normalize import normalize_block, volume_statistics
 
 
 @dataclass
@@ -56,8 +56,8 @@ def normalized(
     mode = str(cfg.data.normalize)
     stats = stats if stats is not None else cfg.data.normalize_stats
     if stats is None and mode in STATISTIC_MODES:
-        stats = volume_statistics(image)  # a config without training statistics
-    return np.ascontiguousarray(normalize_block(np.asarray(image), mode, stats))
+        stats = dataset_statistics([image])  # a config without training statistics
+    return np.ascontiguousarray(normalize_image(np.asarray(image), mode, stats))
 
 
 def load_export_source(model: Any) -> ExportSource:

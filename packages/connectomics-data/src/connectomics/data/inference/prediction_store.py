@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from connectomics.data.errors import DataError
-from connectomics.data.inference.grid import Box
+from connectomics.data.inference.window_grid import Box
 from connectomics.data.io.ngff import LEVEL0, is_ome_zarr
 from connectomics.data.io.writing import WritableVolume, create_volume
 

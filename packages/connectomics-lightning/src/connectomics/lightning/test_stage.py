@@ -19,7 +19,13 @@ from connectomics.data.errors import DataError
 from connectomics.data.evaluation import evaluate, split_metrics, write_report
 from connectomics.data.io import open_volume, write_volume
 from connectomics.data.io.paths import split_key
-from connectomics.lightning.run_paths import VOLUME_KINDS, output_dir, scores_path, volume_path
+from connectomics.lightning.run_paths import (
+    VOLUME_KINDS,
+    output_dir,
+    scores_path,
+    tuned_record_path,
+    volume_path,
+)
 
 
 def refuse_input_overwrite(cfg: Config, path: Path) -> None:
@@ -128,7 +134,7 @@ def with_tuned_decoding(cfg: Config) -> Any:
     import copy
 
     tuned = copy.deepcopy(cfg)
-    note = apply_tuned_decoding(tuned)
+    note = apply_tuned_decoding(tuned, tuned_record_path(tuned))
     if note:
         print(f"decoding with {note}")
     return tuned

@@ -12,6 +12,9 @@ import numpy as np
 
 from connectomics.data.errors import DataError
 
+# Block side (voxels per spatial axis) of blockwise work when decoding.block_size is unset.
+DEFAULT_BLOCK = 128
+
 Box = tuple[tuple[int, int], ...]  # (start, stop) per spatial axis
 
 
@@ -36,7 +39,7 @@ class BlockGrid:
             raise DataError(
                 f"block size {list(sizes) if not isinstance(block_size, int) else block_size} "
                 f"does not fit a {len(shape)}D volume of shape {shape}; give one positive size "
-                f"per axis, e.g. decoding.block_size={[min(s, 128) for s in shape]}"
+                f"per axis, e.g. decoding.block_size={[min(s, DEFAULT_BLOCK) for s in shape]}"
             )
         return cls(shape, tuple(min(int(b), s) for b, s in zip(sizes, shape)))
 
@@ -48,7 +51,7 @@ class BlockGrid:
     @cached_property
     def boxes(self) -> list[Box]:
         """Every block's box in C order (the index is the block id)."""
-        # not inference.grid.chunk_boxes: importing the inference package imports torch
+        # not inference.window_grid.chunk_boxes: importing the inference package imports torch
         ranges = [
             [(start, min(start + b, s)) for start in range(0, s, b)]
             for s, b in zip(self.shape, self.block)

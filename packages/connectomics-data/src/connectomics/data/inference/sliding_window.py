@@ -12,21 +12,20 @@ import numpy as np
 import torch
 from monai.data.utils import compute_importance_map
 
-from connectomics.data.datasets.normalize import STATISTIC_MODES
+from connectomics.data.datasets.normalize import (
+    STATISTIC_MODES,
+    dataset_statistics,
+    normalize_image,
+)
 from connectomics.data.datasets.scale_range import volume_scale_range
-from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES
+from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES, warn_intensity_shift
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
 from connectomics.data.inference.chunking import available_memory
 from connectomics.data.inference.fast_model import fast_model
-from connectomics.data.inference.grid import Box, WindowGrid, chunk_boxes
-from connectomics.data.inference.normalize import (
-    normalize_block,
-    volume_statistics,
-    warn_intensity_shift,
-)
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
-from connectomics.data.inference.tta import build_augmentations
+from connectomics.data.inference.tta import build_tta_transforms
+from connectomics.data.inference.window_grid import Box, WindowGrid, chunk_boxes
 from connectomics.data.io import open_volume
 from connectomics.data.io.padded_read import read_padded
 from connectomics.data.io.volume import require_all_chunks
@@ -118,7 +117,7 @@ class SlidingWindowPredictor:
         self.importance = compute_importance_map(
             options.window_size, options.blending, options.sigma_scale, self.device
         )
-        self.augmentations = build_augmentations(
+        self.augmentations = build_tta_transforms(
             options.ndim,
             options.window_size,
             options.tta_flip,
@@ -127,12 +126,12 @@ class SlidingWindowPredictor:
         )
         self.stats = options.stats()
         if options.normalize in PER_VOLUME_MODES:
-            train_stats, self.stats = self.stats, volume_statistics(self.image)
+            train_stats, self.stats = self.stats, dataset_statistics([self.image])
             warn_intensity_shift(self.stats, train_stats)
         elif options.normalize in STATISTIC_MODES and self.stats is None:
-            self.stats = volume_statistics(self.image)
+            self.stats = dataset_statistics([self.image])
         elif self.stats is not None:
-            warn_intensity_shift(volume_statistics(self.image), self.stats)
+            warn_intensity_shift(dataset_statistics([self.image]), self.stats)
         self.scale = (
             volume_scale_range(self.image, _input_name(self.image))
             if options.normalize == "scale"
@@ -193,7 +192,7 @@ class SlidingWindowPredictor:
                 f"{_input_name(self.image)}: the box [{box}] holds {bad} NaN/inf voxel(s); clean "
                 "the image volume first (e.g. numpy.nan_to_num) or predict another region"
             )
-        block = normalize_block(block, self.options.normalize, self.stats, self.scale)
+        block = normalize_image(block, self.options.normalize, self.stats, scale=self.scale)
         return torch.from_numpy(block)
 
     def predict_box(self, box: Box) -> np.ndarray:

@@ -79,17 +79,8 @@ def tune_decoder(
     return TuningResult(name, parameter, best_value, best_error, table)
 
 
-TUNED_RECORD = "decoding_tuned.yaml"
-
-
-def tuned_record_path(cfg: Config) -> Path:
-    """Where a run records its tuned decoder parameter: {logging.save_dir}/decoding_tuned.yaml."""
-    return Path(str(cfg.logging.save_dir)) / TUNED_RECORD
-
-
-def write_tuned_record(cfg: Config, result: TuningResult) -> Path:
-    """Record `result` in the run folder (YAML), replacing an earlier record of the run."""
-    path = tuned_record_path(cfg)
+def write_tuned_record(path: Path, result: TuningResult) -> Path:
+    """Record `result` at `path` (YAML; run_paths.tuned_record_path), replacing an earlier one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     OmegaConf.save(OmegaConf.create(result.as_dict()), temporary)
@@ -97,15 +88,14 @@ def write_tuned_record(cfg: Config, result: TuningResult) -> Path:
     return path
 
 
-def apply_tuned_decoding(cfg: Config) -> str | None:
-    """Put the run's tuned value into cfg.decoding.kwargs; a one-line note, or None.
+def apply_tuned_decoding(cfg: Config, path: Path) -> str | None:
+    """Put the tuned value recorded at `path` into cfg.decoding.kwargs; a note, or None.
 
     Applies when decoding.tune.enabled, the record exists for the configured decoder, and
     decoding.kwargs does not set the parameter itself (an explicit value always wins).
     """
     if not cfg.decoding.tune.enabled:
         return None
-    path = tuned_record_path(cfg)
     if not path.is_file():
         return None
     record = OmegaConf.load(path)

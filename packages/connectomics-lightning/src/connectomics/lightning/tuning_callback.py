@@ -10,6 +10,7 @@ import torch
 
 from connectomics.data.datasets.builders import val_sources
 from connectomics.data.decoding import tune_decoder, write_tuned_record
+from connectomics.lightning.run_paths import tuned_record_path
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class DecoderTuning(pl.Callback):
         tune = cfg.decoding.tune
         values = list(tune.candidates) if tune.candidates is not None else None
         result = tune_decoder(cfg, pairs, tune.parameter, values)
-        path = write_tuned_record(cfg, result)
+        path = write_tuned_record(tuned_record_path(cfg), result)
         rows = ", ".join(f"{value:g}: {error:.4f}" for value, error in result.table)
         print(
             f"decoder tuning ({result.decoder}.{result.parameter}, adapted Rand error on "

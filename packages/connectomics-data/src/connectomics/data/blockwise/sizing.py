@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from connectomics.config.schema import Config
-from connectomics.data.blockwise.engine import Engine
+from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK
+from connectomics.data.blockwise.executor import Engine
 from connectomics.data.io.volume import Volume
 
-DEFAULT_BLOCK = 128
 GIB = 2**30
 
 
@@ -33,7 +33,7 @@ def blockwise_block_size(
     """Blocks to process `volume` with, or None to process it in memory.
 
     Blockwise when `force`, when `block_size` is given, or when the volume is larger than
-    `memory_budget` GiB; the block size defaults to 128 voxels per spatial axis.
+    `memory_budget` GiB; the block size defaults to DEFAULT_BLOCK voxels per spatial axis.
     """
     ndim = spatial_ndim or (volume.ndim - 1 if volume.ndim == 4 else volume.ndim)
     nbytes = int(np.prod(volume.shape)) * np.dtype(volume.dtype).itemsize
