@@ -1,0 +1,57 @@
+"""A BioImage Model Zoo export takes its test input from a TIFF as from HDF5 or Zarr: with
+`--test-input stack.tif` and from the config's TIFF training image (TIFF holds one array, so the
+config's image key does not apply)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import tifffile
+
+from tests.lightning.conftest import LUCCHI
+
+pytest.importorskip("bioimageio.spec")
+
+
+def _package_test_input(package: Path) -> np.ndarray:
+    import io
+
+    with zipfile.ZipFile(package) as archive:
+        return np.load(io.BytesIO(archive.read("test_input.npy")))
+
+
+@pytest.fixture
+def tiff_run(tmp_path, tiny_data, overrides, cli):
+    """A one-epoch run trained from TIFF copies of the tiny volumes; (checkpoint, test TIFF)."""
+    tifs = {}
+    for name in ("train_image", "train_label", "test_image", "test_label"):
+        key = "raw" if name.endswith("image") else "label"
+        with h5py.File(tiny_data[name]) as f:
+            tifs[name] = tmp_path / f"{name}.tif"
+            tifffile.imwrite(tifs[name], f[key][:])
+    tiff_overrides = [f"data.{k}={v}" for k, v in tifs.items()]
+    code, _, err = cli("train", "--config", LUCCHI, *overrides, *tiff_overrides)
+    assert code == 0, err
+    return tmp_path / "run" / "last.ckpt", tifs["test_image"]
+
+
+def test_bioimageio_export_from_tiff(tiff_run, tmp_path, cli):
+    checkpoint, test_tif = tiff_run
+    export = ["export", "--checkpoint", checkpoint, "--format", "bioimageio"]
+    window = (8, 16, 16)
+
+    given = tmp_path / "given.zip"
+    code, _, err = cli(*export, "--output", given, "--test-input", test_tif)
+    assert code == 0, err
+    expected = tifffile.imread(test_tif)[: window[0], : window[1], : window[2]]
+    np.testing.assert_array_equal(_package_test_input(given)[0, 0], expected)
+
+    # without --test-input: the config's test image, a TIFF too
+    default = tmp_path / "default.zip"
+    code, _, err = cli(*export, "--output", default)
+    assert code == 0, err
+    np.testing.assert_array_equal(_package_test_input(default)[0, 0], expected)
