@@ -14,8 +14,8 @@ PAGES = dc.pages()
 FAST_PAGES = ["docs/architecture.rst", "docs/extending.rst"]
 # Pages the runner has found failing (real drift, issue 27 continues) or has not yet run to the
 # end on 2 cores: listed here so the failure is visible, not hidden by a pytest skip. Remove a
-# page once `nox -s docs_commands -- PAGE` passes. share-a-model: TIFF --test-input export
-# (issue 29); README: its neurons_cpu training outlasts the runner's 600 s.
+# page once `nox -s docs_commands -- PAGE` passes. README: its neurons_cpu training outlasts
+# the runner's 600 s.
 NOT_YET_GREEN = {
     "README.md",
     "docs/lightning-module-api.rst",
@@ -23,7 +23,6 @@ NOT_YET_GREEN = {
     "docs/tutorials/large-volumes.rst",
     "docs/tutorials/neurons.rst",
     "docs/tutorials/plan-a-dataset.rst",
-    "docs/tutorials/share-a-model.rst",
 }
 GREEN_PAGES = [p for p in PAGES if p.relative_to(dc.ROOT).as_posix() not in NOT_YET_GREEN]
 

@@ -55,3 +55,29 @@ def test_bioimageio_export_from_tiff(tiff_run, tmp_path, cli):
     code, _, err = cli(*export, "--output", default)
     assert code == 0, err
     np.testing.assert_array_equal(_package_test_input(default)[0, 0], expected)
+
+
+def test_predict_from_a_package_takes_overrides(tiff_run, tmp_path, cli):
+    """`predict --checkpoint model.zip key=value`: overrides apply to the packaged config,
+    validated as any config."""
+    checkpoint, test_tif = tiff_run
+    package = tmp_path / "model.zip"
+    code, _, err = cli(
+        "export", "--checkpoint", checkpoint, "--format", "bioimageio", "--output", package
+    )
+    assert code == 0, err
+    predict = ["predict", "--checkpoint", package, "--input", test_tif]
+    plain, small = tmp_path / "plain.zarr", tmp_path / "small.zarr"
+    assert cli(*predict, "--output", plain)[0] == 0
+    code, _, err = cli(*predict, "--output", small, "inference.output_dtype=uint8")
+    assert code == 0, err
+    from connectomics.data.io import open_volume
+
+    floats = np.asarray(open_volume(f"{plain}:prediction")[:])
+    scaled = np.asarray(open_volume(f"{small}:prediction")[:])
+    assert floats.dtype == np.float32 and scaled.dtype == np.uint8
+    assert np.abs(scaled / 255.0 - floats).max() <= 1 / 255 + 1e-6
+
+    code, _, err = cli(*predict, "--output", tmp_path / "x.zarr", "inference.output_dtyp=uint8")
+    assert code == 2 and err.startswith("error:") and "output_dtype" in err
+    assert not (tmp_path / "x.zarr").exists()

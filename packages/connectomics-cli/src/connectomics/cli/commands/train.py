@@ -24,11 +24,8 @@ def run(args: argparse.Namespace) -> int:
     if args.init_from:
         args.overrides = [*args.overrides, f"model.init_from={args.init_from}"]
     cfg = load_cli_config(args)
-    if args.resume:
+    if args.resume:  # its contents are checked by the trainer's fit, before anything is written
         existing_file(args.resume, "checkpoint to resume")
-        from connectomics.lightning.checkpoint_io import check_resume_checkpoint
-
-        check_resume_checkpoint(args.resume)
     from pytorch_lightning import seed_everything
 
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
