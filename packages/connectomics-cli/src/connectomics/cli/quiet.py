@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 
 # Loggers of Lightning's informational lines: "GPU available", "TPU available", the LitLogger
@@ -32,6 +33,9 @@ NOISE = (
 def quiet(verbose: bool = False) -> None:
     """Hide third-party tips, repeated device lines and deprecation warnings unless `verbose`."""
     if verbose:
+        # compiled libraries' stdout too (connectomics.data.native_output reads this; the
+        # name is written here so that --help imports nothing of the data package)
+        os.environ["CONNECTOMICS_VERBOSE"] = "1"
         return
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
