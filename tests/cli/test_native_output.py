@@ -51,4 +51,27 @@ def test_verbose_flag_sets_the_variable_the_data_layer_reads(monkeypatch):
     quiet.quiet(verbose=True)
     import os
 
+    assert quiet.VERBOSE_ENV == native_output.VERBOSE_ENV and quiet.is_verbose()
     assert os.environ.pop(native_output.VERBOSE_ENV) == "1"
+
+
+def test_progress_bar_only_where_someone_watches(monkeypatch):
+    """A log file or pipe gets no training bar (each redraw would stay as a line)."""
+    import io
+
+    from connectomics.config import load_config
+    from connectomics.lightning.trainer import show_progress_bar
+
+    cfg = load_config("lucchi")
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert not show_progress_bar(cfg)
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    assert show_progress_bar(cfg)
+    cfg.logging.progress_bar = False
+    assert not show_progress_bar(cfg)

@@ -30,12 +30,20 @@ NOISE = (
 )
 
 
+# --verbose for compiled libraries' stdout too (connectomics.data.native_output reads the same
+# name; spelled here so that --help imports nothing of the data package) and model summaries
+VERBOSE_ENV = "CONNECTOMICS_VERBOSE"
+
+
+def is_verbose() -> bool:
+    """Whether this command runs with --verbose."""
+    return bool(os.environ.get(VERBOSE_ENV))
+
+
 def quiet(verbose: bool = False) -> None:
     """Hide third-party tips, repeated device lines and deprecation warnings unless `verbose`."""
     if verbose:
-        # compiled libraries' stdout too (connectomics.data.native_output reads this; the
-        # name is written here so that --help imports nothing of the data package)
-        os.environ["CONNECTOMICS_VERBOSE"] = "1"
+        os.environ[VERBOSE_ENV] = "1"
         return
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

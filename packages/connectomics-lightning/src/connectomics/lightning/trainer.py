@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,18 @@ def build_loggers(cfg: Config) -> list[Logger]:
     return loggers
 
 
+def show_progress_bar(cfg: Config) -> bool:
+    """logging.progress_bar where someone watches: stdout a terminal or a notebook (a log
+    file or a pipe would keep every redraw of the bar as a line)."""
+    if not cfg.logging.progress_bar:
+        return False
+    try:
+        interactive = sys.stdout.isatty()
+    except (AttributeError, ValueError):  # stdout closed or replaced
+        interactive = False
+    return interactive or "ipykernel" in sys.modules
+
+
 def build_callbacks(cfg: Config) -> list[Callback]:
     """Checkpointing, early stopping, LR monitor, progress bar and image logging."""
     ckpt = cfg.checkpoint
@@ -133,7 +146,7 @@ def build_callbacks(cfg: Config) -> list[Callback]:
                 check_on_train_epoch_end=not es.monitor.startswith("val/"),
             )
         )
-    if cfg.logging.progress_bar:
+    if show_progress_bar(cfg):
         callbacks.append(TQDMProgressBar())
     if cfg.logging.log_images:
         callbacks.append(ImageLogger())
@@ -214,7 +227,7 @@ def create_trainer(cfg: Config, resume: bool = False, **overrides: Any) -> Train
         "plugins": [AtomicCheckpointIO()],
         "log_every_n_steps": cfg.logging.log_every_n_steps,
         "default_root_dir": cfg.logging.save_dir,
-        "enable_progress_bar": cfg.logging.progress_bar,
+        "enable_progress_bar": show_progress_bar(cfg),
         "logger": build_loggers(cfg),
         "callbacks": build_callbacks(cfg),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from connectomics.cli.common import add_config_arguments, existing_file, load_cli_config
+from connectomics.cli.quiet import is_verbose
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     seed_everything(cfg.system.seed)
     datamodule = ConnectomicsDataModule(cfg)
     module = ConnectomicsModule(cfg)
-    trainer = create_trainer(cfg, resume=bool(args.resume))
+    trainer = create_trainer(cfg, resume=bool(args.resume), enable_model_summary=is_verbose())
     trainer.fit(module, datamodule=datamodule, ckpt_path=args.resume, weights_only=True)
     best = getattr(trainer.checkpoint_callback, "best_model_path", "")
     if best:
