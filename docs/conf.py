@@ -18,6 +18,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "config_reference",
     "cli_reference",
+    "dataset_reference",
     "plain_docstrings",
 ]
 

@@ -34,7 +34,8 @@ def load_checked_config(*args: Any, **kwargs: Any) -> Config:
 
 def load_cli_config(args: argparse.Namespace, checkpoint: str | None = None) -> Config:
     """Load args.config with args.overrides (ConfigError on any mistake); without --config the
-    config embedded in `checkpoint` is used, with the same overrides."""
+    config embedded in `checkpoint` (a .ckpt or a bioimage.io .zip) is used, with the same
+    overrides."""
     from connectomics.config.errors import ConfigError
 
     bad = [o for o in args.overrides if "=" not in o]
@@ -44,20 +45,28 @@ def load_cli_config(args: argparse.Namespace, checkpoint: str | None = None) -> 
         if checkpoint is None:
             raise ConfigError("--config is required (a YAML path or tutorial name, e.g. lucchi)")
         from connectomics.config import create_config
-        from connectomics.config.yaml_text import parse_yaml_mapping
-        from connectomics.lightning.config_io import read_checkpoint_config
 
         existing_file(checkpoint, "checkpoint")
         source = f"the config in {checkpoint}"
-        text = read_checkpoint_config(checkpoint)
-        config = create_config(
-            parse_yaml_mapping(text, source), list(args.overrides), source=source
-        )
+        config = create_config(_embedded_config(checkpoint), list(args.overrides), source=source)
         apply_num_threads(config)
         return config
     config = load_checked_config(args.config, overrides=list(args.overrides))
     apply_num_threads(config)
     return config
+
+
+def _embedded_config(checkpoint: str) -> dict[str, Any]:
+    """The config mapping a checkpoint or an exported bioimage.io package (.zip) carries."""
+    if str(checkpoint).endswith(".zip"):
+        from connectomics.lightning.export.importing import package_config
+
+        return package_config(checkpoint)
+    from connectomics.config.yaml_text import parse_yaml_mapping
+    from connectomics.lightning.config_io import read_checkpoint_config
+
+    text = read_checkpoint_config(checkpoint)
+    return parse_yaml_mapping(text, f"the config in {checkpoint}")
 
 
 def apply_num_threads(cfg: Config) -> None:

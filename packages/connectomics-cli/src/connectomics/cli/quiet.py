@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 
 # Loggers of Lightning's informational lines: "GPU available", "TPU available", the LitLogger
@@ -29,9 +30,20 @@ NOISE = (
 )
 
 
+# --verbose for compiled libraries' stdout too (connectomics.data.native_output reads the same
+# name; spelled here so that --help imports nothing of the data package) and model summaries
+VERBOSE_ENV = "CONNECTOMICS_VERBOSE"
+
+
+def is_verbose() -> bool:
+    """Whether this command runs with --verbose."""
+    return bool(os.environ.get(VERBOSE_ENV))
+
+
 def quiet(verbose: bool = False) -> None:
     """Hide third-party tips, repeated device lines and deprecation warnings unless `verbose`."""
     if verbose:
+        os.environ[VERBOSE_ENV] = "1"
         return
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

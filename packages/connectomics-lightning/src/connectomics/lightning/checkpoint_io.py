@@ -121,8 +121,9 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         return checkpoint
 
 
-def check_resume_checkpoint(path: str | os.PathLike[str]) -> None:
-    """CheckpointError unless `path` is a readable Lightning training checkpoint."""
+def check_resume_checkpoint(path: str | os.PathLike[str], module: Any = None) -> None:
+    """CheckpointError unless `path` is a readable Lightning training checkpoint (whose weights
+    fit `module`, when given: its on_load_checkpoint check runs on the loaded checkpoint)."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"checkpoint to resume not found: {path}")
     checkpoint = safe_torch_load(path)
@@ -134,3 +135,5 @@ def check_resume_checkpoint(path: str | os.PathLike[str]) -> None:
             ".ckpt written by connectomics train, e.g. last.ckpt of the run"
         )
     check_finite_weights(checkpoint["state_dict"], path)
+    if module is not None and hasattr(module, "on_load_checkpoint"):
+        module.on_load_checkpoint(checkpoint)

@@ -29,6 +29,7 @@ from connectomics.lightning.errors import CheckpointError
 from connectomics.lightning.optim import build_optimizer, build_scheduler
 from connectomics.lightning.run_record import flat_hparams
 from connectomics.lightning.val_metrics import ForegroundOverlap
+from connectomics.lightning.weights_fit import describe_mismatch, state_dict_mismatch
 from connectomics.losses import build_loss_plan
 from connectomics.models import build_model
 
@@ -240,13 +241,15 @@ class ConnectomicsModule(pl.LightningModule):
         state = checkpoint.get("state_dict")
         if not isinstance(state, dict):
             raise CheckpointError("not a Lightning checkpoint (no state_dict)")
-        problem = state_dict_mismatch(self.state_dict(), state)
-        if problem:
-            raise CheckpointError(
-                f"the checkpoint does not fit the configured model "
-                f"{self.cfg.model.architecture}: {problem}; resume with the config it was "
-                "trained with"
-            )
+        if not state_dict_mismatch(self.state_dict(), state):
+            return
+        problem = describe_mismatch(
+            self.state_dict(), state, self.cfg, _embedded_config(checkpoint.get(CONFIG_KEY))
+        )
+        raise CheckpointError(
+            f"the checkpoint does not fit the configured model {self.cfg.model.architecture}: "
+            f"{problem}; resume with the config it was trained with"
+        )
 
     @classmethod
     def load_from_checkpoint(  # type: ignore[override]
@@ -277,29 +280,32 @@ class ConnectomicsModule(pl.LightningModule):
         if module.normalize_stats is None and stats is not None:
             # a model is always fed inputs normalized with the statistics it was trained with
             module.normalize_stats = NormalizationStats(**stats)
-        try:
-            module.load_state_dict(checkpoint["state_dict"], strict=strict)
-        except RuntimeError as exc:
+        state = checkpoint["state_dict"]
+        if strict and state_dict_mismatch(module.state_dict(), state):
+            trained = _embedded_config(checkpoint.get(CONFIG_KEY))
             raise CheckpointError(
                 f"{path} does not fit the configured model {module.cfg.model.architecture}: "
-                f"{str(exc).splitlines()[0]}"
+                f"{describe_mismatch(module.state_dict(), state, module.cfg, trained)}; use the "
+                "config it was trained with (without --config the checkpoint's own is used)"
+            )
+        try:
+            module.load_state_dict(state, strict=strict)
+        except RuntimeError as exc:  # shapes differ under strict=False
+            raise CheckpointError(
+                f"{path} does not fit the configured model {module.cfg.model.architecture}: "
+                f"{state_dict_mismatch(module.state_dict(), state) or str(exc).splitlines()[0]}"
             ) from exc
         return module
 
 
-def state_dict_mismatch(expected: dict[str, Any], given: dict[str, Any]) -> str:
-    """'' when `given` has the keys and shapes of `expected`, else the first difference."""
-    missing = [k for k in expected if k not in given]
-    extra = [k for k in given if k not in expected]
-    if missing or extra:
-        return f"{len(missing)} missing and {len(extra)} unexpected weights " + (
-            f"(e.g. missing {missing[0]})" if missing else f"(e.g. unexpected {extra[0]})"
-        )
-    for key, tensor in expected.items():
-        other = given[key]
-        if hasattr(other, "shape") and tuple(other.shape) != tuple(tensor.shape):
-            return f"{key} has shape {tuple(other.shape)}, the model needs {tuple(tensor.shape)}"
-    return ""
+def _embedded_config(text: Any) -> Config | None:
+    """The config a checkpoint embeds, or None when it has none or it does not validate."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return config_from_checkpoint(text, Path("checkpoint"))
+    except Exception:  # an old or foreign config: the weights' difference is still reported
+        return None
 
 
 def _field(batch: Any, name: str) -> torch.Tensor | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,8 +24,9 @@ from pytorch_lightning.loggers import Logger, TensorBoardLogger
 from connectomics.config.errors import ConfigError
 from connectomics.config.precision import announce, choose_precision
 from connectomics.config.schema import Config
+from connectomics.data.datasets.builders import check_fit_inputs
 from connectomics.lightning.callbacks import ImageLogger, sanitize_filename_template
-from connectomics.lightning.checkpoint_io import AtomicCheckpointIO
+from connectomics.lightning.checkpoint_io import AtomicCheckpointIO, check_resume_checkpoint
 from connectomics.lightning.checkpointing import SafeModelCheckpoint
 from connectomics.lightning.errors import RunExistsError
 from connectomics.lightning.finetune import finetune_callbacks
@@ -36,6 +39,8 @@ from connectomics.lightning.tuning_callback import DecoderTuning
 from connectomics.lightning.writers import VolumePredictionWriter
 
 log = logging.getLogger(__name__)
+# ckpt_path values Lightning resolves itself (not files)
+LIGHTNING_CKPT_NAMES = ("last", "best", "hpc", "registry")
 
 
 def resolve_devices(cfg: Config) -> tuple[str, int | str, str]:
@@ -96,6 +101,18 @@ def build_loggers(cfg: Config) -> list[Logger]:
     return loggers
 
 
+def show_progress_bar(cfg: Config) -> bool:
+    """logging.progress_bar where someone watches: stdout a terminal or a notebook (a log
+    file or a pipe would keep every redraw of the bar as a line)."""
+    if not cfg.logging.progress_bar:
+        return False
+    try:
+        interactive = sys.stdout.isatty()
+    except (AttributeError, ValueError):  # stdout closed or replaced
+        interactive = False
+    return interactive or "ipykernel" in sys.modules
+
+
 def build_callbacks(cfg: Config) -> list[Callback]:
     """Checkpointing, early stopping, LR monitor, progress bar and image logging."""
     ckpt = cfg.checkpoint
@@ -129,7 +146,7 @@ def build_callbacks(cfg: Config) -> list[Callback]:
                 check_on_train_epoch_end=not es.monitor.startswith("val/"),
             )
         )
-    if cfg.logging.progress_bar:
+    if show_progress_bar(cfg):
         callbacks.append(TQDMProgressBar())
     if cfg.logging.log_images:
         callbacks.append(ImageLogger())
@@ -142,21 +159,34 @@ def build_callbacks(cfg: Config) -> list[Callback]:
     return callbacks
 
 
-class ExistingRunGuard(Callback):
-    """Refuse a fresh fit into a checkpoint folder of an earlier run (resuming is fine).
+class ConnectomicsTrainer(Trainer):
+    """A Trainer whose `fit` refuses before anything is written: a fresh fit into a checkpoint
+    folder of an earlier run (resuming is fine), missing or unreadable input volumes, and a
+    resume checkpoint that is not a training checkpoint or does not fit the model.
 
-    Checked when fitting starts, not when the trainer is built: a trainer made for test or
+    Lightning creates the loggers' version folders before the datamodule's setup and writes the
+    run's config.yaml when fitting starts, so these checks run before `Trainer.fit`. They are
+    checked when fitting starts, not when the trainer is built: a trainer made for test or
     predict, or a fit given ckpt_path, may use a folder that already holds checkpoints.
     """
 
-    def __init__(self, folder: Path) -> None:
-        super().__init__()
-        self.folder = folder
+    def __init__(self, *args: Any, fresh_run_folder: Path | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fresh_run_folder = fresh_run_folder
 
-    def on_fit_start(self, trainer: Trainer, pl_module: Any) -> None:
-        """Raise RunExistsError when not resuming and the folder holds .ckpt files."""
-        if trainer.ckpt_path is None and trainer.global_step == 0:
-            refuse_existing_run(self.folder)
+    def fit(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse (RunExistsError, DataError, CheckpointError) what `Trainer.fit` would refuse
+        after writing."""
+        bound = inspect.signature(Trainer.fit).bind(self, *args, **kwargs).arguments
+        ckpt_path = bound.get("ckpt_path")
+        if self.fresh_run_folder is not None and ckpt_path is None and self.global_step == 0:
+            refuse_existing_run(self.fresh_run_folder)
+        datamodule = bound.get("datamodule")
+        if datamodule is not None and isinstance(getattr(datamodule, "cfg", None), Config):
+            check_fit_inputs(datamodule.cfg)
+        if ckpt_path is not None and str(ckpt_path) not in LIGHTNING_CKPT_NAMES:
+            check_resume_checkpoint(ckpt_path, bound.get("model"))
+        return super().fit(*args, **kwargs)
 
 
 def refuse_existing_run(folder: Path) -> None:
@@ -172,7 +202,8 @@ def create_trainer(cfg: Config, resume: bool = False, **overrides: Any) -> Train
     """A Trainer for cfg; keyword overrides go straight to `pytorch_lightning.Trainer`.
 
     Unless `resume` is true, fitting from scratch into a checkpoint folder that already holds
-    checkpoints raises RunExistsError (a FileExistsError) when `trainer.fit` starts.
+    checkpoints raises RunExistsError (a FileExistsError) when `trainer.fit` is called, before
+    anything is written.
     `callbacks=[...]` adds to the configured callbacks instead of replacing them.
     """
     accelerator, devices, strategy = resolve_devices(cfg)
@@ -196,7 +227,7 @@ def create_trainer(cfg: Config, resume: bool = False, **overrides: Any) -> Train
         "plugins": [AtomicCheckpointIO()],
         "log_every_n_steps": cfg.logging.log_every_n_steps,
         "default_root_dir": cfg.logging.save_dir,
-        "enable_progress_bar": cfg.logging.progress_bar,
+        "enable_progress_bar": show_progress_bar(cfg),
         "logger": build_loggers(cfg),
         "callbacks": build_callbacks(cfg),
     }
@@ -206,14 +237,15 @@ def create_trainer(cfg: Config, resume: bool = False, **overrides: Any) -> Train
         kwargs["callbacks"] = [
             c for c in kwargs["callbacks"] if not isinstance(c, (LearningRateMonitor, ImageLogger))
         ]
+    fresh_run_folder = None
     if overrides.get("enable_checkpointing", True) is not False:
         kwargs["callbacks"].append(RunFolderLock(checkpoint_dir(cfg)))
         if not resume:
-            kwargs["callbacks"].append(ExistingRunGuard(checkpoint_dir(cfg)))
+            fresh_run_folder = checkpoint_dir(cfg)
     extra = overrides.pop("callbacks", None) or []
     kwargs["callbacks"] += list(extra) if isinstance(extra, list | tuple) else [extra]
     kwargs.update(overrides)
-    return Trainer(**kwargs)
+    return ConnectomicsTrainer(**kwargs, fresh_run_folder=fresh_run_folder)
 
 
 def _val_check_interval(value: float) -> float | int:

@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     import shutil
 
     from connectomics.cli.common import load_checked_config
+    from connectomics.cli.quiet import is_verbose
 
     load_checked_config(
         "demo", overrides=list(args.overrides)
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
 
     losses = _loss_recorder()
     start = time.perf_counter()
-    trainer = create_trainer(cfg, callbacks=[losses])
+    trainer = create_trainer(cfg, callbacks=[losses], enable_model_summary=is_verbose())
     trainer.fit(module, datamodule=datamodule)  # BatchNorm trains: the module is in train mode
     seconds = time.perf_counter() - start
     after = _test(cfg, module, datamodule)

@@ -9,6 +9,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics download`."""
     parser.add_argument("name", nargs="?", help="dataset name (omit to list them)")
     parser.add_argument("--to", default="datasets", help="target folder (default: datasets)")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        metavar="DIR",
+        help="folder holding the file fetched elsewhere (no network needed); verified by the "
+        "same checksums as a download",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="make the dataset's files again, even if present"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -17,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.name:
         for name, entry in DATASETS.items():
-            print(f"{name:12s} {getattr(entry, 'description', '')}")
+            print(f"{name:14s} {entry.description}\n{'':14s} {entry.url}")
         return 0
     if args.name not in DATASETS:
         from connectomics.data.errors import DataError
@@ -31,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
             bar.total = total
             bar.update(done - bar.n)
 
-        path = download(args.name, to=args.to, progress=advance)
+        path = download(
+            args.name, to=args.to, force=args.force, progress=advance, source=args.source
+        )
     print(f"{args.name} ready in {path}")
     return 0

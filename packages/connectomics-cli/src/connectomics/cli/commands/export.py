@@ -83,7 +83,7 @@ def _export(args: argparse.Namespace, source, output: Path) -> None:
 
 def _test_image(volume: str | None, cfg):
     """The first window of `volume` (or of the config's test/train image when it exists)."""
-    from connectomics.data.io import open_volume
+    from connectomics.data.io import open_volume_auto
 
     candidates = [volume] if volume else [cfg.data.test_image, cfg.data.train_image]
     for candidate in candidates:
@@ -98,9 +98,10 @@ def _test_image(volume: str | None, cfg):
             if volume:
                 existing_file(path, "--test-input volume")
             continue
-        image = open_volume(
-            str(candidate), key=cfg.data.image_key if ":" not in str(candidate) else None
-        )
+        # TIFF, .npy and PNG folders hold one array: the config's image key names an array in
+        # an HDF5 file or Zarr group only
+        option = "--test-input" if volume else "data.test_image/data.train_image"
+        image = open_volume_auto(str(candidate), [cfg.data.image_key], option=option)
         window = cfg.inference.window_size or cfg.data.patch_size
         return image[tuple(slice(0, int(w)) for w in window)]
     return None

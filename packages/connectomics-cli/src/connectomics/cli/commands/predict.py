@@ -40,16 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Predict one volume chunk by chunk; an interrupted run resumes where it stopped."""
-    module = None
-    if args.config is None and str(args.checkpoint).endswith(".zip"):  # a bioimage.io package
-        if args.overrides:
-            from connectomics.config.errors import ConfigError
-
-            raise ConfigError("key=value overrides need --config (e.g. --config run.yaml)")
-        module = load_module(args.checkpoint)
-        cfg = module.cfg
-    else:
-        cfg = load_cli_config(args, checkpoint=args.checkpoint)
+    cfg = load_cli_config(args, checkpoint=args.checkpoint)
     from connectomics.data.inference import predict_to_store
     from connectomics.data.io import open_volume_auto
 
@@ -63,9 +54,7 @@ def run(args: argparse.Namespace) -> int:
     stem = Path(str(source).split(":")[0]).stem
     output = args.output or str(volume_path(cfg, stem, "prediction"))
     refuse_output_on_input(output, source)
-    if module is None:
-        module = load_module(args.checkpoint, cfg)
-    module.eval()
+    module = load_module(args.checkpoint, cfg).eval()
     options = module.inference_options()  # with the checkpoint's normalize_stats
     chunk = list(cfg.inference.chunk_size) if cfg.inference.chunk_size else None
     from connectomics.data.inference.sections import fit_model_to_input

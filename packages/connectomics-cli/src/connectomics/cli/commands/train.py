@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from connectomics.cli.common import add_config_arguments, existing_file, load_cli_config
+from connectomics.cli.quiet import is_verbose
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,11 +25,8 @@ def run(args: argparse.Namespace) -> int:
     if args.init_from:
         args.overrides = [*args.overrides, f"model.init_from={args.init_from}"]
     cfg = load_cli_config(args)
-    if args.resume:
+    if args.resume:  # its contents are checked by the trainer's fit, before anything is written
         existing_file(args.resume, "checkpoint to resume")
-        from connectomics.lightning.checkpoint_io import check_resume_checkpoint
-
-        check_resume_checkpoint(args.resume)
     from pytorch_lightning import seed_everything
 
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
@@ -36,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     seed_everything(cfg.system.seed)
     datamodule = ConnectomicsDataModule(cfg)
     module = ConnectomicsModule(cfg)
-    trainer = create_trainer(cfg, resume=bool(args.resume))
+    trainer = create_trainer(cfg, resume=bool(args.resume), enable_model_summary=is_verbose())
     trainer.fit(module, datamodule=datamodule, ckpt_path=args.resume, weights_only=True)
     best = getattr(trainer.checkpoint_callback, "best_model_path", "")
     if best:

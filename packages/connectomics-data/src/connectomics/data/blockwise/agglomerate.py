@@ -85,16 +85,19 @@ def fragments_of(affs: np.ndarray, high: float, low: float) -> np.ndarray:
     """
     import waterz
 
+    from connectomics.data.native_output import quiet_native_stdout
+
     flat = affs.ndim == 3
     volume = np.concatenate([np.zeros_like(affs[:1]), affs])[:, None] if flat else affs
-    fragments = next(
-        waterz.agglomerate(
-            np.ascontiguousarray(volume, dtype=np.float32),
-            thresholds=[0.0],
-            aff_threshold_low=float(low),
-            aff_threshold_high=float(high),
+    with quiet_native_stdout():  # waterz prints its progress from C++
+        fragments = next(
+            waterz.agglomerate(
+                np.ascontiguousarray(volume, dtype=np.float32),
+                thresholds=[0.0],
+                aff_threshold_low=float(low),
+                aff_threshold_high=float(high),
+            )
         )
-    )
     fragments = np.asarray(fragments[0] if isinstance(fragments, tuple) else fragments)
     return (fragments[0] if flat else fragments).astype(np.uint32)
 

@@ -41,15 +41,30 @@ def _split_source(source: VolumeSource, data: Any, part: int) -> VolumeSource:
     )
 
 
-def train_sources(cfg: Config) -> list[VolumeSource]:
-    """Training volumes, minus the held-out part when ``data.val_split`` is set."""
-    data = cfg.data
-    sources = open_sources(data, "train")
+def _opened_train_sources(cfg: Config) -> list[VolumeSource]:
+    """The training volumes opened (lazily) and checked: labels given, channels matching."""
+    sources = open_sources(cfg.data, "train")
     if not sources:
         raise DataError("data.train_image is not set; point it at the training volume(s)")
     if any(source.label is None for source in sources):
         raise DataError("data.train_label is not set; training needs a label for every image")
-    check_channels(sources, cfg, "train")
+    return check_channels(sources, cfg, "train")
+
+
+def check_fit_inputs(cfg: Config) -> None:
+    """DataError when a training or validation volume is missing, unreadable or mismatched;
+    the volumes are only opened (nothing read, cached or written)."""
+    _opened_train_sources(cfg)
+    if cfg.data.val_image is not None:
+        sources = check_channels(open_sources(cfg.data, "val"), cfg, "val")
+        if any(source.label is None for source in sources):
+            raise DataError("data.val_label is not set; validation needs a label for every image")
+
+
+def train_sources(cfg: Config) -> list[VolumeSource]:
+    """Training volumes, minus the held-out part when ``data.val_split`` is set."""
+    data = cfg.data
+    sources = _opened_train_sources(cfg)
     warn_empty_labels(sources)
     if data.val_split is not None and data.val_image is None:
         sources = [_split_source(s, data, 0) for s in sources]

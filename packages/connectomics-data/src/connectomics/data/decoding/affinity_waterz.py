@@ -44,6 +44,8 @@ def affinity_waterz(
     """
     import waterz
 
+    from connectomics.data.native_output import quiet_native_stdout
+
     probs = as_probabilities(prediction, "affinity_waterz")
     ndim = probs.ndim - 1
     offsets = offsets if offsets is not None else nearest_neighbour_offsets(ndim)
@@ -53,15 +55,16 @@ def affinity_waterz(
     if ndim == 2:
         nearest = np.concatenate([np.zeros_like(nearest[:1]), nearest])[:, None]
     nearest = np.ascontiguousarray(nearest, dtype=np.float32)
-    result = next(
-        waterz.agglomerate(
-            nearest,
-            thresholds=[float(threshold)],
-            aff_threshold_low=aff_threshold_low,
-            aff_threshold_high=aff_threshold_high,
-            scoring_function=scoring_function,
+    with quiet_native_stdout():  # waterz prints its progress from C++
+        result = next(
+            waterz.agglomerate(
+                nearest,
+                thresholds=[float(threshold)],
+                aff_threshold_low=aff_threshold_low,
+                aff_threshold_high=aff_threshold_high,
+                scoring_function=scoring_function,
+            )
         )
-    )
     labels = result[0] if isinstance(result, tuple) else result
     labels = np.array(labels, copy=True)
     if ndim == 2:

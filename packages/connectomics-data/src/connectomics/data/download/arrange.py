@@ -28,7 +28,14 @@ def _hdf5_to_tiff(source: Path, target: Path) -> None:
         )
         if not names:
             raise DataError(f"{source} holds no dataset to convert to {target.name}")
-        tifffile.imwrite(target, f[names[0]][...])
+        # written beside and renamed when complete: an interrupted conversion leaves no
+        # partial target that a later run would take for the finished file
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            tifffile.imwrite(partial, f[names[0]][...])
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
 
 
 def arrange(folder: str | Path, steps: Iterable[tuple[str, str]]) -> list[Path]:

@@ -38,7 +38,6 @@ def fetch(
     """
     dest = Path(dest)
     part = dest.with_name(dest.name + ".part")
-    dest.parent.mkdir(parents=True, exist_ok=True)
     have = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     try:
@@ -51,9 +50,10 @@ def fetch(
     except (urllib.error.URLError, OSError) as err:
         raise DataError(
             f"download of {url} failed: {getattr(err, 'reason', err)}; check the network "
-            f"connection (a partial file stays at {part} and is resumed next time)"
+            f"connection{_partial_note(part)}"
         ) from None
     with response:
+        dest.parent.mkdir(parents=True, exist_ok=True)  # only once the server answered
         resumed = bool(have) and response.status == 206
         done = have if resumed else 0
         expected = _expected_size(response, done)
@@ -67,10 +67,7 @@ def fetch(
                         done += len(block)
                         progress(done, expected)
         except (OSError, http.client.HTTPException) as err:
-            raise DataError(
-                f"download of {url} broke off ({err}); the partial file stays at {part} and "
-                "is resumed next time"
-            ) from None
+            raise DataError(f"download of {url} broke off ({err}){_partial_note(part)}") from None
     size = part.stat().st_size
     if expected is not None and size != expected:
         raise DataError(
@@ -79,6 +76,15 @@ def fetch(
         )
     part.replace(dest)
     return dest
+
+
+def _partial_note(part: Path) -> str:
+    """Where the partial file stays, only when there is one (an empty one is removed)."""
+    if part.exists() and part.stat().st_size == 0:
+        part.unlink()
+    if not part.exists():
+        return ""
+    return f" (the partial file {part} stays and is resumed next time)"
 
 
 def _expected_size(response: Any, offset: int) -> int | None:

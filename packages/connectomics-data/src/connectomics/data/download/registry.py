@@ -37,6 +37,15 @@ class DatasetEntry:
         """The files this dataset yields, relative to the download folder."""
         return [f"{self.folder}/{name}" for name in self.shapes]
 
+    def by_hand(self, to: str = "datasets") -> str:
+        """Where a file fetched elsewhere goes (the one sentence the CLI and the docs show)."""
+        return (
+            f"fetch {self.url} on a machine with a network and either put it in a folder DIR "
+            f"and run `connectomics download {self.name} --from DIR --to {to}`, or place it as "
+            f"{to}/{self.folder}/{self.filename} and run `connectomics download {self.name} "
+            f"--to {to}`; both verify it as a download"
+        )
+
 
 _HF = "https://huggingface.co/pytc/tutorial/resolve/main"
 _CREMI_LICENSE = "CREMI challenge data, free for research use (cremi.org)"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +14,7 @@ from connectomics.config.yaml_text import parse_yaml, parse_yaml_mapping
 from connectomics.lightning.checkpoint_io import safe_torch_load
 from connectomics.lightning.errors import CheckpointError
 from connectomics.lightning.export.bioimageio import CONFIG_ATTACHMENT
+from connectomics.lightning.weights_fit import describe_mismatch, state_dict_mismatch
 
 if TYPE_CHECKING:
     from connectomics.lightning.config_io import ConfigLike
@@ -31,40 +34,61 @@ def from_bioimageio(path: str | Path, cfg: ConfigLike | None = None) -> Connecto
     from connectomics.lightning.module import ConnectomicsModule
 
     path = Path(path)
+    with _open_package(path) as archive:
+        weights, packaged = _weights_and_config(archive, path)
+        with archive.open(str(weights["source"])) as f:
+            state = safe_torch_load(f)
+    config = ensure_config(packaged if cfg is None else cfg)
+    module = ConnectomicsModule(config)
+    network = {k[len("network.") :]: v for k, v in state.items() if k.startswith("network.")}
+    expected = module.model.state_dict()
+    if state_dict_mismatch(expected, network):
+        try:
+            trained = ensure_config(packaged)
+        except Exception:  # a foreign or old config: the weights' difference is still reported
+            trained = None
+        raise CheckpointError(
+            f"{path} does not fit the configured model {config.model.architecture}: "
+            f"{describe_mismatch(expected, network, config, trained)}; use the config it was "
+            "exported with (without --config the package's own is used)"
+        )
+    module.model.load_state_dict(network)
+    return module.eval()
+
+
+def package_config(path: str | Path) -> dict[str, Any]:
+    """The connectomics config (a plain mapping, not yet validated) a package carries: its
+    attachment, else the architecture keyword arguments of its state-dict weights."""
+    path = Path(path)
+    with _open_package(path) as archive:
+        return _weights_and_config(archive, path)[1]
+
+
+@contextmanager
+def _open_package(path: Path) -> Iterator[zipfile.ZipFile]:
+    """The package's zip archive, with CheckpointError for what is not a package."""
     if not path.is_file():
         raise FileNotFoundError(f"bioimage.io package not found: {path}")
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "rdf.yaml" not in names:
+            if "rdf.yaml" not in archive.namelist():
                 raise CheckpointError(f"{path} holds no rdf.yaml: not a bioimage.io package")
-            weights = _state_dict_entry(
-                parse_yaml(archive.read("rdf.yaml").decode(), f"rdf.yaml in {path}"), path
-            )
-            if cfg is None:
-                cfg = (
-                    parse_yaml_mapping(
-                        archive.read(CONFIG_ATTACHMENT).decode(), f"the config in {path}"
-                    )
-                    if CONFIG_ATTACHMENT in names
-                    else dict(weights["architecture"]["kwargs"]["config"])
-                )
-            with archive.open(str(weights["source"])) as f:
-                state = safe_torch_load(f)
+            yield archive
     except zipfile.BadZipFile as exc:
         raise CheckpointError(f"{path} is not a zip file (a bioimage.io package)") from exc
     except KeyError as exc:
         raise CheckpointError(f"{path} lacks {exc} that its rdf.yaml names") from exc
-    config = ensure_config(cfg)
-    module = ConnectomicsModule(config)
-    network = {k[len("network.") :]: v for k, v in state.items() if k.startswith("network.")}
-    try:
-        module.model.load_state_dict(network)
-    except RuntimeError as exc:
-        raise CheckpointError(
-            f"{path} does not fit model {config.model.architecture}: {str(exc).splitlines()[0]}"
-        ) from exc
-    return module.eval()
+
+
+def _weights_and_config(archive: zipfile.ZipFile, path: Path) -> tuple[Any, dict[str, Any]]:
+    """(the rdf's pytorch_state_dict entry, the packaged config mapping)."""
+    weights = _state_dict_entry(
+        parse_yaml(archive.read("rdf.yaml").decode(), f"rdf.yaml in {path}"), path
+    )
+    if CONFIG_ATTACHMENT in archive.namelist():
+        text = archive.read(CONFIG_ATTACHMENT).decode()
+        return weights, parse_yaml_mapping(text, f"the config in {path}")
+    return weights, dict(weights["architecture"]["kwargs"]["config"])
 
 
 def read_package_weights(path: str | Path) -> dict[str, torch.Tensor]:
