@@ -4,7 +4,8 @@ Same network (rsunet at PyTC's size: filters [16, 32, 64, 128], 3 affinities, pa
 32 x 128 x 128, batch 2, float32) and the same batch: the bare loop trains on the first batch
 the data module yields, with BCE on the logits; the Lightning step is the full `fit` loop
 (loading, augmenting and target computation included, timed between consecutive step ends).
-Bare steps run before and after `fit` so both see the same machine load.
+Bare steps run before and after `fit` so both see the same machine load; the data
+module's batches are also timed alone (main process, as with num_workers 0).
 
 Run with any checkout's interpreter (it only uses APIs older commits have), e.g.
     .venv/bin/python benchmarks/bench_train_step.py --label new
@@ -121,14 +122,21 @@ def lightning_steps(cfg, profile: bool) -> tuple[list[float], float, str]:
     return [b - a for a, b in zip(clock.ends, clock.ends[1:])], cpu, table
 
 
-def first_batch(cfg):
-    """The first (images, labels) batch of the data module, as `fit` would see it."""
+def loader_batches(cfg, n: int):
+    """The first (images, labels) batch of the data module, as `fit` would see it, and the
+    seconds of each of the next `n` batches (crop, augmentation, targets, collation)."""
     from connectomics.lightning import ConnectomicsDataModule
 
     datamodule = ConnectomicsDataModule(cfg)
     datamodule.setup("fit")
-    images, labels = next(iter(datamodule.train_dataloader()))  # as training_step unpacks it
-    return images, labels
+    batches = iter(datamodule.train_dataloader())
+    images, labels = next(batches)  # as training_step unpacks it
+    ticks = []
+    for _ in range(n):
+        start = time.perf_counter()
+        next(batches)
+        ticks.append(time.perf_counter() - start)
+    return images, labels, ticks
 
 
 def summary(ticks: list[float]) -> dict:
@@ -160,7 +168,7 @@ def main() -> None:
         from connectomics.models import build_model
 
         model = build_model(cfg)
-        images, labels = first_batch(cfg)
+        images, labels, loading = loader_batches(cfg, args.bare)
         half = max(1, args.bare // 2)
         load_start = load()
         bare = bare_steps(model, images, labels, half + 1)[1:]  # the first warms up
@@ -175,6 +183,8 @@ def main() -> None:
         "bare": reference,
         "step_over_bare_median": round(step["median_s"] / reference["median_s"], 3),
         "step_over_bare_mean": round(step["mean_s"] / reference["mean_s"], 3),
+        "loader": summary(loading),
+        "loader_over_bare_median": round(statistics.median(loading) / reference["median_s"], 3),
         "fit_cpu_s": round(fit_cpu, 2),
         "parameters": sum(p.numel() for p in model.parameters()),
         "batch": list(images.shape),
