@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import machine
 
 MODES = {
     # sizes of the growth pair, its block; size and block of the decode and scaling runs
@@ -162,7 +163,7 @@ def main() -> None:
     args = parser.parse_args()
     mode = MODES[args.mode]
     out = args.out or Path(__file__).parent / "results" / f"blockwise-{args.mode}.json"
-    report: dict = {"mode": args.mode, "cpu_count": os.cpu_count(), "load_average": os.getloadavg()}
+    report: dict = {"mode": args.mode, "machine": machine(), "load_average": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="bench-blockwise-") as tmp:
         small, large = (Path(tmp) / f"growth-{s}" for s in mode["growth"])
         for size, folder in zip(mode["growth"], (small, large)):

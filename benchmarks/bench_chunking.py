@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import torch
+from machine import at_load, header
 
 from connectomics.data.inference import predict_volume
 
@@ -57,15 +58,16 @@ def main() -> None:
     torch.set_num_threads(2)
     image = np.random.default_rng(0).random(VOLUME, dtype=np.float32)
     whole_s, whole_w, whole = timed(None, image)
+    print(header())
     print(f"volume {VOLUME}, window {list(WINDOW)}, overlap 0.5, 2 threads")
-    print(f"  whole volume      {whole_s:6.3f} s  {whole_w:4d} windows")
+    print(f"  whole volume      {whole_s:6.3f} s  {whole_w:4d} windows{at_load()}")
     for chunk in CHUNKS:
         seconds, windows, out = timed(chunk, image)
         same = np.array_equal(out, whole)
         print(
             f"  chunk {str(list(chunk)):13s} {seconds:6.3f} s  {windows:4d} windows  "
             f"ratio time {seconds / whole_s:.2f}, windows {windows / whole_w:.2f}, "
-            f"identical: {same}"
+            f"identical: {same}{at_load()}"
         )
 
 

@@ -9,6 +9,7 @@ import sys
 import time
 
 import numpy as np
+from machine import at_load, header
 from skimage.metrics import adapted_rand_error
 
 from connectomics.data.decoding import decode
@@ -25,6 +26,7 @@ def main(size: int = 250) -> None:
     rng = np.random.default_rng(0)
     affs, _ = compute_affinities(label, LONG_RANGE)
     affs = np.clip(affs + rng.normal(0, 0.1, affs.shape).astype(np.float32), 0, 1)
+    print(header())
     print(f"volume {label.shape}, {int(label.max())} cells, noise sigma 0.1")
     runs = [
         ("affinity_cc", affs[:3], {}),
@@ -40,7 +42,7 @@ def main(size: int = 250) -> None:
         channels = prediction.shape[0]
         print(
             f"{name:16s} {channels} ch  {seconds:7.2f} s  {int(seg.max()):6d} segments  "
-            f"adapted Rand error {error:.4f}"
+            f"adapted Rand error {error:.4f}{at_load()}"
         )
 
 

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import header
+
 TARGETS = {"ap50": (">=", 0.8), "adapted_rand": ("<=", 0.15)}
 
 
@@ -51,6 +53,7 @@ def main() -> None:
 
         width, height = Image.open(out / "demo.png").size
     print(result.stdout)
+    print(header())
     print(f"wall time {seconds:.0f} s with {args.threads} threads (load average {load:.1f})")
     print(f"figure {width} x {height} px")
     for name, (op, target) in TARGETS.items():

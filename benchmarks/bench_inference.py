@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from machine import at_load, header
 
 from connectomics.data.inference import predict_to_store, predict_volume
 from connectomics.data.inference.window_grid import WindowGrid
@@ -81,13 +82,14 @@ def bench_speed(repeats: int) -> None:
         engine.append(time.perf_counter() - start)
     bare = min(bare)
     best = min(engine)
+    print(header())
     print(
         f"speed: volume {image.shape}, window {WINDOW}, overlap 0.5, batch 4, "
         f"{torch.get_num_threads()} threads"
     )
     print(f"  bare forward   {bare:7.3f} s   {image.size / bare / 1e6:7.2f} Mvoxel/s")
     print(f"  sliding window {best:7.3f} s   {image.size / best / 1e6:7.2f} Mvoxel/s")
-    print(f"  ratio sliding/bare voxels per second: {bare / best:.3f} (goal >= 0.9)")
+    print(f"  ratio sliding/bare voxels per second: {bare / best:.3f} (goal >= 0.9){at_load()}")
 
 
 def _peak_rss_kib() -> int:

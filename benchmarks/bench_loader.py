@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import torch
+from machine import at_load, header
 from torch.utils.data import DataLoader
 
 from connectomics.config import Config, create_config
@@ -101,9 +102,10 @@ def main() -> None:
         cfg = make_config(path, list(args.patch), args.batch_size, args.workers)
         loader = loader_rate(cfg, args.batches)
     model = model_rate(cfg, args.steps)
+    print(header())
     print(f"loader ({args.workers} workers): {loader:8.2f} samples/s")
     print(f"model training step (CPU):  {model:8.2f} samples/s")
-    print(f"loader / model ratio:       {loader / model:8.2f}")
+    print(f"loader / model ratio:       {loader / model:8.2f}{at_load()}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from machine import at_load, header
 from skimage.metrics import adapted_rand_error as sk_adapted_rand
 from skimage.metrics import variation_of_information as sk_voi
 
@@ -39,6 +40,7 @@ def timed(function: Callable[[], object]) -> tuple[float, object]:
 def main() -> None:
     """Time both implementations on the same pair and print the ratios."""
     seg, gt = label_pair(SHAPE)
+    print(header())
     print(f"label pair {SHAPE}: {len(np.unique(gt))} gt ids, {len(np.unique(seg))} seg ids")
     rows = [
         (
@@ -53,7 +55,7 @@ def main() -> None:
         ref_s, ref_value = timed(reference)
         print(
             f"{name:<13} connectomics {ours_s:7.2f} s   scikit-image {ref_s:7.2f} s   "
-            f"speed-up x{ref_s / ours_s:5.1f}   |difference| {abs(ours_value - ref_value):.1e}"
+            f"speed-up x{ref_s / ours_s:5.1f}   |difference| {abs(ours_value - ref_value):.1e}{at_load()}"
         )
 
 

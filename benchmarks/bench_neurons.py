@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from machine import machine
 
 from connectomics.data.inference.window_grid import WindowGrid
 
@@ -347,7 +348,7 @@ def main() -> None:
     out = args.out or Path(__file__).parent / "results" / f"neurons-{args.mode}.json"
     report: dict = {
         "mode": args.mode,
-        "threads": torch.get_num_threads(),
+        "machine": machine(),
         "load_average": os.getloadavg(),
         "pytc_reference": PYTC,
     }

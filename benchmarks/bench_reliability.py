@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from machine import at_load, header
 
 
 def best_of(fn, repeat: int = 5) -> float:
@@ -30,6 +31,7 @@ def best_of(fn, repeat: int = 5) -> float:
 
 def main() -> None:
     """Print each check's time relative to the work it guards."""
+    print(header())
     from connectomics.config import load_config
     from connectomics.data.datasets import build_train_dataset
     from connectomics.data.inference import predict_volume
@@ -55,13 +57,13 @@ def main() -> None:
 
     step()
     ratio = best_of(lambda: weights_finite(module)) / best_of(step)
-    print(f"weights check / training step ({cfg.model.architecture}): {ratio:.4f}")
+    print(f"weights check / training step ({cfg.model.architecture}): {ratio:.4f}{at_load()}")
 
     state = {"state_dict": module.state_dict()}
     with tempfile.TemporaryDirectory() as folder:
         plain = best_of(lambda: torch.save(state, Path(folder) / "plain.ckpt"))
         atomic = best_of(lambda: atomic_torch_save(state, Path(folder) / "atomic.ckpt"))
-        print(f"atomic checkpoint write / torch.save: {atomic / plain:.2f}")
+        print(f"atomic checkpoint write / torch.save: {atomic / plain:.2f}{at_load()}")
 
         image, label = make_mitochondria_volume(shape=(64, 96, 96), seed=0)
         write_volume(str(Path(folder) / "im.h5"), image, key="raw")
@@ -74,7 +76,9 @@ def main() -> None:
         n = 20
         base = best_of(lambda: [random_crops[i] for i in range(n)], 3)
         seeded = best_of(lambda: [stream_crops[i] for i in range(n)], 3)
-        print(f"seeded-stream crop / random crop (with augmentation): {seeded / base:.2f}")
+        print(
+            f"seeded-stream crop / random crop (with augmentation): {seeded / base:.2f}{at_load()}"
+        )
 
         volume = np.random.default_rng(0).random((64, 128, 128), dtype=np.float32)
         conv = torch.nn.Conv3d(1, 1, 3, padding=1)
@@ -82,7 +86,9 @@ def main() -> None:
             lambda: predict_volume(conv, volume, window_size=(32, 64, 64), tta_flip=False), 2
         )
         fingerprint = best_of(lambda: content_fingerprint(volume))
-        print(f"input fingerprint / prediction of a 64x128x128 volume: {fingerprint / predict:.4f}")
+        print(
+            f"input fingerprint / prediction of a 64x128x128 volume: {fingerprint / predict:.4f}{at_load()}"
+        )
 
 
 if __name__ == "__main__":

@@ -68,3 +68,18 @@ def cpu_seconds() -> float:
     """User plus system CPU seconds of this process so far."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def header() -> str:
+    """One line naming the machine a benchmark's figures come from (print it first)."""
+    m = machine()
+    return (
+        f"machine: {m['cpu']}, ISA {'/'.join(m['isa']) or 'baseline'} (torch {m['torch']}: "
+        f"{m['torch_cpu_capability']}, native bf16 {m['native_bf16']}), {m['cores']} cores, "
+        f"{m['torch_threads']} torch threads, load {'/'.join(map(str, load()))}"
+    )
+
+
+def at_load() -> str:
+    """The load averages now, to print beside a figure: "  [load 1.2/0.9/0.7]"."""
+    return f"  [load {'/'.join(map(str, load()))}]"

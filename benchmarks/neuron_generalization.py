@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import h5py
+from machine import machine
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_CROP = REPO / "tests" / "em_data" / "neuroproof_ts2_crop.h5"
@@ -143,7 +144,7 @@ def generalization(
     full = mode == "full"
     variants = VARIANTS if full else {"robust": VARIANTS["robust"]}
     test_data = [f"data.test_image={volume}", f"data.test_label={volume}"]
-    report = {"neuroproof": str(volume), "budget": budget}
+    report = {"neuroproof": str(volume), "budget": budget, "machine": machine()}
     report["cross_volume"] = run_case(
         "cross", workdir, variants, test_data, budget, train, test, volume, 200 if full else 5
     )

@@ -19,7 +19,7 @@ Blending = Literal["gaussian", "constant"]
 Padding = Literal["reflect", "constant", "replicate"]
 OutputDtype = Literal["float32", "float16", "uint8"]
 Overlap = Annotated[float, Field(ge=0, lt=1)]
-Backend = Literal["auto", "torch", "onnxruntime"]
+Backend = Literal["auto", "torch", "onednn", "onnxruntime"]
 
 
 class InferenceConfig(Section):
@@ -60,10 +60,12 @@ class InferenceConfig(Section):
     output_path: str | None = None
     # "zarr" or "h5".
     output_format: Literal["zarr", "h5"] = "zarr"
-    # How the network runs: "torch" (eager PyTorch), "onnxruntime" (the network exported to
-    # ONNX, BatchNorm folded, run by ONNX Runtime; CPU and float32 only), or "auto": ONNX
-    # Runtime for connectomics' own networks on the CPU in float32 (measured fastest there),
-    # PyTorch otherwise.
+    # How the network runs: "torch" (eager PyTorch), "onednn" (PyTorch with BatchNorm folded
+    # into the convolutions, channels-last-3d for oneDNN; CPU and float32 only), "onnxruntime"
+    # (the network exported to ONNX, BatchNorm folded, run by ONNX Runtime; CPU and float32
+    # only), or "auto": for connectomics' own networks on the CPU in float32, "onednn" on an
+    # Intel CPU with AVX-512 and ONNX Runtime on others (measured fastest on each), PyTorch
+    # otherwise.
     backend: Backend = "auto"
 
 

@@ -1,11 +1,16 @@
-"""The network as the sliding-window engine runs it: eager PyTorch or ONNX Runtime.
+"""The network as the sliding-window engine runs it: eager PyTorch, oneDNN layouts or ONNX Runtime.
 
-Measured on rsunet at PyTC's size (2.73 M parameters, batches of 2 x 32 x 128 x 128, float32,
-2 threads, AMD EPYC), interleaved in one process, medians of 5 (load 1.6 to 2.4): ONNX Runtime
-(the network exported to ONNX, BatchNorm folded into the convolutions) took 0.69 of the eager
-forward (minima: 0.66); BatchNorm folded by torch.fx 0.81, torch.jit.freeze 0.85;
-optimize_for_inference and channels-last-3d were no better in a noisier run. So "auto" picks
-ONNX Runtime on the CPU in float32.
+rsunet at PyTC's size (2.73 M parameters, batches of 2 x 32 x 128 x 128, float32, 2 threads),
+each candidate interleaved in one process:
+- AMD EPYC (AVX-512, Zen 4), medians of 5, load 1.6 to 2.4: ONNX Runtime (the network exported
+  to ONNX, BatchNorm folded into the convolutions) 0.69 of the eager forward (minima: 0.66);
+  BatchNorm folded by torch.fx 0.81, torch.jit.freeze 0.85; optimize_for_inference and
+  channels-last-3d no better in a noisier run.
+- Intel Xeon (AVX-512, AMX; Sapphire Rapids class), CPU seconds, medians of 5, load 4.7:
+  BatchNorm folded by torch.fx and run channels-last-3d (oneDNN's blocked layouts) 0.63 of the
+  eager forward, channels-last alone 0.69, ONNX Runtime 0.86.
+So "auto" picks "onednn" on an Intel CPU with AVX-512 and ONNX Runtime on other CPUs, both in
+float32 only.
 """
 
 from __future__ import annotations
@@ -46,6 +51,41 @@ class OnnxRuntimeModel:
         """The network's first output for `batch`, float32, on the CPU."""
         array = np.ascontiguousarray(batch.detach().cpu().numpy(), dtype=np.float32)
         return torch.from_numpy(self.session.run(None, {INPUT_NAME: array})[0])
+
+
+class OneDnnModel:
+    """A torch network in eval mode with BatchNorm folded into the convolutions (torch.fx) and
+    weights and activations channels-last-3d, so oneDNN runs its blocked convolutions without
+    reordering each layer; returns its (first) output as a contiguous tensor."""
+
+    def __init__(self, network: torch.nn.Module) -> None:
+        self.network = fold_batchnorm(network).to("cpu", memory_format=_LAYOUT)
+
+    def __call__(self, batch: torch.Tensor) -> torch.Tensor:
+        """The network's first output for `batch`, in the usual (contiguous) layout."""
+        with torch.inference_mode():
+            out = self.network(batch.contiguous(memory_format=_LAYOUT))
+        if isinstance(out, (list, tuple)):
+            out = out[0]
+        return out.contiguous()
+
+
+_LAYOUT = torch.channels_last_3d
+
+
+def fold_batchnorm(network: torch.nn.Module) -> torch.nn.Module:
+    """A copy of `network` in eval mode with each BatchNorm that follows a convolution folded
+    into it (the network itself untouched); an unfolded eval copy where torch.fx cannot trace."""
+    import copy
+
+    from torch.fx.experimental.optimization import fuse
+
+    frozen = copy.deepcopy(network).eval()
+    try:
+        return fuse(frozen, inplace=True)
+    except Exception as exc:  # noqa: BLE001 - any tracing failure: run it unfolded
+        log.info("BatchNorm not folded (%s: %s)", type(exc).__name__, exc)
+        return frozen
 
 
 def _session_options(ort: Any) -> Any:
@@ -98,27 +138,43 @@ def _onnxruntime_available() -> bool:
     return True
 
 
+def onednn_is_fastest() -> bool:
+    """True on an Intel CPU with AVX-512, where oneDNN's channels-last convolutions measured
+    fastest (module doc); ONNX Runtime elsewhere."""
+    from connectomics.config.precision import cpu_vendor
+
+    capability = torch.backends.cpu.get_cpu_capability()
+    return cpu_vendor() == "GenuineIntel" and capability.startswith("AVX512")
+
+
 def chosen_backend(model: Any, options: InferenceOptions, device: torch.device) -> str:
-    """ "torch" or "onnxruntime" for inference.backend (auto: ONNX Runtime for our networks on
-    the CPU in float32 when it is installed); OptionError for an onnxruntime it cannot serve."""
+    """ "torch", "onednn" or "onnxruntime" for inference.backend (auto: for our networks on the
+    CPU in float32, "onednn" where it measured fastest, else ONNX Runtime when installed);
+    OptionError for a backend that cannot serve this model, device or precision."""
     backend = options.backend
     if backend == "torch":
         return "torch"
     fits = device.type == "cpu" and not options.amp and isinstance(model, torch.nn.Module)
+    if backend in ("onnxruntime", "onednn") and not fits:
+        raise OptionError(
+            f"inference.backend={backend} runs a torch network on the CPU in float32 "
+            f"(here: device {device.type}, precision {'16-bit' if options.amp else '32'}); "
+            "use inference.backend=torch or auto"
+        )
+    if backend == "onednn":
+        return "onednn"
     if backend == "onnxruntime":
-        if not fits:
-            raise OptionError(
-                "inference.backend=onnxruntime runs a torch network on the CPU in float32 "
-                f"(here: device {device.type}, precision {'16-bit' if options.amp else '32'}); "
-                "use inference.backend=torch or auto"
-            )
         if not _onnxruntime_available():
             raise OptionError(
                 "inference.backend=onnxruntime needs the onnxruntime package; pip install "
                 "onnxruntime or use inference.backend=torch"
             )
         return "onnxruntime"
-    return "onnxruntime" if fits and _ours(model) and _onnxruntime_available() else "torch"
+    if not (fits and _ours(model)):
+        return "torch"
+    if onednn_is_fastest() or not _onnxruntime_available():
+        return "onednn"
+    return "onnxruntime"
 
 
 def fast_model(
@@ -128,6 +184,9 @@ def fast_model(
     backend = chosen_backend(model, options, device)
     if backend == "torch":
         return model
+    if backend == "onednn":
+        log.info("inference backend: onednn (BatchNorm folded, channels-last-3d)")
+        return OneDnnModel(model)
     example = torch.zeros((1, int(in_channels), *options.window_size))
     try:
         fast = OnnxRuntimeModel(model, example)

@@ -58,7 +58,7 @@ class InferenceOptions:
     normalize_stats: tuple[tuple[str, float], ...] | None
     device: str | None
     amp: bool
-    # How the network runs: "torch", "onnxruntime" or "auto" (see data.inference.fast_model).
+    # How the network runs: "torch", "onednn", "onnxruntime" or "auto" (data.inference.fast_model).
     backend: str
 
     @property
