@@ -40,3 +40,20 @@ def cli(capsys):
         return code, out.out, out.err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory) -> Path:
+    """last.ckpt of one tiny epoch on tiny volumes (trained once per session, read-only use)."""
+    import shutil
+
+    from connectomics.cli.main import main
+
+    folder = tmp_path_factory.mktemp("tiny_checkpoint")
+    data = write_tiny_volumes(folder / "data")
+    args = tiny_overrides(data, folder / "run")
+    assert main(["train", "--config", str(LUCCHI), *args, "checkpoint.save_top_k=0"]) == 0
+    ckpt = folder / "tiny.ckpt"
+    shutil.copy(folder / "run" / "last.ckpt", ckpt)
+    shutil.rmtree(folder / "run")
+    return ckpt

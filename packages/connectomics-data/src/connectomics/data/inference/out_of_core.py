@@ -30,6 +30,7 @@ from connectomics.data.inference.store import (
     parse_output_path,
 )
 from connectomics.data.locking import WriterLock, lock_path_for
+from connectomics.data.sizing import require_grid
 
 STORE_VERSION = 2
 
@@ -239,6 +240,13 @@ def predict_to_store(
             f"spatial axis), e.g. {example}, or null to derive one from the window and memory"
         )
     chunk = tuple(min(c, s) for c, s in zip(chunk, predictor.shape))
+    require_grid(
+        repr(predictor.image),
+        predictor.shape,
+        chunk,
+        "out-of-core prediction",
+        "give a larger inference.chunk_size or predict a crop of the volume",
+    )
     boxes = chunk_boxes(predictor.shape, chunk)
     description = {
         "version": STORE_VERSION,
