@@ -29,6 +29,10 @@ def run(args: argparse.Namespace) -> int:
         from connectomics.lightning.checkpoint_io import check_resume_checkpoint
 
         check_resume_checkpoint(args.resume)
+    if cfg.model.init_from and "://" not in str(cfg.model.init_from):
+        from connectomics.lightning.finetune import resolve_source
+
+        resolve_source(str(cfg.model.init_from))  # a missing file ends here, before any setup
     from pytorch_lightning import seed_everything
 
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer
