@@ -184,7 +184,8 @@ CONFIG_KEYS = [
     ("inference.batch_size", BAD_NUMBERS[:-1] + ["0"]),
     ("inference.overlap", BAD_FRACTIONS),
     ("optimizer.lr", BAD_NUMBERS[:8] + ["0"]),
-    ("training.max_epochs", ["abc", "", "-1", "nan", "1e400", "[1]"]),
+    # -1 is Lightning's "no epoch limit": valid
+    ("training.max_epochs", ["abc", "", "-2", "nan", "1e400", "[1]"]),
     ("model.filters", ["abc", "", "[]", "[-4, 8]", "[0, 8]", "[nan]"]),
     ("data.train_image", BAD_VOLUME_KINDS),
 ]
@@ -337,7 +338,8 @@ def test_fuzz_config(run_cli, world, data):
 @fuzz
 def test_fuzz_demo(run_cli, world, tmp_path, data):
     slot = data.draw(st.sampled_from(["max-epochs", "out", "override"]))
-    extra: list[str] = ["--out", tmp_path / "demo"]
+    # a fresh folder per example: a shrunk replay must not meet the last example's output
+    extra: list[str] = ["--out", tmp_path / f"demo-{os.urandom(4).hex()}"]
     if slot == "max-epochs":
         extra += ["--max-epochs", data.draw(st.sampled_from(["abc", "", "-1", "0", "nan"]))]
     elif slot == "out":
