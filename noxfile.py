@@ -57,8 +57,18 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def slow(session: nox.Session) -> None:
-    """The long tests: trainings, DDP and multi-process runs, whole-journey end-to-end runs."""
+    """The long tests: trainings, DDP and multi-process runs, whole-journey end-to-end runs,
+    and the command-line fuzzer with its long hypothesis profile."""
     _pytest(session, "slow")
+    session.run(
+        "uv",
+        "run",
+        "--frozen",
+        "pytest",
+        "tests/reliability/test_fuzz_cli.py",
+        external=True,
+        env={"CONNECTOMICS_FUZZ_PROFILE": "long"},
+    )
 
 
 @nox.session(venv_backend="none")

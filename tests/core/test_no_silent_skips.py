@@ -48,7 +48,7 @@ def test_an_unmarked_skip_fails_and_a_gpu_skip_does_not(tmp_path: Path) -> None:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert result.returncode == 1, result.stdout
     assert (

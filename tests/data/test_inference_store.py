@@ -133,7 +133,7 @@ def test_two_processes_equal_one(tmp_path, volume):
     for p in procs:
         p.start()
     for p in procs:
-        p.join(timeout=120)
+        p.join(timeout=600)
     assert [p.exitcode for p in procs] == [0, 0]
     assert zarr.open_group(str(shared), mode="r")["prediction_done"][:].all()
     np.testing.assert_array_equal(read_zarr(shared), read_zarr(single))

@@ -60,3 +60,13 @@ def trained(tmp_path_factory) -> dict[str, Path | list[str]]:
     trainer = create_trainer(cfg, logger=False)
     trainer.fit(ConnectomicsModule(cfg), datamodule=ConnectomicsDataModule(cfg))
     return {"ckpt": root / "ckpt" / "last.ckpt", "overrides": overrides, "root": root}
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(trained, tmp_path_factory) -> Path:
+    """A read-only copy of the session's one-epoch checkpoint (`trained`)."""
+    import shutil
+
+    ckpt = tmp_path_factory.mktemp("tiny_checkpoint") / "tiny.ckpt"
+    shutil.copy(trained["ckpt"], ckpt)
+    return ckpt

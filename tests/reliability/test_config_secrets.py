@@ -90,7 +90,7 @@ def test_alias_bomb_in_a_checkpoint_config_ends_predict_with_one_error_line(tmp_
         ],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
     assert run.returncode == 2, run.stderr
     assert run.stderr.strip().count("\n") == 0 and run.stderr.startswith("error:"), run.stderr

@@ -86,7 +86,7 @@ def test_fingerprint_reads_only_a_few_small_blocks():
 @pytest.fixture
 def live_pid():
     """The pid of a live process that is not this one."""
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     yield proc.pid
     proc.kill()
     proc.wait()
@@ -131,7 +131,7 @@ def test_two_concurrent_predict_processes_one_wins_one_is_refused(tmp_path):
     code = (
         "import sys, time; from connectomics.data.locking import WriterLock, lock_path_for\n"
         f"WriterLock(lock_path_for({str(out)!r}), 'x').acquire(); print('held', flush=True)\n"
-        "time.sleep(60)"
+        "time.sleep(600)"
     )
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:

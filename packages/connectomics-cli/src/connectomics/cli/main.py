@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 COMMANDS = {
     "train": "Train a model from a config.",
@@ -23,9 +24,18 @@ COMMANDS = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one `error:` line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print `error: PROG: MESSAGE (see PROG --help)` on one line and exit 2."""
+        text = " ".join(message.split())
+        self.exit(2, f"error: {self.prog}: {text} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand (each command module adds its own options)."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="connectomics", description="Train and run 3D EM segmentation networks."
     )
     parser.add_argument("--version", action="version", version=version_text())

@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     checkpoint = existing_file(args.checkpoint, "checkpoint")
     if args.steps < 1:
         raise ConfigError(f"--steps must be >= 1, got {args.steps}")
+    if not 0.0 < args.lr < float("inf"):  # also false for nan
+        raise ConfigError(f"--lr must be a positive finite number, e.g. --lr 1e-4, got {args.lr}")
     if not 0.0 < args.teacher_decay < 1.0:
         raise ConfigError(f"--teacher-decay must lie in (0, 1), got {args.teacher_decay}")
     output = Path(args.output or checkpoint.with_name(f"{checkpoint.stem}-adapted.ckpt"))

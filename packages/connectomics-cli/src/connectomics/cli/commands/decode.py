@@ -94,6 +94,17 @@ def run(args: argparse.Namespace) -> int:
     if _blockwise(args, cfg, volume, voxel_size):
         bar.close()
         return 0
+    from connectomics.data.sizing import require_in_memory
+
+    # the decoder holds the prediction, a float32 working copy and the uint32 labels
+    require_in_memory(
+        f"--input {volume!r}",
+        volume.shape,
+        volume.dtype,
+        "decoding in memory",
+        "decode it blockwise instead (--blockwise, or --block-size 128)",
+        extra_per_voxel=8,
+    )
     prediction = volume.read()
     bar.update(1)
     segmentation = build_decoder(cfg)(prediction)

@@ -67,6 +67,10 @@ DEMO_OUTPUTS = frozenset({"data", "run", "predictions", "config.yaml", "demo.png
 def run(args: argparse.Namespace) -> int:
     """Generate, score untrained, train, score trained (trainer.test), draw the figure."""
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        from connectomics.config.errors import ConfigError
+
+        raise ConfigError(f"--out {out} is a file, not a folder; choose another --out folder")
     if out.exists() and any(out.iterdir()) and not args.overwrite:
         raise FileExistsError(f"{out} already holds a demo run; pass --overwrite or choose --out")
     import shutil

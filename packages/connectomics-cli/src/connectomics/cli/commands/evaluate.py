@@ -80,6 +80,19 @@ def run(args: argparse.Namespace) -> int:
             blockwise_contingency, block_size=args.block_size or DEFAULT_BLOCK, engine=engine
         )
     else:  # read once, in memory
+        from connectomics.data.sizing import require_memory, volume_bytes
+
+        require_memory(
+            f"--prediction {prediction!r} and --label {label!r}",
+            # both volumes, plus a working copy of each for the metrics
+            2
+            * (
+                volume_bytes(prediction.shape, prediction.dtype)
+                + volume_bytes(label.shape, label.dtype)
+            ),
+            "evaluating in memory",
+            "evaluate blockwise instead (--block-size 128, on chunked Zarr or HDF5 inputs)",
+        )
         prediction, label = prediction.read(), label.read()
     bar.update(1)
     results = evaluate(

@@ -27,6 +27,10 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_cli_config(args)
     if args.resume:  # its contents are checked by the trainer's fit, before anything is written
         existing_file(args.resume, "checkpoint to resume")
+    if cfg.model.init_from and "://" not in str(cfg.model.init_from):
+        from connectomics.lightning.finetune import resolve_source
+
+        resolve_source(str(cfg.model.init_from))  # a missing file ends here, before any setup
     from pytorch_lightning import seed_everything
 
     from connectomics.lightning import ConnectomicsDataModule, ConnectomicsModule, create_trainer

@@ -11,6 +11,7 @@ from functools import cached_property
 import numpy as np
 
 from connectomics.data.errors import DataError
+from connectomics.data.sizing import require_grid
 
 # Block side (voxels per spatial axis) of blockwise work when decoding.block_size is unset.
 DEFAULT_BLOCK = 128
@@ -41,7 +42,15 @@ class BlockGrid:
                 f"does not fit a {len(shape)}D volume of shape {shape}; give one positive size "
                 f"per axis, e.g. decoding.block_size={[min(s, DEFAULT_BLOCK) for s in shape]}"
             )
-        return cls(shape, tuple(min(int(b), s) for b, s in zip(sizes, shape)))
+        block = tuple(min(int(b), s) for b, s in zip(sizes, shape))
+        require_grid(
+            "the volume",
+            shape,
+            block,
+            "blockwise processing",
+            "give a larger block size (--block-size or decoding.block_size) or a crop",
+        )
+        return cls(shape, block)
 
     @property
     def blocks_per_axis(self) -> tuple[int, ...]:

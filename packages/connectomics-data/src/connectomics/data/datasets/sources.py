@@ -35,6 +35,17 @@ class VolumeSource:
 
     def cached(self) -> VolumeSource:
         """The same source with every volume read into memory once."""
+        from connectomics.data.sizing import require_in_memory
+
+        for volume in (self.image, self.label, self.mask):
+            if volume is not None:
+                require_in_memory(
+                    repr(volume),
+                    volume.shape,
+                    volume.dtype,
+                    "caching the volume in memory (data.cache=true)",
+                    "set data.cache=false to read patches from disk",
+                )
         return VolumeSource(
             self.name,
             *(

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
 
+from connectomics.data.sizing import available_memory
+
 # Largest chunk, in voxels, derived automatically: big enough that windows are few per border,
 # small enough that a chunk of the store stays a convenient unit to read back (64 MiB float32).
 MAX_AUTO_VOXELS = 1 << 24
-
-
-def available_memory() -> int:
-    """Bytes of memory available to this process now (MemAvailable), 4 GiB if unknown."""
-    try:
-        with open("/proc/meminfo") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return 4 << 30
 
 
 def auto_chunk_size(

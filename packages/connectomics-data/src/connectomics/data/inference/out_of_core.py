@@ -34,6 +34,7 @@ from connectomics.data.inference.sliding_window import (
 from connectomics.data.inference.window_grid import chunk_boxes
 from connectomics.data.io.ngff import is_ome_zarr
 from connectomics.data.locking import WriterLock, lock_path_for
+from connectomics.data.sizing import require_grid
 
 STORE_VERSION = 2
 
@@ -250,6 +251,13 @@ def predict_to_store(
             f"spatial axis), e.g. {example}, or null to derive one from the window and memory"
         )
     chunk = tuple(min(c, s) for c, s in zip(chunk, predictor.shape))
+    require_grid(
+        repr(predictor.image),
+        predictor.shape,
+        chunk,
+        "out-of-core prediction",
+        "give a larger inference.chunk_size or predict a crop of the volume",
+    )
     boxes = chunk_boxes(predictor.shape, chunk)
     description = {
         "version": STORE_VERSION,

@@ -21,7 +21,6 @@ from connectomics.data.datasets.scale_range import volume_scale_range
 from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES, warn_intensity_shift
 from connectomics.data.errors import DataError
 from connectomics.data.inference.activation import ActivationPlan
-from connectomics.data.inference.chunking import available_memory
 from connectomics.data.inference.fast_model import fast_model
 from connectomics.data.inference.options import InferenceOptions, OptionError, resolve_options
 from connectomics.data.inference.tta import build_tta_transforms
@@ -29,6 +28,7 @@ from connectomics.data.inference.window_grid import Box, WindowGrid, chunk_boxes
 from connectomics.data.io import open_volume
 from connectomics.data.io.padded_read import read_padded
 from connectomics.data.io.volume import require_all_chunks
+from connectomics.data.sizing import available_memory, require_in_memory
 
 Model = Callable[[torch.Tensor], Any]
 _NUMPY_DTYPES = {"float32": np.float32, "float16": np.float16, "uint8": np.uint8}
@@ -335,6 +335,16 @@ def predict_volume(
     window_size, overlap, blending, tta_flip, activation, ...).
     """
     predictor = SlidingWindowPredictor(model, image, resolve_options(options, **keywords))
+    # at least one float32 output channel and its blending weight are held in memory (the
+    # channel count is known only after a forward pass, which would cost a batch here)
+    require_in_memory(
+        repr(predictor.image),
+        predictor.shape,
+        np.float32,
+        "predicting the whole volume in memory",
+        "predict it out of core into a store instead (connectomics predict --output pred.zarr)",
+        extra_per_voxel=4,
+    )
     full: Box = tuple((0, s) for s in predictor.shape)
     if chunk_size is None:
         return predictor.predict_box(full)

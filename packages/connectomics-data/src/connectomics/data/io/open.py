@@ -102,12 +102,12 @@ def container_keys(file: str | Path) -> list[str]:
             return list_datasets(handle)
     import zarr
 
-    from connectomics.data.io.zarr_store import list_arrays
+    from connectomics.data.io.zarr_store import list_arrays, unreadable_store
 
     try:
         node = zarr.open(store=str(file), mode="r")
     except Exception as error:  # zarr raises many types for unreadable stores
-        raise DataError(f"cannot read zarr store {str(file)!r}: {error}") from None
+        raise unreadable_store(str(file), error) from None
     return [] if isinstance(node, zarr.Array) else list_arrays(node)
 
 

@@ -19,12 +19,21 @@ def list_arrays(group: zarr.Group) -> list[str]:
     )
 
 
+def unreadable_store(path: str, error: Exception) -> DataError:
+    """The error of a store zarr cannot open (bad JSON metadata, wrong fields, not zarr)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return DataError(
+        f"cannot read zarr store {path!r} (corrupt metadata or not zarr: {text}); repair its "
+        "zarr.json (.zarray/.zgroup for zarr v2) or rewrite the store"
+    )
+
+
 def open_zarr_array(path: str, key: str | None, mode: str = "r") -> zarr.Array:
     """Open the array at ``path`` (optionally ``key`` inside a group); errors list the keys."""
     try:
         node = zarr.open(store=path, mode=mode)
     except Exception as error:  # zarr raises many types for unreadable stores
-        raise DataError(f"cannot read zarr store {path!r} (corrupt or not zarr): {error}") from None
+        raise unreadable_store(path, error) from None
     if isinstance(node, zarr.Array):
         if key not in (None, ""):
             raise DataError(f"{path!r} is a single zarr array; drop the key {key!r}")

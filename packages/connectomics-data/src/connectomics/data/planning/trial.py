@@ -64,8 +64,7 @@ def available_memory_bytes(device: str) -> int:
 
         free, _total = torch.cuda.mem_get_info()
         return int(free)
-    # imported here: connectomics.data.inference imports torch, and `plan --help` must not
-    from connectomics.data.inference.chunking import available_memory
+    from connectomics.data.sizing import available_memory
 
     return available_memory()
 
