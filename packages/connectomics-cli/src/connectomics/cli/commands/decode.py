@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if _blockwise(args, cfg, volume, voxel_size):
         bar.close()
         return 0
+    from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK
     from connectomics.data.sizing import require_in_memory
 
     # the decoder holds the prediction, a float32 working copy and the uint32 labels
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         volume.shape,
         volume.dtype,
         "decoding in memory",
-        "decode it blockwise instead (--blockwise, or --block-size 128)",
+        f"decode it blockwise instead (--blockwise, or --block-size {DEFAULT_BLOCK})",
         extra_per_voxel=8,
     )
     prediction = volume.read()

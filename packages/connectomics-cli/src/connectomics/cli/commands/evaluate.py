@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from functools import partial
 
     from connectomics.cli.common import progress
+    from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK
     from connectomics.data.evaluation import (
         default_metrics,
         evaluate,
@@ -73,7 +74,6 @@ def run(args: argparse.Namespace) -> int:
     contingency = None
     if instance and _chunked(args, prediction, label):
         from connectomics.data.blockwise import Engine, blockwise_contingency
-        from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK
 
         engine = Engine(scheduler=args.scheduler)
         contingency = partial(
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 + volume_bytes(label.shape, label.dtype)
             ),
             "evaluating in memory",
-            "evaluate blockwise instead (--block-size 128, on chunked Zarr or HDF5 inputs)",
+            f"evaluate blockwise instead (--block-size {DEFAULT_BLOCK}, on chunked Zarr or HDF5 inputs)",
         )
         prediction, label = prediction.read(), label.read()
     bar.update(1)

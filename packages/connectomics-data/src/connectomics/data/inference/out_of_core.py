@@ -258,6 +258,7 @@ def predict_to_store(
         "out-of-core prediction",
         "give a larger inference.chunk_size or predict a crop of the volume",
     )
+    predictor.prepare_normalization()
     boxes = chunk_boxes(predictor.shape, chunk)
     description = {
         "version": STORE_VERSION,

@@ -125,6 +125,20 @@ class SlidingWindowPredictor:
             options.tta_flip_axes,
         )
         self.stats = options.stats()
+        self.scale: tuple[float, float] | None = None
+        self._normalization_ready = False
+        self.plan: ActivationPlan | None = None
+        self._chunk: tuple[int, ...] | None = None
+        self._cache_bytes = 0
+        self._cached_bytes = 0
+        self._cache: OrderedDict[tuple[int, ...], torch.Tensor] = OrderedDict()
+
+    def prepare_normalization(self) -> None:
+        """Read the input's statistics (or scale range) normalization needs, once; callers that
+        size the job first call this after their size checks, since it reads the volume."""
+        if self._normalization_ready:
+            return
+        options = self.options
         if options.normalize in PER_VOLUME_MODES:
             train_stats, self.stats = self.stats, dataset_statistics([self.image])
             warn_intensity_shift(self.stats, train_stats)
@@ -132,16 +146,9 @@ class SlidingWindowPredictor:
             self.stats = dataset_statistics([self.image])
         elif self.stats is not None:
             warn_intensity_shift(dataset_statistics([self.image]), self.stats)
-        self.scale = (
-            volume_scale_range(self.image, _input_name(self.image))
-            if options.normalize == "scale"
-            else None
-        )
-        self.plan: ActivationPlan | None = None
-        self._chunk: tuple[int, ...] | None = None
-        self._cache_bytes = 0
-        self._cached_bytes = 0
-        self._cache: OrderedDict[tuple[int, ...], torch.Tensor] = OrderedDict()
+        if options.normalize == "scale":
+            self.scale = volume_scale_range(self.image, _input_name(self.image))
+        self._normalization_ready = True
 
     def _forward(self, batch: torch.Tensor) -> torch.Tensor:
         use_amp = self.options.amp and self.device.type in ("cuda", "cpu")
@@ -192,6 +199,7 @@ class SlidingWindowPredictor:
                 f"{_input_name(self.image)}: the box [{box}] holds {bad} NaN/inf voxel(s); clean "
                 "the image volume first (e.g. numpy.nan_to_num) or predict another region"
             )
+        self.prepare_normalization()
         block = normalize_image(block, self.options.normalize, self.stats, scale=self.scale)
         return torch.from_numpy(block)
 
