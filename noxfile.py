@@ -140,6 +140,18 @@ def docs(session: nox.Session) -> None:
         "docs/_generated",
         external=True,
     )
+    # the "Look at your results" picture: `connectomics view --screenshot` in headless Chromium
+    session.run(
+        "uv",
+        "run",
+        "--frozen",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "tests/view/test_view_browser.py::test_screenshot_shows_the_volumes",
+        external=True,
+    )
     session.run(
         "uv",
         "run",

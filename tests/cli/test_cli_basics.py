@@ -21,6 +21,7 @@ def test_help_lists_commands():
         "config",
         "info",
         "demo",
+        "view",
     ]:
         assert cmd in out
 
@@ -28,7 +29,7 @@ def test_help_lists_commands():
 def test_help_does_not_import_heavy_modules():
     code = (
         "import sys; from connectomics.cli.main import build_parser; build_parser();"
-        "heavy=[m for m in ('torch','pytorch_lightning','monai') if m in sys.modules]; print(heavy)"
+        "heavy=[m for m in ('torch','pytorch_lightning','monai','neuroglancer') if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

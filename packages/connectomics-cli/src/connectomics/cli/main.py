@@ -17,6 +17,7 @@ COMMANDS = {
     "export-volume": "Write a volume as neuroglancer precomputed or OME-Zarr, with scales.",
     "evaluate": "Score a segmentation against ground truth.",
     "download": "Download a public dataset.",
+    "view": "Look at volumes (raw, predictions, segmentations) in a local neuroglancer viewer.",
     "config": "Show or validate a config.",
     "info": "Versions, devices and registries.",
     "plan": "Plan a training config from a volume, its labels and a budget.",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from connectomics.data.io.open import open_volume_auto
+from connectomics.data.io.volume import Volume
 
 
 def read_voxel_size(spec: str) -> tuple[float, float, float] | None:
@@ -14,7 +15,11 @@ def read_voxel_size(spec: str) -> tuple[float, float, float] | None:
     The readers take it from HDF5 `voxel_size`/`resolution` attributes, TIFF resolution tags
     and Zarr attributes; a 2D or missing record gives None.
     """
-    volume = open_volume_auto(spec, ("raw", "image", "main", "volumes/raw"))
+    return volume_voxel_size(open_volume_auto(spec, ("raw", "image", "main", "volumes/raw")))
+
+
+def volume_voxel_size(volume: Volume) -> tuple[float, float, float] | None:
+    """Voxel size in nm (z, y, x) an opened volume's file records, or None."""
     size = getattr(volume, "voxel_size", None)
     if size is None or len(size) < 3:
         return None

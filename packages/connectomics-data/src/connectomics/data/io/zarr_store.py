@@ -38,6 +38,8 @@ def open_zarr_array(path: str, key: str | None, mode: str = "r") -> zarr.Array:
         if key not in (None, ""):
             raise DataError(f"{path!r} is a single zarr array; drop the key {key!r}")
         return node
+    if key in (None, "") and (level0 := ngff_level0(node)) is not None:
+        return node[level0]
     names = list_arrays(node)
     if key is None:
         if len(names) != 1:
@@ -58,6 +60,21 @@ def open_zarr_array(path: str, key: str | None, mode: str = "r") -> zarr.Array:
     return array
 
 
+def ngff_multiscales(attrs: Any) -> list[dict]:
+    """The OME-Zarr `multiscales` records of a group's attributes (v0.4 top level, v0.5 `ome`)."""
+    attrs = dict(attrs)
+    return list(attrs.get("multiscales") or dict(attrs.get("ome") or {}).get("multiscales") or [])
+
+
+def ngff_level0(group: zarr.Group) -> str | None:
+    """Path of the full-resolution array of an OME-Zarr image group, or None if not one."""
+    for scale in ngff_multiscales(group.attrs):
+        datasets = scale.get("datasets") or []
+        if datasets and isinstance(group.get(datasets[0].get("path", "")), zarr.Array):
+            return str(datasets[0]["path"])
+    return None
+
+
 UNIT_NM = {"nanometer": 1.0, "micrometer": 1000.0, "angstrom": 0.1}
 
 
@@ -70,9 +87,7 @@ def ngff_voxel_size(path: str, key: str | None) -> list[float] | None:
         group = zarr.open_group(store=path, path=parent or None, mode="r")
     except Exception:  # a single array or no group: no NGFF record
         return None
-    attrs = dict(group.attrs)
-    scales = attrs.get("multiscales") or dict(attrs.get("ome") or {}).get("multiscales")
-    for scale in scales or []:
+    for scale in ngff_multiscales(group.attrs):
         axes = scale.get("axes", [])
         if axes and not any(axis.get("unit") for axis in axes if isinstance(axis, dict)):
             return None  # scales in voxels only (no unit, as written for an unknown voxel size)
@@ -127,7 +142,8 @@ class ZarrVolume(Volume):
         check_ndim(len(self.shape), where, ndim)
         self.dtype = check_dtype(array.dtype, where)
         self.voxel_size = read_voxel_size(array.attrs, self.ndim)
-        if self.voxel_size is None and (ngff := ngff_voxel_size(path, key)) is not None:
+        level = key or array.path  # an OME-Zarr root opens at its level-0 array
+        if self.voxel_size is None and (ngff := ngff_voxel_size(path, level)) is not None:
             self.voxel_size = clean_voxel_size(ngff, self.ndim)
         self.chunks = tuple(array.chunks)
 

@@ -1,0 +1,65 @@
+"""How `connectomics view` turns volumes into layers, and its one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import zarr
+
+from connectomics.data.view import layer_specs
+from connectomics.data.view.viewer import prediction_shader
+
+
+def test_kinds_dtypes_and_voxel_sizes(tmp_path: Path) -> None:
+    path = tmp_path / "volumes.h5"
+    labels = np.arange(2 * 4 * 4, dtype=np.int64).reshape(2, 4, 4) - 3
+    with h5py.File(path, "w") as handle:
+        handle.create_dataset("raw", data=np.zeros((2, 4, 4), np.uint8)).attrs["resolution"] = [
+            30,
+            4,
+            4,
+        ]
+        handle["labels"] = labels
+        handle["one_channel"] = np.ones((1, 2, 4, 4), np.float32)
+    zarr.save_array(str(tmp_path / "aff.zarr"), np.zeros((3, 2, 4, 4), np.float32))
+    specs = layer_specs(
+        [f"{path}:raw", f"{path}:labels", f"{path}:one_channel", str(tmp_path / "aff.zarr")]
+    )
+    assert [(s.name, s.kind, s.channels) for s in specs] == [
+        ("volumes:raw", "image", 1),
+        ("volumes:labels", "segmentation", 1),
+        ("volumes:one_channel", "image", 1),
+        ("aff", "prediction", 3),
+    ]
+    assert specs[0].voxel_size == (30.0, 4.0, 4.0)
+    assert specs[1].voxel_size is None
+    # int64 labels are served as uint64 ids, read per chunk; the single channel as 3D
+    assert specs[1].data.dtype == np.uint64
+    np.testing.assert_array_equal(specs[1].data[1:2, :2, :2], labels[1:2, :2, :2].astype(np.uint64))
+    assert specs[2].data.shape == (2, 4, 4)
+    overridden = layer_specs([f"{path}:raw"], voxel_size=(10.0, 10.0, 10.0))
+    assert overridden[0].voxel_size == (10.0, 10.0, 10.0)
+
+
+def test_prediction_shader_colours_three_channels() -> None:
+    shader = prediction_shader(6)
+    assert "getDataValue(2)" in shader and "getDataValue(3)" not in shader
+    assert "getDataValue(1)" in prediction_shader(2) and "getDataValue(2)" not in prediction_shader(
+        2
+    )
+
+
+def test_bad_input_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from connectomics.cli.main import main
+
+    path = tmp_path / "flat.h5"
+    with h5py.File(path, "w") as handle:
+        handle["raw"] = np.zeros((4, 4), np.uint8)
+    for args in (["missing.h5:raw"], [f"{path}:raw"], [f"{path}:raw", "--screenshot", "x.jpg"]):
+        capsys.readouterr()
+        assert main(["view", *args]) == 2
+        lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: "), lines
