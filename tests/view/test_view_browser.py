@@ -127,16 +127,21 @@ def test_served_page_lists_layers_and_serves_segmentation_chunks(volumes: dict) 
         assert names == ["raw:raw", "affinities", "segmentation"]
         types = [layer["type"] for layer in state["layers"]]
         assert types == ["image", "image", "segmentation"]
-        assert state["dimensions"] == {axis: [VOXEL_NM * 1e-9, "m"] for axis in "xyz"} or (
-            {k: v for k, v in state["dimensions"].items()}
-            == {axis: [pytest.approx(VOXEL_NM * 1e-9), "m"] for axis in "zyx"}
-        )
-        source = state["layers"][2]["source"]
-        source = source if isinstance(source, str) else source["url"]
-        key = source.rsplit("/", 1)[-1]
+        dimensions = state["dimensions"]
+        assert sorted(dimensions) == ["x", "y", "z"]
+        assert all(v == [pytest.approx(VOXEL_NM * 1e-9), "m"] for v in dimensions.values())
+        base = url.split("/v/")[0]
+        keys = []
+        for layer in state["layers"]:  # each layer's data is served at 10 nm voxels
+            source = layer["source"] if isinstance(layer["source"], str) else layer["source"]["url"]
+            keys.append(source.rsplit("/", 1)[-1])
+            with urllib.request.urlopen(f"{base}/neuroglancer/info/{keys[-1]}") as response:
+                space = json.load(response)["coordinateSpace"]
+            spatial = {name: value for name, value in space.items() if name in ("z", "y", "x")}
+            assert spatial == {n: [pytest.approx(VOXEL_NM * 1e-9), "m"] for n in "zyx"}, space
+        key = keys[2]
         expected = np.load(volumes["expected"])
         end = ",".join(str(n) for n in expected.shape)
-        base = url.split("/v/")[0]
         chunk_url = f"{base}/neuroglancer/npz/{key}/1,1,1/0,0,0/{end}"
         with urllib.request.urlopen(chunk_url, timeout=30) as response:
             assert response.status == 200
