@@ -25,12 +25,13 @@ from tests.lightning.conftest import LUCCHI, tiny_overrides, write_tiny_volumes
 
 _COMMON = {
     "deadline": None,
-    "derandomize": False,
     "database": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 }
-settings.register_profile("fuzz-readme", max_examples=2, **_COMMON)
-settings.register_profile("fuzz-long", max_examples=60, **_COMMON)
+# the README suite draws the same few examples every run (a CI run never meets a new draw);
+# and the long profile of `nox -s slow` draws more of them, as reproducibly
+settings.register_profile("fuzz-readme", max_examples=2, derandomize=True, **_COMMON)
+settings.register_profile("fuzz-long", max_examples=60, derandomize=True, **_COMMON)
 PROFILE = "fuzz-long" if os.environ.get("CONNECTOMICS_FUZZ_PROFILE") == "long" else "fuzz-readme"
 fuzz = settings.get_profile(PROFILE)
 
@@ -211,6 +212,8 @@ def test_fuzz_train(run_cli, world, tmp_path, data):
     else:
         # a file that exists but holds no checkpoint is read at the start of the fit
         kinds = BAD_PATH_KINDS + ["truncated_h5", "pred"] if slot != "init-from" else PATHLESS
+        if slot == "config":  # an empty config file is a valid config: the defaults
+            kinds = [kind for kind in kinds if kind != "empty"]
         extra = [f"--{slot}", _path(world, data.draw(st.sampled_from(kinds)))]
         run_cli([*base, *extra] if slot != "config" else ["train", *extra])
 

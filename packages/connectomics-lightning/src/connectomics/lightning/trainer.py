@@ -159,6 +159,10 @@ def build_callbacks(cfg: Config) -> list[Callback]:
     return callbacks
 
 
+# read once at import: the arguments of Lightning's own fit, whatever wraps it later
+_FIT_SIGNATURE = inspect.signature(Trainer.fit)
+
+
 class ConnectomicsTrainer(Trainer):
     """A Trainer whose `fit` refuses before anything is written: a fresh fit into a checkpoint
     folder of an earlier run (resuming is fine), missing or unreadable input volumes, and a
@@ -177,7 +181,7 @@ class ConnectomicsTrainer(Trainer):
     def fit(self, *args: Any, **kwargs: Any) -> None:
         """Refuse (RunExistsError, DataError, CheckpointError) what `Trainer.fit` would refuse
         after writing."""
-        bound = inspect.signature(Trainer.fit).bind(self, *args, **kwargs).arguments
+        bound = _FIT_SIGNATURE.bind(self, *args, **kwargs).arguments
         ckpt_path = bound.get("ckpt_path")
         if self.fresh_run_folder is not None and ckpt_path is None and self.global_step == 0:
             refuse_existing_run(self.fresh_run_folder)

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-epochs",
-        type=int,
+        type=_positive_int,
         default=None,
         help="training epochs (default: the demo tutorial's)",
     )
@@ -204,3 +204,14 @@ def _figure(path: Path, cfg: Config, losses: list[float]) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an epoch count of at least 1 (a demo never trains without a limit)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

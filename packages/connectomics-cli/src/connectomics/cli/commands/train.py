@@ -25,8 +25,11 @@ def run(args: argparse.Namespace) -> int:
     if args.init_from:
         args.overrides = [*args.overrides, f"model.init_from={args.init_from}"]
     cfg = load_cli_config(args)
-    if args.resume:  # its contents are checked by the trainer's fit, before anything is written
+    if args.resume:  # whether its weights fit is checked by the trainer's fit, before writing
         existing_file(args.resume, "checkpoint to resume")
+        from connectomics.lightning.checkpoint_io import check_resume_checkpoint
+
+        check_resume_checkpoint(args.resume)
     if cfg.model.init_from and "://" not in str(cfg.model.init_from):
         from connectomics.lightning.finetune import resolve_source
 
