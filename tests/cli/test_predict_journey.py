@@ -11,6 +11,7 @@ import tifffile
 import zarr
 
 from connectomics.cli.main import main
+from tests.cli.tiny_training import tiny_train_args
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,27 +26,9 @@ def trained(tmp_path_factory) -> tuple[Path, np.ndarray, np.ndarray]:
     tifffile.imwrite(folder / "train_im.tif", image)
     tifffile.imwrite(folder / "train_label.tif", (label > 0).astype(np.uint8))
     code = main(
-        [
-            "train",
-            "--config",
-            "lucchi",
-            f"data.train_image={folder / 'train_im.tif'}",
-            f"data.train_label={folder / 'train_label.tif'}",
-            "data.val_split=0.25",
-            "data.patch_size=[8,16,16]",
-            "data.num_workers=0",
-            "data.augmentation.enabled=false",
-            "model.filters=[4,8]",
-            "training.max_epochs=1",
-            "data.steps_per_epoch=1",
-            "data.val_iterations=1",
-            "early_stopping.enabled=false",
-            "logging.progress_bar=false",
-            f"logging.save_dir={folder / 'run'}",
-            "system.accelerator=cpu",
-            "training.precision=32",
-            "inference.tta_flip=false",
-        ]
+        tiny_train_args(
+            str(folder / "train_im.tif"), str(folder / "train_label.tif"), folder / "run"
+        )
     )
     assert code == 0
     test_image, test_label = make_mitochondria_volume(shape=(12, 24, 20), seed=1)

@@ -12,6 +12,7 @@ from ome_zarr.reader import Reader
 
 from connectomics.cli.main import main
 from connectomics.data.io.voxel_size import read_voxel_size
+from tests.cli.tiny_training import tiny_train_args
 
 VOXEL = (30.0, 8.0, 8.0)
 
@@ -28,27 +29,9 @@ def checkpoint(tmp_path_factory) -> Path:
         f["raw"].attrs["resolution"] = VOXEL
         f["label"] = (label > 0).astype(np.uint8)
     code = main(
-        [
-            "train",
-            "--config",
-            "lucchi",
-            f"data.train_image={folder / 'train.h5'}:raw",
-            f"data.train_label={folder / 'train.h5'}:label",
-            "data.val_split=0.25",
-            "data.patch_size=[8,16,16]",
-            "data.num_workers=0",
-            "data.augmentation.enabled=false",
-            "model.filters=[4,8]",
-            "training.max_epochs=1",
-            "data.steps_per_epoch=1",
-            "data.val_iterations=1",
-            "early_stopping.enabled=false",
-            "logging.progress_bar=false",
-            f"logging.save_dir={folder / 'run'}",
-            "system.accelerator=cpu",
-            "training.precision=32",
-            "inference.tta_flip=false",
-        ]
+        tiny_train_args(
+            f"{folder / 'train.h5'}:raw", f"{folder / 'train.h5'}:label", folder / "run"
+        )
     )
     assert code == 0
     return folder / "run" / "last.ckpt"
