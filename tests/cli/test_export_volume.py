@@ -136,3 +136,68 @@ def test_ome_zarr_export_and_refusals(crop, tmp_path, capsys):
     assert main(wrong) == 2
     assert "--voxel-size" in capsys.readouterr().err
     assert not (tmp_path / "y").exists()
+
+
+def fragment(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A legacy mesh fragment: uint32 vertex count, float32 x y z vertices, uint32 triangles."""
+    count = int(np.frombuffer(data, "<u4", 1)[0])
+    vertices = np.frombuffer(data, "<f4", 3 * count, offset=4).reshape(count, 3)
+    return vertices, np.frombuffer(data, "<u4", offset=4 + 12 * count).reshape(-1, 3)
+
+
+def test_meshes_of_every_segment_in_nm_and_xyz_order(crop, tmp_path, capsys):
+    path, raw, labels = crop
+    out = tmp_path / "seg"
+    args = ["export-volume", f"{path}:label", "--output", str(out), "--format", "precomputed"]
+    assert main([*args, "--voxel-size", "40,8,4", "--meshes"]) == 0, capsys.readouterr().err
+    info = json.loads((out / "info").read_text())
+    assert info["mesh"] == "mesh"
+    assert json.loads((out / "mesh" / "info").read_text())["@type"] == "neuroglancer_legacy_mesh"
+    np.testing.assert_array_equal(read_scale(out, 0), labels)
+    ids = [int(i) for i in np.unique(labels) if i]
+    listed = sorted(int(p.name[:-2]) for p in (out / "mesh").glob("*:0"))
+    assert listed == ids
+    # the segment largest along z: its vertices span its bounding box times the voxel size,
+    # in x, y, z order, from the first voxel's corner to the last one's
+    extent = {i: np.ptp(np.nonzero(labels == i)[0]) for i in ids}
+    segment = max(extent, key=extent.get)
+    names = json.loads((out / "mesh" / f"{segment}:0").read_text())["fragments"]
+    vertices = np.concatenate([fragment((out / "mesh" / n).read_bytes())[0] for n in names])
+    where = np.nonzero(labels == segment)
+    low = np.array([w.min() for w in where[::-1]]) * [4, 8, 40]
+    high = (np.array([w.max() for w in where[::-1]]) + 1) * [4, 8, 40]
+    np.testing.assert_allclose(vertices.min(0), low, atol=1e-3)
+    np.testing.assert_allclose(vertices.max(0), high, atol=1e-3)
+    assert "meshes of" in capsys.readouterr().out
+
+    simple = tmp_path / "simple"
+    reduced = ["--voxel-size", "40,8,4", "--meshes", "--mesh-reduction", "8"]
+    assert main([*args[:2], "--output", str(simple), *args[4:], *reduced]) == 0
+    data = (simple / "mesh" / f"{segment}:0:0_0_0").read_bytes()
+    assert len(data) < len((out / "mesh" / f"{segment}:0:0_0_0").read_bytes()) / 2
+    vertices = fragment(data)[0]
+    assert (vertices >= low - 4).all() and (vertices <= high + 4).all()  # within one voxel
+
+
+def test_meshes_refused_without_a_precomputed_segmentation(crop, tmp_path, capsys):
+    path, _, _ = crop
+    for volume, fmt, output in (
+        (f"{path}:raw", "precomputed", "raw"),
+        (f"{path}:label", "ome-zarr", "seg.ome.zarr"),
+    ):
+        capsys.readouterr()
+        code = main(
+            [
+                "export-volume",
+                volume,
+                "--output",
+                str(tmp_path / output),
+                "--format",
+                fmt,
+                "--meshes",
+            ]
+        )
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(err) == 1 and err[0].startswith("error: "), err
+        assert "--meshes" in err[0]
+        assert not (tmp_path / output).exists()

@@ -45,7 +45,7 @@ def _stored_dtype(dtype: np.dtype, kind: str) -> np.dtype:
     raise DataError(f"cannot export {dtype} data as a precomputed image")
 
 
-def _blocks(shape: Sequence[int], block: int) -> Iterator[tuple[slice, ...]]:
+def blocks(shape: Sequence[int], block: int) -> Iterator[tuple[slice, ...]]:
     """Boxes of `block` voxels per axis tiling `shape`."""
     starts = [range(0, n, block) for n in shape]
     for corner in itertools.product(*starts):
@@ -100,7 +100,7 @@ def export_precomputed(
         return ts.open(spec, create=True, open=True).result().T
 
     level = create(spatial, size)
-    for box in _blocks(spatial, BLOCK):
+    for box in blocks(spatial, BLOCK):
         block = np.asarray(volume[(slice(None),) * (volume.ndim - 3) + box])
         block = block.reshape(channels, *block.shape[-3:]).astype(dtype, copy=False)
         level[(slice(None), *box)].write(block).result()
@@ -111,6 +111,6 @@ def export_precomputed(
         shape = tuple(-(-n // f) for n, f in zip(shape, factors, strict=True))
         size = [s * f for s, f in zip(size, factors, strict=True)]
         level = create(shape, size)
-        for box in _blocks(shape, BLOCK):
+        for box in blocks(shape, BLOCK):
             level[(slice(None), *box)].write(coarse[(slice(None), *box)].read().result()).result()
     return json.loads((Path(output) / "info").read_text())["scales"]
