@@ -18,6 +18,21 @@ def voxel_size_argument(text: str) -> tuple[float, float, float]:
     return values  # type: ignore[return-value]
 
 
+def kinds_argument(text: str | None, volumes: list[str]) -> list[str] | None:
+    """Split --kind into one kind per volume (checked when each volume is opened)."""
+    from connectomics.data.errors import DataError
+
+    if text is None:
+        return None
+    kinds = [k.strip() for k in text.split(",")]
+    if len(kinds) != len(volumes):
+        raise DataError(
+            f"--kind gives {len(kinds)} kind(s) for {len(volumes)} volume(s); give one per "
+            "volume, in their order (auto to guess one)"
+        )
+    return kinds
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `connectomics view`."""
     parser.add_argument(
@@ -25,9 +40,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         metavar="VOLUME",
         help="volumes as other commands take them (file.h5:key, store.zarr, store.ome.zarr, "
-        "store.zarr:array, stack.tif), one layer each in this order: uint8/float (Z, Y, X) is an "
-        "image, (C, Z, Y, X) a prediction (first three channels as red, green, blue), other "
-        "integers segment labels",
+        "store.zarr:array, stack.tif), one layer each in this order; unless --kind says: "
+        "uint8/float (Z, Y, X) is an image, (C, Z, Y, X) a prediction (first three channels as "
+        "red, green, blue), other integers segment labels",
+    )
+    parser.add_argument(
+        "--kind",
+        metavar="KIND[,KIND...]",
+        help="the layer kind of each volume, comma-separated in the order of the volumes: image, "
+        "prediction, segmentation, or auto to guess it from the dtype and channels as above "
+        "(e.g. --kind image,auto,segmentation for a uint16 EM image first)",
     )
     parser.add_argument(
         "--voxel-size",
@@ -66,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"--size: expected W,H in pixels, got {args.size!r}")
     if args.screenshot and not args.screenshot.lower().endswith(".png"):
         raise DataError(f"--screenshot: give a .png path, got {args.screenshot!r}")
-    specs = layer_specs(args.volumes, args.voxel_size)
+    specs = layer_specs(args.volumes, args.voxel_size, kinds_argument(args.kind, args.volumes))
     for spec in specs:
         if spec.voxel_size is None:
             print(
