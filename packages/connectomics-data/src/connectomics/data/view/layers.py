@@ -111,7 +111,7 @@ def classify(volume: Volume, where: str, kind: str | None = None) -> tuple[str, 
         return kind, _served_as(volume, dtype, _image_dtype(dtype)), channels
     if channels > 1:
         raise DataError(
-            f"{where} has {channels} channels; an {kind} layer shows one: view it as prediction"
+            f"{where} has {channels} channels; {kind} layers show one: view it as prediction"
         )
     data = LazyCast(volume, dtype, channel=0) if volume.ndim == 4 else volume
     if kind == "image":
