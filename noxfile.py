@@ -59,8 +59,18 @@ def tests(session: nox.Session) -> None:
 def slow(session: nox.Session) -> None:
     """The long tests: trainings, DDP and multi-process runs, whole-journey end-to-end runs."""
     _pytest(session, "slow")
-    # the long fuzz profile (CONNECTOMICS_FUZZ_PROFILE=long) still finds accepted bad values
-    # (e.g. a 40-digit data.batch_size reaches training); run it by hand until it is clean
+    # the fuzzed command line again, with many more (still reproducible) draws per command
+    session.run(
+        "uv",
+        "run",
+        "--frozen",
+        "pytest",
+        "-m",
+        "not slow",
+        "tests/reliability/test_fuzz_cli.py",
+        external=True,
+        env={"CONNECTOMICS_FUZZ_PROFILE": "long"},
+    )
 
 
 @nox.session(venv_backend="none")

@@ -95,3 +95,37 @@ def test_caching_a_volume_beyond_memory_is_refused(monkeypatch):
         source.cached()
     monkeypatch.setattr(sizing, "available_memory", lambda: 256)
     assert np.array_equal(source.cached().image.read(), np.zeros((4, 8, 8), np.uint8))
+
+
+def test_train_refuses_a_batch_beyond_memory_before_it_builds_anything(cli, tmp_path):
+    from tests.lightning.conftest import LUCCHI, tiny_overrides, write_tiny_volumes
+
+    overrides = tiny_overrides(write_tiny_volumes(tmp_path / "data"), tmp_path / "run")
+    # 40 digits: the crop count of an epoch would not even fit an index
+    code, _, err = cli("train", "--config", LUCCHI, *overrides, "data.batch_size=" + "9" * 40)
+    line = _one_error_line(err)
+    assert code == 2 and "data.batch_size=" in line and "lower data.batch_size" in line
+    assert not (tmp_path / "run").exists() or not any((tmp_path / "run").rglob("*.ckpt"))
+
+
+def test_the_batch_check_compares_crops_and_targets_with_the_memory(monkeypatch):
+    from connectomics.config import load_config
+    from connectomics.data import sizing
+    from connectomics.data.datasets.builders import require_batch_memory
+    from connectomics.data.errors import DataError
+
+    cfg = load_config(
+        "demo",
+        overrides=[
+            "model.in_channels=1",
+            "model.out_channels=2",
+            "data.batch_size=3",
+            "data.patch_size=[4,8,8]",
+        ],
+    )
+    need = 3 * 4 * 8 * 8 * (1 + 2) * 4
+    monkeypatch.setattr(sizing, "available_memory", lambda: need - 1)
+    with pytest.raises(DataError, match="data.batch_size=3"):
+        require_batch_memory(cfg)
+    monkeypatch.setattr(sizing, "available_memory", lambda: need)
+    require_batch_memory(cfg)

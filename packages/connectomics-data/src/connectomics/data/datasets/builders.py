@@ -120,6 +120,23 @@ def crops_per_epoch(cfg: Config, world_size: int = 1) -> int:
     return cfg.data.steps_per_epoch * cfg.data.batch_size * accumulate * world_size
 
 
+def require_batch_memory(cfg: Config) -> None:
+    """Refuse a training batch whose crops and targets alone (float32) exceed the memory."""
+    import math
+
+    from connectomics.data.sizing import require_memory
+
+    model, data = cfg.model, cfg.data
+    channels = int(model.in_channels) + int(model.out_channels or 1)
+    need = data.batch_size * math.prod(data.patch_size) * channels * 4
+    require_memory(
+        f"data.batch_size={data.batch_size} of {list(data.patch_size)} patches",
+        need,
+        "one training batch (its crops and targets, before the network)",
+        "lower data.batch_size or data.patch_size",
+    )
+
+
 def training_statistics(cfg: Config) -> NormalizationStats | None:
     """data.normalize_stats, else computed from the training images when data.normalize
     needs them (None when it does not); cfg is left as it is."""
@@ -145,6 +162,7 @@ def build_train_dataset(
     only: pair it with an EpochStreamSampler for a reproducible, exactly resumable stream.
     `normalize_stats` None: training_statistics(cfg).
     """
+    require_batch_memory(cfg)
     if transform == "default":
         transform = build_pipeline(cfg, train=True)
     return _crop_dataset(
