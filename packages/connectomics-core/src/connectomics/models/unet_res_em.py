@@ -48,11 +48,12 @@ class ResidualSymmetricUNet(nn.Module):
         out_channels: int,
         filters: Sequence[int],
         strides: Sequence[Sequence[int]],
-        norm: str | tuple = "batch",
-        act: str | tuple = DEFAULT_ACT,
-        dropout: float = 0.0,
-        deep_supervision: bool = False,
-        blocks: int | Sequence[int] = 1,
+        *,
+        norm: str | tuple,
+        act: str | tuple,
+        dropout: float,
+        deep_supervision: bool,
+        blocks: int | Sequence[int],
     ) -> None:
         super().__init__()
         kernels = level_kernels(strides)
