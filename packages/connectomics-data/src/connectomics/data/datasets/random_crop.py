@@ -18,7 +18,7 @@ from connectomics.data.datasets.sources import VolumeSource
 from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES, volume_stats
 from connectomics.data.errors import DataError
 
-DATA = DataConfig()  # the schema's defaults, for direct use of the dataset
+DEFAULTS = DataConfig()  # the schema's defaults, for direct use of the dataset
 
 
 class RandomCropDataset(Dataset):
@@ -42,10 +42,10 @@ class RandomCropDataset(Dataset):
         patch_size: Sequence[int],
         length: int,
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-        normalize: str = DATA.normalize,
-        min_foreground: float = DATA.min_foreground,
-        min_instances: int = DATA.min_instances,
-        reject_max_tries: int = DATA.reject_max_tries,
+        normalize: str = DEFAULTS.normalize,
+        min_foreground: float = DEFAULTS.min_foreground,
+        min_instances: int = DEFAULTS.min_instances,
+        reject_max_tries: int = DEFAULTS.reject_max_tries,
         deterministic: bool = False,
         seed: int = 0,
         normalize_stats: Any = None,
