@@ -204,22 +204,41 @@ def test_the_tuning_grid_is_written_in_the_decoder_spec_only():
     assert _modules_matching(r"0\.1,\s*0\.2,\s*0\.3,\s*0\.4") == [decoding]
 
 
-def test_augmentation_transforms_take_every_value_from_their_typed_section():
-    """An augmentation's defaults (prob, sizes, ratios) live in its schema section only."""
+# signature defaults named like a schema field but stating another fact
+OTHER_FACT = {
+    "decoding/affinity_cc.py": {"threshold"},  # a decoder's parameters: its spec owns them
+    "decoding/affinity_waterz.py": {"threshold"},
+    "decoding/binary.py": {"threshold"},
+    "targets/base.py": {"mask_key"},  # keys of the sample dict, not of the volume files
+    "targets/compose.py": {"label_key", "mask_key"},
+    "datasets/random_crop.py": {"deterministic"},  # fixed crops, not training.deterministic
+    "models/wrapper.py": {"deep_supervision"},  # whether a network has several heads
+}
+
+
+def test_no_signature_restates_a_schema_default():
+    """A function's default equal to a same-named schema field's (prob, sizes, normalize,
+    norm...) is a second statement: callers pass the typed value, or the default reads it."""
     import ast
 
     defaults = _schema_defaults()
-    augment = PACKAGES / "connectomics-data/src/connectomics/data/augment"
     restated = []
-    for path in sorted(augment.glob("*.py")):
+    for path in SOURCES:
+        where = str(path.relative_to(PACKAGES))
+        if "/config/schema/" in where:
+            continue
+        other = OTHER_FACT.get("/".join(path.parts[-2:]), set())
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.FunctionDef):
                 continue
-            arguments = node.args.args[len(node.args.args) - len(node.args.defaults) :]
-            for argument, value in zip(arguments, node.args.defaults):
-                known = defaults.get(argument.arg, set())
+            args = node.args
+            positional = args.posonlyargs + args.args
+            pairs = [*zip(positional[len(positional) - len(args.defaults) :], args.defaults)]
+            pairs += zip(args.kwonlyargs, args.kw_defaults)
+            for argument, value in pairs:
+                known = defaults.get(argument.arg, set()) if argument.arg not in other else ()
                 if isinstance(value, ast.Constant) and any(
                     type(d) is type(value.value) and d == value.value for d in known
                 ):
-                    restated.append(f"{path.name}:{node.lineno}: {argument.arg}={value.value!r}")
+                    restated.append(f"{where}:{node.lineno}: {argument.arg}={value.value!r}")
     assert restated == []

@@ -22,7 +22,8 @@ def test_slices_activations_and_continuity_follow_the_targets_in_order():
             ("semantic", {"num_classes": 3}),
             ("semantic", {"num_classes": 2}),
             ("distance", {}),
-        ]
+        ],
+        3,
     )
     assert [s.channels for s in layout.slots] == [
         slice(0, 3),
@@ -44,13 +45,13 @@ def test_slices_activations_and_continuity_follow_the_targets_in_order():
     )
     assert layout.slot("distance").indices() == [8]
     assert layout.foreground_channel() == 0  # binary_contour_distance's foreground
-    assert TargetLayout.build([("affinity", {}), ("binary", {})]).foreground_channel() == 3
-    assert TargetLayout.build([("affinity", {})]).foreground_channel() == 0  # none: first
+    assert TargetLayout.build([("affinity", {}), ("binary", {})], 3).foreground_channel() == 3
+    assert TargetLayout.build([("affinity", {})], 3).foreground_channel() == 0  # none: first
 
 
 def test_affinity_offsets_split_nearest_neighbour_and_long_range_channels():
     offsets = [[1, 0, 0], [0, 1, 0], [0, 0, 9], [0, 0, 1], [-2, 3, 0]]
-    layout = TargetLayout.build([("binary", {}), ("affinity", {"offsets": offsets})])
+    layout = TargetLayout.build([("binary", {}), ("affinity", {"offsets": offsets})], 3)
     affinity = layout.affinity()
     assert affinity is not None and affinity.channels == slice(1, 6)
     assert [list(o) for o in affinity.offsets] == offsets
@@ -64,7 +65,7 @@ def test_default_affinity_offsets_follow_dimensions():
     three = TargetLayout.build([("affinity", {})], spatial_dims=3).affinity()
     assert two.offsets == ((1, 0), (0, 1)) and two.long_range_channels() == []
     assert three.offsets == ((1, 0, 0), (0, 1, 0), (0, 0, 1))
-    assert TargetLayout.build([("binary", {})]).affinity() is None
+    assert TargetLayout.build([("binary", {})], 3).affinity() is None
 
 
 def test_registered_spec_gives_channels_activations_and_continuity():
@@ -72,7 +73,7 @@ def test_registered_spec_gives_channels_activations_and_continuity():
         "test_layout_pair", TargetSpec(channels=2, continuous=(True, False), foreground=1)
     )
     try:
-        layout = TargetLayout.build([("test_layout_pair", {}), ("binary", {})])
+        layout = TargetLayout.build([("test_layout_pair", {}), ("binary", {})], 3)
     finally:
         TARGET_SPECS.pop("test_layout_pair")
     assert layout.activations == ["sigmoid"] * 3
@@ -83,7 +84,7 @@ def test_registered_spec_gives_channels_activations_and_continuity():
 
 def test_unknown_target_names_the_entry_and_suggests():
     with pytest.raises(ConfigError, match=r"data.targets\[1\].name.*did you mean affinity"):
-        TargetLayout.build([("binary", {}), ("afinity", {})])
+        TargetLayout.build([("binary", {}), ("afinity", {})], 3)
     with pytest.raises(ConfigError, match="choose one of"):
         target_spec("nope")
 

@@ -119,7 +119,7 @@ def test_best_candidate_is_the_closest_one() -> None:
     label = np.zeros((1, 4, 40), np.uint32)
     label[0, :, 33:] = 1  # no crop reaches 99% foreground; the last one (x 30:40) has 70%
     source = VolumeSource("v", ArrayVolume(label.astype(np.uint8)), ArrayVolume(label))
-    sampler = CropSampler([source], (1, 4, 10), min_foreground=0.99, max_tries=200)
+    sampler = CropSampler([source], (1, 4, 10), min_foreground=0.99, min_instances=0, max_tries=200)
     choice = sampler.sample(np.random.default_rng(0))
     assert not choice.accepted and sampler.fallbacks == 1
     assert choice.origin[2] == 30
@@ -141,7 +141,7 @@ def test_crops_are_drawn_where_the_mask_has_content() -> None:
 def test_volumes_are_chosen_in_proportion_to_their_size() -> None:
     small = _source((8, 16, 16), name="small")
     large = _source((24, 16, 16), name="large")
-    sampler = CropSampler([small, large], (4, 8, 8))
+    sampler = CropSampler([small, large], (4, 8, 8), 0.0, 0, 50)
     rng = np.random.default_rng(0)
     picks = np.array([sampler.sample(rng).volume for _ in range(2000)])
     assert abs(picks.mean() - 0.75) < 0.04

@@ -97,7 +97,6 @@ def register_toy(monkeypatch, url: str, sha256: str | None) -> DatasetEntry:
         license="test",
         voxel_size_nm=(1.0, 1.0, 1.0),
         shapes={"train_im.tif": VOLUME.shape, "train_label.tif": VOLUME.shape},
-        folder="toy",
         arrange=(("train-im.h5", "train_im.tif"), ("train-labels.tif", "train_label.tif")),
     )
     monkeypatch.setitem(DATASETS, "toy", entry)

@@ -58,7 +58,7 @@ def test_auto_chunk_size_fits_memory_and_keeps_a_window():
     cost = np.prod([c + 2 * w for c, w in zip(chunk, (32, 128, 128))]) * 4 * 5
     assert cost <= (4 << 30) // 4
     assert all(c >= w for c, w in zip(chunk, (32, 128, 128)))
-    assert auto_chunk_size((10, 50, 50), (16, 64, 64)) == (10, 50, 50)
+    assert auto_chunk_size((10, 50, 50), (16, 64, 64), 1, 1) == (10, 50, 50)
 
 
 def test_bad_chunk_size_names_the_key(tmp_path, volume):

@@ -1,7 +1,5 @@
 """Typed configuration: OmegaConf composition, one pydantic validation into `Config`."""
 
-from importlib.metadata import PackageNotFoundError, version
-
 from connectomics.config.errors import ConfigError
 from connectomics.config.load import create_config, load_config
 from connectomics.config.packaged_tutorials import list_tutorials
@@ -9,11 +7,9 @@ from connectomics.config.schema import Config
 from connectomics.config.schema.outputs import output_activations
 from connectomics.config.serialize import config_hash, save_config, to_yaml
 from connectomics.config.validation import validate_config
+from connectomics.config.version import distribution_version
 
-try:
-    __version__ = version("connectomics-core")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0+unknown"
+__version__ = distribution_version("connectomics-core")
 
 __all__ = [
     "Config",

@@ -54,11 +54,11 @@ class TargetLayout:
     """The output channels of a network trained on `data.targets`, target by target."""
 
     slots: tuple[TargetSlot, ...]
-    spatial_dims: int = 3
+    spatial_dims: int
 
     @classmethod
     def build(
-        cls, targets: Iterable[tuple[str, Mapping[str, Any]]], spatial_dims: int = 3
+        cls, targets: Iterable[tuple[str, Mapping[str, Any]]], spatial_dims: int
     ) -> TargetLayout:
         """Layout of `(name, kwargs)` targets concatenated in order (unknown names: ConfigError)."""
         slots, start = [], 0

@@ -1,7 +1,6 @@
 """Loss registry, multi-loss routing and deep supervision."""
 
-from importlib.metadata import PackageNotFoundError, version
-
+from connectomics.config.version import distribution_version
 from connectomics.losses import balanced, builtin  # noqa: F401  (fill the registry)
 from connectomics.losses.balanced import BalancedBCETerm, balanced_weights
 from connectomics.losses.loss_plan import (
@@ -19,10 +18,7 @@ from connectomics.losses.registry import (
 )
 from connectomics.losses.terms import LossTerm, PointwiseTerm, RegionTerm, WeightedTerm
 
-try:
-    __version__ = version("connectomics-core")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0+unknown"
+__version__ = distribution_version("connectomics-core")
 
 __all__ = [
     "BalancedBCETerm",

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from connectomics.config.errors import ConfigError
 from connectomics.losses.registry import register_loss
-from connectomics.losses.terms import LossTerm
+from connectomics.losses.terms import LossTerm, Mask, Tensor
 
 
 def balanced_weights(target: torch.Tensor, valid: torch.Tensor, max_weight: float) -> torch.Tensor:
@@ -38,21 +38,14 @@ def balanced_weights(target: torch.Tensor, valid: torch.Tensor, max_weight: floa
 class BalancedBCETerm(LossTerm):
     """BCE with logits, class-balanced per channel over the batch, averaged over valid voxels."""
 
-    def __init__(self, max_weight: float = 20.0, use_weight: bool = False) -> None:
+    def __init__(self, max_weight: float, use_weight: bool) -> None:
         super().__init__()
         if not max_weight >= 1:
             raise ValueError(f"max_weight must be at least 1, got {max_weight}")
         self.max_weight = float(max_weight)
         self.use_weight = bool(use_weight)
 
-    def forward(
-        self,
-        logits: torch.Tensor,
-        target: torch.Tensor,
-        weight: torch.Tensor | None = None,
-        valid: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Scalar loss of `logits` against `target`."""
+    def compute(self, logits: Tensor, target: Tensor, weight: Mask, valid: Mask) -> Tensor:
         target = target.to(logits.dtype)
         mask = (
             torch.ones_like(target) if valid is None else valid.to(logits.dtype).expand_as(target)

@@ -20,20 +20,23 @@ from typing import Any
 import torch
 from torch import nn
 
-Activation = Callable[[torch.Tensor], torch.Tensor]
+Tensor = torch.Tensor
+Mask = torch.Tensor | None
+Activation = Callable[[Tensor], Tensor]
 
 
 class LossTerm(nn.Module):
-    """One loss on logits, with optional per-voxel `weight` and 0/1 `valid` like the target."""
+    """One loss on logits, with optional per-voxel `weight` and 0/1 `valid` like the target;
+    a subclass writes `compute`."""
 
     def forward(
-        self,
-        logits: torch.Tensor,
-        target: torch.Tensor,
-        weight: torch.Tensor | None = None,
-        valid: torch.Tensor | None = None,
-    ) -> torch.Tensor:
+        self, logits: Tensor, target: Tensor, weight: Mask = None, valid: Mask = None
+    ) -> Tensor:
         """Scalar loss of `logits` against `target`."""
+        return self.compute(logits, target, weight, valid)
+
+    def compute(self, logits: Tensor, target: Tensor, weight: Mask, valid: Mask) -> Tensor:
+        """Scalar loss of `logits` against `target`; `weight` and `valid` may be None."""
         raise NotImplementedError
 
 
@@ -69,14 +72,7 @@ class RegionTerm(LossTerm):
         self.loss = loss
         self.activation = activation
 
-    def forward(
-        self,
-        logits: torch.Tensor,
-        target: torch.Tensor,
-        weight: torch.Tensor | None = None,
-        valid: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Scalar loss of `logits` against `target`."""
+    def compute(self, logits: Tensor, target: Tensor, weight: Mask, valid: Mask) -> Tensor:
         probabilities = activate(logits, self.activation)
         if valid is not None:
             probabilities = probabilities * valid
@@ -110,14 +106,7 @@ class PointwiseTerm(LossTerm):
         self.loss = loss
         self.use_weight = use_weight
 
-    def forward(
-        self,
-        logits: torch.Tensor,
-        target: torch.Tensor,
-        weight: torch.Tensor | None = None,
-        valid: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Scalar loss of `logits` against `target`."""
+    def compute(self, logits: Tensor, target: Tensor, weight: Mask, valid: Mask) -> Tensor:
         values = self.loss(logits, target)
         return masked_mean(values, weight if self.use_weight else None, valid)
 
@@ -129,14 +118,7 @@ class WeightedTerm(LossTerm):
         super().__init__()
         self.loss = loss
 
-    def forward(
-        self,
-        logits: torch.Tensor,
-        target: torch.Tensor,
-        weight: torch.Tensor | None = None,
-        valid: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Scalar loss of `logits` against `target`."""
+    def compute(self, logits: Tensor, target: Tensor, weight: Mask, valid: Mask) -> Tensor:
         if weight is None and valid is None:
             combined = torch.ones_like(target)
         elif weight is None:
@@ -156,14 +138,7 @@ class SumTerm(LossTerm):
         self.terms = nn.ModuleList(terms)
         self.weights = list(weights)
 
-    def forward(
-        self,
-        logits: torch.Tensor,
-        target: torch.Tensor,
-        weight: torch.Tensor | None = None,
-        valid: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Scalar loss of `logits` against `target`."""
+    def compute(self, logits: Tensor, target: Tensor, weight: Mask, valid: Mask) -> Tensor:
         return sum(
             w * term(logits, target, weight, valid) for term, w in zip(self.terms, self.weights)
         )

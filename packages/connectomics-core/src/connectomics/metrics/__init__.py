@@ -1,7 +1,6 @@
 """Segmentation metrics on numpy arrays and torch tensors."""
 
-from importlib.metadata import PackageNotFoundError, version
-
+from connectomics.config.version import distribution_version
 from connectomics.metrics.contingency import ContingencyTable, contingency_table
 from connectomics.metrics.cremi import CremiScores, cremi_score
 from connectomics.metrics.information import VOIScores, voi
@@ -9,10 +8,7 @@ from connectomics.metrics.instances import InstanceMatching, average_precision, 
 from connectomics.metrics.overlap import PRF, dice, iou, precision_recall_f1
 from connectomics.metrics.rand import RandScores, adapted_rand_error
 
-try:
-    __version__ = version("connectomics-core")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0+unknown"
+__version__ = distribution_version("connectomics-core")
 
 __all__ = [
     "PRF",

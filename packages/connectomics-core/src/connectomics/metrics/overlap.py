@@ -28,22 +28,25 @@ def _foreground(array: np.ndarray, threshold: float) -> np.ndarray:
     return array != 0
 
 
-def _class_masks(
+def _counts(
     pred: Any, gt: Any, num_classes: int | None, include_background: bool, threshold: float
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(pred mask, gt mask) per class scored: the foreground, or each class id of a class map."""
+) -> list[tuple[int, int, int]]:
+    """(true positives, false positives, false negatives) per class scored: the foreground,
+    or each class id of a class map."""
     pred_arr, gt_arr = as_numpy(pred), as_numpy(gt)
     check_same_shape(pred_arr, gt_arr, ("pred", "gt"))
     if num_classes is None:
-        return [(_foreground(pred_arr, threshold), _foreground(gt_arr, threshold))]
-    first = 0 if include_background else 1
-    return [(pred_arr == c, gt_arr == c) for c in range(first, num_classes)]
-
-
-def _confusion(pred_mask: np.ndarray, gt_mask: np.ndarray) -> tuple[int, int, int]:
-    """True positives, false positives and false negatives."""
-    tp = int(np.count_nonzero(pred_mask & gt_mask))
-    return tp, int(np.count_nonzero(pred_mask)) - tp, int(np.count_nonzero(gt_mask)) - tp
+        masks = [(_foreground(pred_arr, threshold), _foreground(gt_arr, threshold))]
+    else:
+        first = 0 if include_background else 1
+        masks = [(pred_arr == c, gt_arr == c) for c in range(first, num_classes)]
+    counts = []
+    for pred_mask, gt_mask in masks:
+        tp = int(np.count_nonzero(pred_mask & gt_mask))
+        counts.append(
+            (tp, int(np.count_nonzero(pred_mask)) - tp, int(np.count_nonzero(gt_mask)) - tp)
+        )
+    return counts
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -62,11 +65,8 @@ def dice(
     """Dice 2|P&G| / (|P|+|G|) of the foreground, or the mean over classes 1..num_classes-1
     (0 too with `include_background`) of class maps. Probabilities are cut at `threshold`;
     two empty masks score 1."""
-    scores = []
-    for pred_mask, gt_mask in _class_masks(pred, gt, num_classes, include_background, threshold):
-        tp, fp, fn = _confusion(pred_mask, gt_mask)
-        scores.append(_ratio(2 * tp, 2 * tp + fp + fn))
-    return float(np.mean(scores))
+    counts = _counts(pred, gt, num_classes, include_background, threshold)
+    return float(np.mean([_ratio(2 * tp, 2 * tp + fp + fn) for tp, fp, fn in counts]))
 
 
 def iou(
@@ -79,11 +79,8 @@ def iou(
 ) -> float:
     """Intersection over union (Jaccard) |P&G| / |P|G|, foreground or mean over classes as
     `dice`; two empty masks score 1."""
-    scores = []
-    for pred_mask, gt_mask in _class_masks(pred, gt, num_classes, include_background, threshold):
-        tp, fp, fn = _confusion(pred_mask, gt_mask)
-        scores.append(_ratio(tp, tp + fp + fn))
-    return float(np.mean(scores))
+    counts = _counts(pred, gt, num_classes, include_background, threshold)
+    return float(np.mean([_ratio(tp, tp + fp + fn) for tp, fp, fn in counts]))
 
 
 def precision_recall_f1(
@@ -96,9 +93,9 @@ def precision_recall_f1(
 ) -> PRF:
     """Voxel precision TP/(TP+FP), recall TP/(TP+FN) and F1, each averaged over the classes
     scored (see `dice`); an empty denominator scores 1."""
-    rows = []
-    for pred_mask, gt_mask in _class_masks(pred, gt, num_classes, include_background, threshold):
-        tp, fp, fn = _confusion(pred_mask, gt_mask)
-        rows.append((_ratio(tp, tp + fp), _ratio(tp, tp + fn), _ratio(2 * tp, 2 * tp + fp + fn)))
+    rows = [
+        (_ratio(tp, tp + fp), _ratio(tp, tp + fn), _ratio(2 * tp, 2 * tp + fp + fn))
+        for tp, fp, fn in _counts(pred, gt, num_classes, include_background, threshold)
+    ]
     precision, recall, f1 = np.mean(np.asarray(rows, dtype=np.float64), axis=0)
     return PRF(float(precision), float(recall), float(f1))

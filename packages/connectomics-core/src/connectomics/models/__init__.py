@@ -1,6 +1,6 @@
 """Model registry: MONAI networks and an EM residual U-Net."""
 
-from importlib.metadata import PackageNotFoundError, version
+from connectomics.config.version import distribution_version
 
 # Importing the builders fills the registry.
 from connectomics.models import mednext, monai_transformers, monai_unets, unet_res_em  # noqa: F401
@@ -15,10 +15,7 @@ from connectomics.models.registry import (
 from connectomics.models.unet_res_em import ResidualSymmetricUNet
 from connectomics.models.wrapper import SegmentationNet
 
-try:
-    __version__ = version("connectomics-core")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0+unknown"
+__version__ = distribution_version("connectomics-core")
 
 __all__ = [
     "MODEL_REGISTRY",

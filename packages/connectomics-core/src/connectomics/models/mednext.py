@@ -21,39 +21,22 @@ MEDNEXT_LEVELS = 5  # four halvings below full resolution
 
 # The variants of Roy et al. 2023 (arXiv:2303.09975), as in monai.networks.nets.create_mednext,
 # which fixes init_filters at 32; here model.filters[0] sets it.
+VARIANT_KEYS = (
+    "encoder_expansion_ratio",
+    "decoder_expansion_ratio",
+    "bottleneck_expansion_ratio",
+    "blocks_down",
+    "blocks_bottleneck",
+    "blocks_up",
+)
 MEDNEXT_VARIANTS: dict[str, dict[str, Any]] = {
-    "s": {
-        "encoder_expansion_ratio": 2,
-        "decoder_expansion_ratio": 2,
-        "bottleneck_expansion_ratio": 2,
-        "blocks_down": (2, 2, 2, 2),
-        "blocks_bottleneck": 2,
-        "blocks_up": (2, 2, 2, 2),
-    },
-    "b": {
-        "encoder_expansion_ratio": (2, 3, 4, 4),
-        "decoder_expansion_ratio": (4, 4, 3, 2),
-        "bottleneck_expansion_ratio": 4,
-        "blocks_down": (2, 2, 2, 2),
-        "blocks_bottleneck": 2,
-        "blocks_up": (2, 2, 2, 2),
-    },
-    "m": {
-        "encoder_expansion_ratio": (2, 3, 4, 4),
-        "decoder_expansion_ratio": (4, 4, 3, 2),
-        "bottleneck_expansion_ratio": 4,
-        "blocks_down": (3, 4, 4, 4),
-        "blocks_bottleneck": 4,
-        "blocks_up": (4, 4, 4, 3),
-    },
-    "l": {
-        "encoder_expansion_ratio": (3, 4, 8, 8),
-        "decoder_expansion_ratio": (8, 8, 4, 3),
-        "bottleneck_expansion_ratio": 8,
-        "blocks_down": (3, 4, 8, 8),
-        "blocks_bottleneck": 8,
-        "blocks_up": (8, 8, 4, 3),
-    },
+    variant: dict(zip(VARIANT_KEYS, values))
+    for variant, values in {
+        "s": (2, 2, 2, (2, 2, 2, 2), 2, (2, 2, 2, 2)),
+        "b": ((2, 3, 4, 4), (4, 4, 3, 2), 4, (2, 2, 2, 2), 2, (2, 2, 2, 2)),
+        "m": ((2, 3, 4, 4), (4, 4, 3, 2), 4, (3, 4, 4, 4), 4, (4, 4, 4, 3)),
+        "l": ((3, 4, 8, 8), (8, 8, 4, 3), 8, (3, 4, 8, 8), 8, (8, 8, 4, 3)),
+    }.items()
 }
 
 

@@ -17,17 +17,8 @@ from monai.networks.layers.factories import Pool
 from torch import nn
 
 from connectomics.config.errors import ConfigError
-from connectomics.config.schema import Config, ModelConfig
-from connectomics.models.options import (
-    cumulative_scales,
-    extra_kwargs,
-    filters,
-    level_kernels,
-    norm_spec,
-    spatial_dims,
-    strides_multiple,
-    transition_strides,
-)
+from connectomics.config.schema import Config
+from connectomics.models import options
 from connectomics.models.registry import register_model
 from connectomics.models.wrapper import SegmentationNet
 
@@ -48,14 +39,15 @@ class ResidualSymmetricUNet(nn.Module):
         out_channels: int,
         filters: Sequence[int],
         strides: Sequence[Sequence[int]],
-        norm: str | tuple = "batch",
-        act: str | tuple = DEFAULT_ACT,
-        dropout: float = 0.0,
-        deep_supervision: bool = False,
-        blocks: int | Sequence[int] = 1,
+        *,
+        norm: str | tuple,
+        act: str | tuple,
+        dropout: float,
+        deep_supervision: bool,
+        blocks: int | Sequence[int],
     ) -> None:
         super().__init__()
-        kernels = level_kernels(strides)
+        kernels = options.level_kernels(strides)
         depth = level_blocks(blocks, len(filters))
         drop = dropout or None
         self.deep_supervision = deep_supervision
@@ -122,24 +114,20 @@ def level_blocks(blocks: int | Sequence[int], levels: int) -> list[int]:
     return counts
 
 
-def _patch_multiple(model_cfg: ModelConfig) -> list[int]:
-    return strides_multiple(model_cfg)
-
-
-@register_model("unet_res_em", patch_multiple=_patch_multiple)
+@register_model("unet_res_em", patch_multiple=options.strides_multiple)
 def build_unet_res_em(cfg: Config) -> SegmentationNet:
     """The EM residual symmetric U-Net from cfg.model (model.kwargs: `act`)."""
     model = cfg.model
-    widths = filters(model)
-    strides = transition_strides(model)
-    kwargs = extra_kwargs(model)
+    widths = options.filters(model)
+    strides = options.transition_strides(model)
+    kwargs = options.extra_kwargs(model)
     net = ResidualSymmetricUNet(
-        spatial_dims=spatial_dims(model),
+        spatial_dims=options.spatial_dims(model),
         in_channels=int(model.in_channels),
         out_channels=int(model.out_channels),
         filters=widths,
         strides=strides,
-        norm=kwargs.pop("norm", norm_spec(model, widths)),
+        norm=kwargs.pop("norm", options.norm_spec(model, widths)),
         act=kwargs.pop("act", DEFAULT_ACT),
         dropout=float(model.dropout),
         deep_supervision=bool(model.deep_supervision),
@@ -153,13 +141,13 @@ def build_unet_res_em(cfg: Config) -> SegmentationNet:
     return SegmentationNet(
         net,
         "unet_res_em",
-        output_scales=cumulative_scales(strides)[: len(strides)],
-        patch_multiple=strides_multiple(model),
+        output_scales=options.cumulative_scales(strides)[: len(strides)],
+        patch_multiple=options.strides_multiple(model),
         deep_supervision=bool(model.deep_supervision),
     )
 
 
-@register_model("rsunet", patch_multiple=_patch_multiple)
+@register_model("rsunet", patch_multiple=options.strides_multiple)
 def build_rsunet(cfg: Config) -> SegmentationNet:
     """`unet_res_em` with two residual blocks per level (`model.kwargs.blocks: 2` by default).
 
@@ -167,7 +155,7 @@ def build_rsunet(cfg: Config) -> SegmentationNet:
     filters [16, 32, 64, 128] against its 2.65 M), so a model moved from there keeps its size.
     """
     cfg = copy.deepcopy(cfg)
-    kwargs = extra_kwargs(cfg.model)
+    kwargs = options.extra_kwargs(cfg.model)
     kwargs.setdefault("blocks", 2)
     cfg.model.kwargs = kwargs
     net = build_unet_res_em(cfg)

@@ -24,6 +24,7 @@ from connectomics.data.datasets.sources import VolumeSource
 from connectomics.lightning.module import ConnectomicsModule, _finest
 
 TEACHER_DECAY = 0.99
+LEARNING_RATE = 1e-4
 NOISE_STD = 0.1
 CONTRAST = (0.7, 1.3)
 
@@ -35,7 +36,7 @@ class MeanTeacherModule(ConnectomicsModule):
         super().__init__(cfg, model=model)
         self.teacher_decay = TEACHER_DECAY
         self.noise_std = NOISE_STD
-        self.lr = 1e-4
+        self.lr = LEARNING_RATE
         # kept out of the module's children: the checkpoint holds one model's weights
         self._teacher = [self._frozen_copy()]
 
@@ -115,18 +116,19 @@ def adapt(
     volume: Any,
     output: str | Path,
     steps: int = 200,
-    lr: float = 1e-4,
+    lr: float = LEARNING_RATE,
     teacher_decay: float = TEACHER_DECAY,
-    accelerator: str = "auto",
+    accelerator: str | None = None,
 ) -> MeanTeacherModule:
     """Fine-tune `checkpoint` on the unlabeled `volume` by mean-teacher consistency for `steps`
-    optimizer steps; write the teacher's weights to `output` (a ConnectomicsModule checkpoint)."""
+    optimizer steps; write the teacher's weights to `output` (a ConnectomicsModule checkpoint);
+    `accelerator` (default: the checkpoint config's system.accelerator)."""
     module = MeanTeacherModule.load_from_checkpoint(checkpoint)
     module.lr, module.teacher_decay = float(lr), float(teacher_decay)
     trainer = pl.Trainer(
         max_steps=int(steps),
         max_epochs=1,
-        accelerator=accelerator,
+        accelerator=accelerator or module.cfg.system.accelerator,
         devices=1,
         logger=False,
         enable_checkpointing=False,

@@ -81,13 +81,12 @@ def score_and_write(cfg: Config, name: str, prediction: np.ndarray, label: Any) 
     for kind in ("prediction", "segmentation"):
         refuse_input_overwrite(cfg, volume_path(cfg, name, kind))
     voxel = cfg.data.voxel_size  # the module resolved it from the input when not configured
-    write_volume(
-        str(volume_path(cfg, name, "prediction")),
-        prediction,
-        key="prediction",
-        voxel_size=voxel,
-        overwrite=True,
-    )
+
+    def write(kind: str, array: Any) -> None:
+        path = str(volume_path(cfg, name, kind))
+        write_volume(path, array, key=kind, voxel_size=voxel, overwrite=True)
+
+    write("prediction", prediction)
     segmentation = None
     blockwise = bool(cfg.decoding.block_size) and cfg.inference.output_format == "zarr"
     decode_cfg = with_tuned_decoding(cfg)
@@ -95,13 +94,7 @@ def score_and_write(cfg: Config, name: str, prediction: np.ndarray, label: Any) 
         segmentation = _decode_blockwise(decode_cfg, name)
     elif cfg.decoding.name not in (None, "none"):
         segmentation = build_decoder(decode_cfg)(prediction)
-        write_volume(
-            str(volume_path(cfg, name, "segmentation")),
-            segmentation,
-            key="segmentation",
-            voxel_size=voxel,
-            overwrite=True,
-        )
+        write("segmentation", segmentation)
     if label is None or not cfg.evaluation.enabled:
         return {}
     truth = np.asarray(label if isinstance(label, np.ndarray) else label[...])

@@ -20,7 +20,7 @@ class VolumePredictionWriter(BasePredictionWriter):
     """
 
     def __init__(
-        self, output_dir: str | Path, output_format: str = "zarr", cfg: Config | None = None
+        self, output_dir: str | Path, output_format: str, cfg: Config | None = None
     ) -> None:
         super().__init__(write_interval="batch")
         self.cfg = cfg  # when given, its input volumes are never overwritten

@@ -14,14 +14,21 @@ from connectomics.config.suggest import closest
 SECTION = "data.augmentation"
 
 
-class FlipConfig(Section):
+class Augment(Section):
+    """One augmentation: whether it runs, and its probability per sample."""
+
+    enabled: bool = False
+    prob: Probability = 0.2
+
+
+class FlipConfig(Augment):
     """Random flips along every axis (in-plane only when z is coarser)."""
 
     enabled: bool = True
     prob: Probability = 0.5
 
 
-class Rotate90Config(Section):
+class Rotate90Config(Augment):
     """Random 90-degree rotations in the y-x plane (and out of plane for isotropic data)."""
 
     enabled: bool = True
@@ -31,10 +38,9 @@ class Rotate90Config(Section):
     in_plane_only: bool | None = None
 
 
-class ElasticConfig(Section):
+class ElasticConfig(Augment):
     """Smooth random deformation; labels are resampled with nearest neighbour."""
 
-    enabled: bool = False
     prob: Probability = 0.3
     sigma_range: list[float] = Field(default_factory=lambda: [5.0, 8.0])
     magnitude_range: list[float] = Field(default_factory=lambda: [50.0, 150.0])
@@ -44,7 +50,7 @@ class ElasticConfig(Section):
     grid_magnitude_range: list[float] = Field(default_factory=lambda: [1.0, 2.0])
 
 
-class GammaConfig(Section):
+class GammaConfig(Augment):
     """Random gamma correction of the image."""
 
     enabled: bool = True
@@ -52,7 +58,7 @@ class GammaConfig(Section):
     gamma_range: list[float] = Field(default_factory=lambda: [0.7, 1.5])
 
 
-class ContrastBrightnessConfig(Section):
+class ContrastBrightnessConfig(Augment):
     """Random contrast scaling and brightness shift of the image."""
 
     enabled: bool = True
@@ -61,93 +67,76 @@ class ContrastBrightnessConfig(Section):
     brightness_range: list[float] = Field(default_factory=lambda: [-0.1, 0.1])
 
 
-class NoiseConfig(Section):
+class NoiseConfig(Augment):
     """Additive Gaussian noise on the image."""
 
     enabled: bool = True
-    prob: Probability = 0.2
     std: float = 0.05
 
 
-class BlurConfig(Section):
+class BlurConfig(Augment):
     """Gaussian blur of the image."""
 
-    enabled: bool = False
-    prob: Probability = 0.2
     sigma_range: list[float] = Field(default_factory=lambda: [0.5, 1.5])
 
 
-class HistogramWarpConfig(Section):
+class HistogramWarpConfig(Augment):
     """Random monotone piecewise-linear intensity curve of the image (acquisition contrast)."""
 
-    enabled: bool = False
     prob: Probability = 0.3
     # Added: the curve's number of control points, drawn from [low, high] each time.
     num_control_points: list[int] = Field(default_factory=lambda: [5, 10])
 
 
-class ScaleConfig(Section):
+class ScaleConfig(Augment):
     """Isotropic zoom of image, label and mask about the centre, patch size kept."""
 
-    enabled: bool = False
     prob: Probability = 0.3
     # Added: the zoom factor, drawn from [low, high] (below 1 shrinks objects, above 1 grows).
     zoom_range: list[float] = Field(default_factory=lambda: [0.8, 1.25])
 
 
-class MisalignmentConfig(Section):
+class MisalignmentConfig(Augment):
     """Section misalignment: one slipped section or a translation of all sections after one."""
 
-    enabled: bool = False
-    prob: Probability = 0.2
     max_displacement: int = 8
     slip_ratio: Probability = 0.5
 
 
-class MissingSectionConfig(Section):
+class MissingSectionConfig(Augment):
     """Whole sections replaced by empty (lost) sections."""
 
-    enabled: bool = False
-    prob: Probability = 0.2
     num_sections: int = 2
     # Added: value (normalised intensity) of a lost section, and the std of its faint noise.
     fill_value: float = 0.0
     noise_std: float = 0.01
 
 
-class MissingPartsConfig(Section):
+class MissingPartsConfig(Augment):
     """Holes: random regions of a section blanked out."""
 
-    enabled: bool = False
-    prob: Probability = 0.2
     max_size_ratio: Probability = 0.3
     # Added: value the hole is filled with.
     fill_value: float = 0.0
 
 
-class MotionBlurConfig(Section):
+class MotionBlurConfig(Augment):
     """Per-section directional motion blur."""
 
-    enabled: bool = False
-    prob: Probability = 0.2
     sections: int = 2
     kernel_size: int = 11
 
 
-class CutNoiseConfig(Section):
+class CutNoiseConfig(Augment):
     """Noise added to a random cuboid of the image."""
 
-    enabled: bool = False
-    prob: Probability = 0.2
     length_ratio: Probability = 0.25
     scale: float = 0.2
 
 
-class CutBlurConfig(Section):
+class CutBlurConfig(Augment):
     """A random cuboid of the image down- then up-sampled (resolution loss)."""
 
-    enabled: bool = False
-    prob: Probability = 0.2
     length_ratio: Probability = 0.25
     down_ratio_range: list[float] = Field(default_factory=lambda: [2.0, 8.0])
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from connectomics.config.schema import DecodingConfig
 from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK, BlockGrid
 from connectomics.data.blockwise.connected import BlockwiseReport
 from connectomics.data.blockwise.executor import Engine
@@ -26,7 +27,7 @@ def blockwise_decoders() -> list[str]:
 def decode_blockwise(
     prediction: str | Path | Volume,
     output: str | Path,
-    name: str = "binary_cc",
+    name: str = DecodingConfig.model_fields["name"].default,
     block_size: int | Sequence[int] = DEFAULT_BLOCK,
     engine: Engine | None = None,
     overwrite: bool = False,

@@ -37,9 +37,9 @@ class CropSampler:
         self,
         sources: Sequence[VolumeSource],
         crop_shape: Sequence[int],
-        min_foreground: float = 0.0,
-        min_instances: int = 0,
-        max_tries: int = 50,
+        min_foreground: float,
+        min_instances: int,
+        max_tries: int,
     ) -> None:
         self.sources = list(sources)
         if not self.sources:

@@ -10,12 +10,15 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from connectomics.config.schema import DataConfig
 from connectomics.data.datasets.crop_sampler import CropSampler
 from connectomics.data.datasets.normalize import normalize_image
 from connectomics.data.datasets.scale_range import volume_scale_range
 from connectomics.data.datasets.sources import VolumeSource
 from connectomics.data.datasets.volume_normalize import PER_VOLUME_MODES, volume_stats
 from connectomics.data.errors import DataError
+
+DEFAULTS = DataConfig()  # the schema's defaults, for direct use of the dataset
 
 
 class RandomCropDataset(Dataset):
@@ -39,10 +42,10 @@ class RandomCropDataset(Dataset):
         patch_size: Sequence[int],
         length: int,
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-        normalize: str = "scale",
-        min_foreground: float = 0.0,
-        min_instances: int = 0,
-        reject_max_tries: int = 50,
+        normalize: str = DEFAULTS.normalize,
+        min_foreground: float = DEFAULTS.min_foreground,
+        min_instances: int = DEFAULTS.min_instances,
+        reject_max_tries: int = DEFAULTS.reject_max_tries,
         deterministic: bool = False,
         seed: int = 0,
         normalize_stats: Any = None,

@@ -16,8 +16,8 @@ MAX_AUTO_VOXELS = 1 << 24
 def auto_chunk_size(
     shape: Sequence[int],
     window: Sequence[int],
-    in_channels: int = 1,
-    out_channels: int = 1,
+    in_channels: int,
+    out_channels: int,
     memory_bytes: int | None = None,
 ) -> tuple[int, ...]:
     """A chunk (one size per spatial axis) for `shape` whose working memory fits.
