@@ -81,7 +81,8 @@ def side_by_side(
             raise SystemExit(f"{label} {name}: training failed:\n" + "\n".join(tail))
         out[name] = {
             "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
-            "checkpoint": save / "checkpoints" / "last.ckpt",
+            # wherever the config's checkpoint.dirpath puts it under the save folder
+            "checkpoint": next(save.rglob("last.ckpt")),
         }
     return out
 
@@ -134,7 +135,19 @@ def main() -> None:
         if "medulla" in args.cases:
             train = f"{MEDULLA}/train.h5"
             planned = plan(
-                run, ["--image", train, "--label", train, "--task", "neurons"], args.minutes, "p1"
+                run,
+                [
+                    "--image",
+                    train,
+                    "--label",
+                    train,
+                    "--voxel-size",
+                    "10,10,10",
+                    "--task",
+                    "neurons",
+                ],
+                args.minutes,
+                "p1",
             )
             test = f"{MEDULLA}/test.h5"
             report["medulla"] = case(

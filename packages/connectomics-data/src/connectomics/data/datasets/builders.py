@@ -53,7 +53,9 @@ def _opened_train_sources(cfg: Config) -> list[VolumeSource]:
 
 def check_fit_inputs(cfg: Config) -> None:
     """DataError when a training or validation volume is missing, unreadable or mismatched;
-    the volumes are only opened (nothing read, cached or written)."""
+    the volumes are only opened (nothing read, cached or written); a training batch that
+    cannot fit in memory is refused here too."""
+    require_batch_memory(cfg)
     _opened_train_sources(cfg)
     if cfg.data.val_image is not None:
         sources = check_channels(open_sources(cfg.data, "val"), cfg, "val")
