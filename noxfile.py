@@ -40,6 +40,7 @@ def _pytest(session: nox.Session, marker: str) -> None:
         "pytest",
         "-m",
         marker,
+        "--durations=15",  # where the suite's minutes go, in every CI log
         *paths,
         *extra,
         external=True,

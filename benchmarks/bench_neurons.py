@@ -293,9 +293,13 @@ def cli_train(run: Path, overrides: list[str]) -> tuple[float, Path]:
 def cli_test(run: Path, checkpoint: Path, overrides: list[str]) -> dict[str, float]:
     """`connectomics test` of a checkpoint on the test crop; the logged test scores."""
     command = [*CLI, "test", "--config", "neurons_cpu", "--checkpoint", str(checkpoint)]
-    result = subprocess.run(
-        [*command, *overrides], cwd=run, check=True, capture_output=True, text=True
-    )
+    # each test of a run writes its volumes into a folder of its own: `test` never overwrites
+    # an earlier test's outputs
+    tested = len(list(run.glob("tested_*")))
+    output = f"inference.output_path={run / f'tested_{tested}'}"
+    result = subprocess.run([*command, *overrides, output], cwd=run, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join([*command, *overrides])} failed:\n{result.stderr[-2000:]}")
     return {name: float(value) for name, value in TEST_SCORES.findall(result.stdout)}
 
 
