@@ -98,9 +98,9 @@ def write_meshes(folder: str | Path, reduction: int, block: int = BLOCK) -> int:
     for box in blocks(store.shape, block):
         labels, corner = _padded_block(store, box)
         shift = ((origin + corner) * resolution).astype(np.float32)
-        block = "_".join(str(s.start) for s in box)
+        tag = "_".join(str(s.start) for s in box)
         for segment, vertices, triangles in _block_meshes(labels, resolution, reduction):
-            name = f"{segment}:0:{block}"
+            name = f"{segment}:0:{tag}"
             (out / name).write_bytes(fragment_bytes(vertices + shift, triangles))
             fragments[segment].append(name)
     for segment, names in fragments.items():
