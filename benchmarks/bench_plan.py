@@ -64,9 +64,9 @@ def side_by_side(
             *args,
             "system.num_threads=1",
             "data.num_workers=0",
+            # the budget caps both; each keeps its own run length and schedule (a plan's
+            # cosine decay spans the epochs it planned)
             f"training.max_time={budget}",
-            "training.max_epochs=100000",
-            "training.max_steps=-1",
             f"logging.save_dir={save}",
             "logging.progress_bar=false",
         ]
