@@ -54,6 +54,7 @@ def test_config_show_prints_resolved_yaml(capsys):
     assert "max_epochs: 7" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # a fresh process or a long run: kept out of the README suite's 5 minutes
 def test_info_lists_versions_and_registries():
     result = run_cli("info")
     assert result.returncode == 0, result.stderr

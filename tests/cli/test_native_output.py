@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from connectomics.cli import quiet
 from connectomics.data import native_output
 
@@ -29,6 +31,7 @@ def _run(env_extra: dict[str, str]) -> str:
     return done.stdout
 
 
+@pytest.mark.slow  # a fresh process or a long run: kept out of the README suite's 5 minutes
 def test_waterz_prints_nothing_by_default_and_everything_when_verbose():
     quiet_lines = _run({}).splitlines()
     assert quiet_lines == ["ours 1"]

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 PROBE = """
@@ -24,6 +26,7 @@ def test_passes():
 """
 
 
+@pytest.mark.slow  # a fresh process or a long run: kept out of the README suite's 5 minutes
 def test_an_unmarked_skip_fails_and_a_gpu_skip_does_not(tmp_path: Path) -> None:
     probe = tmp_path / "test_probe.py"
     probe.write_text(PROBE)

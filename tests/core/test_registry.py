@@ -36,6 +36,7 @@ BAD_NAMES = [
 ]
 
 
+@pytest.mark.slow  # a fresh process or a long run: kept out of the README suite's 5 minutes
 def test_load_config_refuses_a_mistyped_name_in_a_fresh_interpreter():
     # one interpreter for all cases (start-up dominates); nothing is imported before the first
     result = fresh(
@@ -60,6 +61,7 @@ def test_load_config_refuses_a_mistyped_name_in_a_fresh_interpreter():
         assert problem in message and f"did you mean {guess}" in message, message
 
 
+@pytest.mark.slow  # a fresh process or a long run: kept out of the README suite's 5 minutes
 def test_a_typed_decoder_parameter_is_refused_at_load_with_one_line():
     result = fresh(
         """
@@ -78,6 +80,7 @@ def test_a_typed_decoder_parameter_is_refused_at_load_with_one_line():
     )
 
 
+@pytest.mark.slow  # a fresh process or a long run: kept out of the README suite's 5 minutes
 def test_plugins_register_through_entry_points_without_being_imported():
     result = fresh(
         """

@@ -134,6 +134,7 @@ def test_block_size_stability_and_quality(real_affinities, tmp_path):
     assert evaluate_instances(one_block, whole_volume, ["adapted_rand"], ())["adapted_rand"] < 1e-3
 
 
+@pytest.mark.slow  # a fresh process or a long run: kept out of the README suite's 5 minutes
 def test_resume_and_min_size(real_affinities, tmp_path):
     path, _, _ = real_affinities
     output = tmp_path / "seg.zarr"

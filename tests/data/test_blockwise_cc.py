@@ -23,7 +23,8 @@ def blockwise(tmp_path, prediction, name, block_size, **kwargs):
     return report, open_volume(str(tmp_path / "seg.zarr") + ":segmentation").read()
 
 
-BLOCKS = [(4, 5, 4), (3, 11, 16), 64]
+# the finest grid is the slowest: it runs in `nox -s slow`, the others in the README suite
+BLOCKS = [pytest.param((4, 5, 4), marks=pytest.mark.slow), (3, 11, 16), 64]
 
 
 @pytest.mark.parametrize("block_size", BLOCKS)
@@ -80,7 +81,9 @@ def real_affinities(path) -> tuple[np.ndarray, np.ndarray]:
     return label, affs
 
 
-@pytest.mark.parametrize("block_size", [(7, 16, 16), (10, 30, 23)])
+@pytest.mark.parametrize(
+    "block_size", [pytest.param((7, 16, 16), marks=pytest.mark.slow), (10, 30, 23)]
+)
 def test_real_neuron_labels(tmp_path, medulla_train, block_size):
     label, affs = real_affinities(medulla_train)
     whole = decode("affinity_cc", affs)

@@ -64,6 +64,7 @@ def test_a_killed_run_resumes_with_the_unfinished_blocks(tmp_path):
     assert again.computed == [] and again.n_objects == whole.max()
 
 
+@pytest.mark.slow  # a fresh process or a long run: kept out of the README suite's 5 minutes
 def test_a_sigkilled_process_resumes(tmp_path):
     prediction = np.random.default_rng(7).random((3, 10, 24, 24)).astype(np.float32)
     write_volume(tmp_path / "p.zarr", prediction)

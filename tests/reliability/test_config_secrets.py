@@ -72,6 +72,7 @@ def test_alias_bomb_fails_fast_in_every_reader(tmp_path):
         load_config(_config(tmp_path, BOMB))
 
 
+@pytest.mark.slow  # a fresh process or a long run: kept out of the README suite's 5 minutes
 def test_alias_bomb_in_a_checkpoint_config_ends_predict_with_one_error_line(tmp_path):
     import torch
 

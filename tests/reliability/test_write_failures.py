@@ -32,6 +32,7 @@ def _limited(script: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a fresh process or a long run: kept out of the README suite's 5 minutes
 def test_hdf5_write_past_the_file_size_limit_is_one_error_not_a_segfault(tmp_path):
     script = (
         "import numpy as np\n"
