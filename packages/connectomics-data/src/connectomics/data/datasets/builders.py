@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from connectomics.config.schema import Config
@@ -15,6 +16,7 @@ from connectomics.data.datasets.sources import VolumeSource, open_sources
 from connectomics.data.datasets.split import split_volume
 from connectomics.data.errors import DataError
 from connectomics.data.io import Volume
+from connectomics.data.sizing import require_memory
 
 
 def _split_source(source: VolumeSource, data: Any, part: int) -> VolumeSource:
@@ -124,10 +126,6 @@ def crops_per_epoch(cfg: Config, world_size: int = 1) -> int:
 
 def require_batch_memory(cfg: Config) -> None:
     """Refuse a training batch whose crops and targets alone (float32) exceed the memory."""
-    import math
-
-    from connectomics.data.sizing import require_memory
-
     model, data = cfg.model, cfg.data
     channels = int(model.in_channels) + int(model.out_channels or 1)
     need = data.batch_size * math.prod(data.patch_size) * channels * 4
