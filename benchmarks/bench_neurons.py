@@ -10,7 +10,8 @@ Run:  uv run nox -s bench                  (short mode, a few minutes)
                                             then the 110-step PyTC-budget case; --skip-budget)
       uv run nox -s bench -- --mode full --only-budget   (the 110-step case alone)
       uv run nox -s bench -- --mode full --only-generalization --neuroproof PATH
-          (cross-volume and within-volume cases with ablations; neuron_generalization.py)
+          (cross-volume and within-volume cases with ablations; neuron_generalization.py;
+           --variants robust,robust_lsd and --cases cross pick a part, --workdir keeps the runs)
 Writes JSON (default benchmarks/results/neurons-<mode>.json); not a test.
 """
 
@@ -279,7 +280,7 @@ BUDGET_DECODERS = {
 
 def cli_train(run: Path, overrides: list[str]) -> tuple[float, Path]:
     """Train neurons_cpu (plus overrides) through the command line in `run`; seconds, checkpoint."""
-    run.mkdir()
+    run.mkdir(parents=True)
     subprocess.run([*CLI, "download", "fibsem_medulla", "--to", "datasets"], cwd=run, check=True)
     start = time.perf_counter()
     command = [*CLI, "train", "--config", "neurons_cpu", *overrides, "logging.progress_bar=false"]
@@ -344,6 +345,15 @@ def main() -> None:
     )
     parser.add_argument("--skip-generalization", action="store_true")
     parser.add_argument(
+        "--workdir", type=Path, default=None, help="keep runs here (default: a temporary folder)"
+    )
+    parser.add_argument(
+        "--variants", default=None, help="generalization: comma-separated variants (default all)"
+    )
+    parser.add_argument(
+        "--cases", default="cross,within", help="generalization: cross, within or both"
+    )
+    parser.add_argument(
         "--only-generalization", action="store_true", help="only the cross/within-volume cases"
     )
     args = parser.parse_args()
@@ -357,12 +367,20 @@ def main() -> None:
         "pytc_reference": PYTC,
     }
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
+        workdir = args.workdir or Path(tmp)
         if args.only_generalization or not args.skip_generalization:
             from neuron_generalization import generalization
 
             report["generalization"] = generalization(
-                args.mode, workdir, args.neuroproof, mode["train_time"], CLI, cli_train, cli_test
+                args.mode,
+                workdir,
+                args.neuroproof,
+                mode["train_time"],
+                CLI,
+                cli_train,
+                cli_test,
+                args.variants.split(",") if args.variants else None,
+                tuple(args.cases.split(",")),
             )
             if args.only_generalization:
                 write_report(report, out.with_name(f"neurons-generalization-{args.mode}.json"))

@@ -46,6 +46,8 @@ DECODERS = {
     "waterz_tuned": [],
     "mws": ["decoding.name=affinity_mws", "decoding.tune.enabled=false"],
 }
+# case (b) leaves EMA out (one ablation of it, in case (a), says what it buys)
+WITHIN_VARIANTS = ("plain", "robust", "robust_lsd")
 METRICS = "evaluation.metrics=[adapted_rand,voi,erl]"
 
 
@@ -137,18 +139,27 @@ def generalization(
     cli: list[str],
     train: Callable,
     test: Callable,
+    only: list[str] | None = None,
+    cases: tuple[str, ...] = ("cross", "within"),
 ) -> dict:
-    """Cases (a) and (b) as the mode asks; figures per variant and decoder."""
+    """Cases (a) and (b) as the mode asks (or `cases`); figures per variant and decoder (all
+    variants in full mode, robust in short mode, or the `only` ones)."""
     CLI[:] = cli
     volume = neuroproof_path(neuroproof, mode)
     full = mode == "full"
-    variants = VARIANTS if full else {"robust": VARIANTS["robust"]}
+    names = only or (list(VARIANTS) if full else ["robust"])
+    unknown = sorted(set(names) - set(VARIANTS))
+    if unknown:
+        raise SystemExit(f"error: unknown variant(s) {unknown}; choose from {list(VARIANTS)}")
+    variants = {name: VARIANTS[name] for name in names}
     test_data = [f"data.test_image={volume}", f"data.test_label={volume}"]
     report = {"neuroproof": str(volume), "budget": budget, "machine": machine()}
-    report["cross_volume"] = run_case(
-        "cross", workdir, variants, test_data, budget, train, test, volume, 200 if full else 5
-    )
-    if not full:  # the shipped crop is too narrow to split into train/val/test crops
+    if "cross" in cases:
+        report["cross_volume"] = run_case(
+            "cross", workdir, variants, test_data, budget, train, test, volume, 200 if full else 5
+        )
+    # the shipped crop (short mode) is too narrow to split into train/val/test crops
+    if not full or "within" not in cases:
         return report
     parts = split_x(
         volume, workdir / "np_split", {"train": (0, 200), "val": (200, 225), "test": (225, 250)}
@@ -162,7 +173,7 @@ def generalization(
         f"data.test_image={parts['test']}",
         f"data.test_label={parts['test']}",
     ]
-    within_variants = {k: v for k, v in variants.items() if k in ("plain", "robust", "robust_lsd")}
+    within_variants = {k: v for k, v in variants.items() if k in WITHIN_VARIANTS}
     report["within_volume"] = run_case(
         "within", workdir, within_variants, within, budget, train, test, None
     )
