@@ -170,6 +170,7 @@ def generalization(
         f"data.val_image={parts['val']}",
         f"data.val_label={parts['val']}",
         "data.val_split=null",
+        "data.pad_mode=reflect",  # the 25-voxel validation slab is narrower than the patch
         f"data.test_image={parts['test']}",
         f"data.test_label={parts['test']}",
     ]
