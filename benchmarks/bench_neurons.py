@@ -356,6 +356,11 @@ def main() -> None:
     parser.add_argument(
         "--only-generalization", action="store_true", help="only the cross/within-volume cases"
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="generalization: test the checkpoints --workdir already holds again, without training",
+    )
     args = parser.parse_args()
     mode = MODES[args.mode]
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
@@ -381,6 +386,7 @@ def main() -> None:
                 cli_test,
                 args.variants.split(",") if args.variants else None,
                 tuple(args.cases.split(",")),
+                args.reuse,
             )
             if args.only_generalization:
                 write_report(report, out.with_name(f"neurons-generalization-{args.mode}.json"))

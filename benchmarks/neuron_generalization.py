@@ -44,8 +44,12 @@ VARIANTS = {
 }
 DECODERS = {
     "waterz_tuned": [],
+    # label-free: the threshold from the test volume's own merge scores (decoding/merge_gap.py)
+    "waterz_merge_gap": ["decoding.kwargs.threshold=merge_gap"],
     "mws": ["decoding.name=affinity_mws", "decoding.tune.enabled=false"],
 }
+# after adaptation: the tuned threshold (from the source's validation part) and merge_gap
+ADAPTED_DECODERS = ("waterz_tuned", "waterz_merge_gap")
 # case (b) leaves EMA out (one ablation of it, in case (a), says what it buys)
 WITHIN_VARIANTS = ("plain", "robust", "robust_lsd")
 METRICS = "evaluation.metrics=[adapted_rand,voi,erl]"
@@ -90,39 +94,49 @@ def run_case(
     test: Callable[[Path, Path, list[str]], dict[str, float]],
     target: Path | None,
     adapt_steps: int = 200,
+    reuse: bool = False,
 ) -> dict:
-    """Train every variant on `data` for `budget`; test with each decoder (and adapted)."""
+    """Train every variant on `data` for `budget`; test with each decoder (and adapted).
+
+    With `reuse`, a run whose checkpoint (and adapted checkpoint) the workdir already holds is
+    tested again without training (and adapting) again."""
     results = {}
     for variant, overrides in variants.items():
         run = workdir / f"{name}_{variant}"
         common = [*data, *overrides, f"training.max_time={budget}", METRICS]
         load = os.getloadavg()
-        train_s, checkpoint = train(run, common)
-        entry: dict = {"overrides": overrides, "train_s": train_s, "load_average": load}
+        checkpoint = run / "outputs" / "neurons_cpu" / "checkpoints" / "last.ckpt"
+        entry: dict = {"overrides": overrides, "load_average": load}
+        if reuse and checkpoint.is_file():
+            entry["reused"] = str(checkpoint)
+        else:
+            entry["train_s"], checkpoint = train(run, common)
         for decoder, extra in DECODERS.items():
             entry[decoder] = test(run, checkpoint, [*common, *extra])
         if target is not None:
             adapted = run / "adapted.ckpt"
-            start = time.perf_counter()
-            subprocess.run(
-                [
-                    *CLI,
-                    "adapt",
-                    "--checkpoint",
-                    str(checkpoint),
-                    "--input",
-                    f"{target}:raw",
-                    "--output",
-                    str(adapted),
-                    "--steps",
-                    str(adapt_steps),
-                ],
-                cwd=run,
-                check=True,
-                capture_output=True,
-            )
-            entry["adapt_s"] = time.perf_counter() - start
-            entry["adapted_waterz_tuned"] = test(run, adapted, common)
+            if not (reuse and adapted.is_file()):
+                start = time.perf_counter()
+                subprocess.run(
+                    [
+                        *CLI,
+                        "adapt",
+                        "--checkpoint",
+                        str(checkpoint),
+                        "--input",
+                        f"{target}:raw",
+                        "--output",
+                        str(adapted),
+                        "--steps",
+                        str(adapt_steps),
+                    ],
+                    cwd=run,
+                    check=True,
+                    capture_output=True,
+                )
+                entry["adapt_s"] = time.perf_counter() - start
+            for decoder in ADAPTED_DECODERS:
+                entry[f"adapted_{decoder}"] = test(run, adapted, [*common, *DECODERS[decoder]])
         results[variant] = entry
         print(name, variant, {k: v for k, v in entry.items() if k != "overrides"}, flush=True)
     return results
@@ -141,6 +155,7 @@ def generalization(
     test: Callable,
     only: list[str] | None = None,
     cases: tuple[str, ...] = ("cross", "within"),
+    reuse: bool = False,
 ) -> dict:
     """Cases (a) and (b) as the mode asks (or `cases`); figures per variant and decoder (all
     variants in full mode, robust in short mode, or the `only` ones)."""
@@ -156,7 +171,16 @@ def generalization(
     report = {"neuroproof": str(volume), "budget": budget, "machine": machine()}
     if "cross" in cases:
         report["cross_volume"] = run_case(
-            "cross", workdir, variants, test_data, budget, train, test, volume, 200 if full else 5
+            "cross",
+            workdir,
+            variants,
+            test_data,
+            budget,
+            train,
+            test,
+            volume,
+            200 if full else 5,
+            reuse,
         )
     # the shipped crop (short mode) is too narrow to split into train/val/test crops
     if not full or "within" not in cases:
@@ -176,6 +200,6 @@ def generalization(
     ]
     within_variants = {k: v for k, v in variants.items() if k in WITHIN_VARIANTS}
     report["within_volume"] = run_case(
-        "within", workdir, within_variants, within, budget, train, test, None
+        "within", workdir, within_variants, within, budget, train, test, None, reuse=reuse
     )
     return report

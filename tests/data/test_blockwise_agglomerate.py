@@ -178,3 +178,7 @@ def test_in_memory_waterz_kwargs_work_blockwise(tmp_path):
             8,
             scoring_function="OneMinus<MaxAffinity<RegionGraphType, ScoreValue>>",
         )
+    with pytest.raises(DataError, match="merge_gap decodes in memory only"):
+        decode_blockwise(
+            tmp_path / "a.zarr", tmp_path / "u.zarr", "affinity_waterz", 8, threshold="merge_gap"
+        )

@@ -38,6 +38,7 @@ from connectomics.data.blockwise.job_store import BlockStore, open_array
 from connectomics.data.blockwise.stitch import final_lookup, offsets_of
 from connectomics.data.decoding.affinity_cc import nearest_neighbour_channels
 from connectomics.data.decoding.affinity_waterz import MEAN_AFFINITY
+from connectomics.data.decoding.merge_gap import MERGE_GAP
 from connectomics.data.decoding.prediction import (
     as_probabilities,
     check_offsets,
@@ -198,6 +199,12 @@ def agglomerate_blockwise(
         raise DataError(
             f"blockwise affinity_waterz scores merges by mean affinity only; got "
             f"decoding.kwargs.scoring_function={scoring_function!r}: remove it or decode in memory"
+        )
+    if kwargs["threshold"] == MERGE_GAP:
+        raise DataError(
+            "blockwise affinity_waterz takes a numeric threshold; decoding.kwargs.threshold="
+            "merge_gap decodes in memory only (set decoding.block_size=null and a "
+            "decoding.memory_budget above the prediction's size, or give a threshold)"
         )
     n = len(grid)
     finished = finished_report(store, key, n)

@@ -93,7 +93,9 @@ class DecoderSpec:
             checked = self.parameters.model_validate(values)
         except ValidationError as exc:
             error = exc.errors()[0]
-            where = ".".join(str(p) for p in error["loc"])
+            # union members name themselves in the location (threshold.constrained-float)
+            first, *rest = error["loc"]
+            where = ".".join([str(first), *(str(p) for p in rest if isinstance(p, int))])
             raise ConfigError(
                 f"{key}.{where}: {error['msg']} (got {error.get('input')!r}); decoder "
                 f"{self.name!r} takes {self._describe(str(error['loc'][0]))}"
@@ -105,6 +107,11 @@ class DecoderSpec:
         if info is None:
             return f"the parameters {', '.join(self.names())}"
         ranges = [str(m) for m in info.metadata]  # e.g. Ge(ge=0), Le(le=1)
+        for member in typing.get_args(info.annotation):  # e.g. float | Literal["merge_gap"]
+            for field in getattr(member, "__metadata__", ()):  # Annotated[float, Field(...)]
+                ranges += [str(m) for m in getattr(field, "metadata", ())]
+            if typing.get_origin(member) is Literal:
+                ranges.append(f"or {' or '.join(repr(v) for v in typing.get_args(member))}")
         return f"{name} (default {info.default!r}{', ' if ranges else ''}{', '.join(ranges)})"
 
     def layout_arguments(self, layout: Any, given: Mapping[str, Any]) -> dict[str, Any]:
