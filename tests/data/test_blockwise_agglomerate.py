@@ -11,6 +11,8 @@ from scipy import ndimage
 from connectomics.data.blockwise import BlockGrid, Engine, decode_blockwise, graph
 from connectomics.data.blockwise.graph import agglomerate_mean_affinity, merge_edges
 from connectomics.data.decoding import decode
+from connectomics.data.decoding.affinity_waterz import MEAN_AFFINITY, merge_scores
+from connectomics.data.decoding.merge_gap import merge_gap_threshold
 from connectomics.data.errors import DataError
 from connectomics.data.evaluation import evaluate_instances
 from connectomics.data.io import open_volume, write_volume
@@ -58,12 +60,19 @@ def test_rounds_of_mutual_best_pairs_merge_like_one_pair_at_a_time(monkeypatch, 
             ]
         )
         threshold = float(rng.random())
-        objects = agglomerate_mean_affinity(n, u, v, sums, counts, threshold)
-        one_at_a_time = np.arange(n + 1)
-        graph._merge_from_heap(one_at_a_time, u, v, sums, counts.astype(float), threshold)
+        scores: list[float] = []
+        objects = agglomerate_mean_affinity(n, u, v, sums, counts, threshold, scores)
+        one_at_a_time, heap_scores = np.arange(n + 1), []
+        graph._merge_from_heap(
+            one_at_a_time, u, v, sums, counts.astype(float), threshold, heap_scores
+        )
         while not np.array_equal(one_at_a_time[one_at_a_time], one_at_a_time):
             one_at_a_time = one_at_a_time[one_at_a_time]
         assert same_partition(objects, one_at_a_time)
+        # one score per merge, each below the threshold, the same scores either way
+        assert len(scores) == n + 1 - len(np.unique(objects))
+        assert all(score < threshold for score in scores)
+        np.testing.assert_allclose(sorted(scores), sorted(heap_scores), atol=1e-12)
 
 
 def test_stored_lookup_maps_block_fragments_to_objects(tmp_path):
@@ -178,7 +187,30 @@ def test_in_memory_waterz_kwargs_work_blockwise(tmp_path):
             8,
             scoring_function="OneMinus<MaxAffinity<RegionGraphType, ScoreValue>>",
         )
-    with pytest.raises(DataError, match="merge_gap decodes in memory only"):
-        decode_blockwise(
-            tmp_path / "a.zarr", tmp_path / "u.zarr", "affinity_waterz", 8, threshold="merge_gap"
-        )
+
+
+def test_merge_gap_blockwise_reads_the_threshold_the_whole_volume_reads(medulla_train, tmp_path):
+    """Membranes predicted at 0.5: a fixed 0.6 joins everything; merge_gap, read from the
+    region graph of all blocks, finds the threshold the in-memory decoder finds and holds."""
+    from tests.data.test_merge_gap import confident, neurons_of
+
+    label = neurons_of(medulla_train)
+    prediction = confident(label, 0.5)
+    write_volume(tmp_path / "p.zarr", prediction, chunks=(3, 10, 32, 32))
+    report = decode_blockwise(
+        tmp_path / "p.zarr",
+        tmp_path / "s.zarr",
+        "affinity_waterz",
+        (10, 32, 32),
+        threshold="merge_gap",
+    )
+    blockwise = open_volume(f"{tmp_path}/s.zarr:segmentation").read()
+    chosen = zarr.open_group(str(report.path), mode="r").attrs["threshold"]
+    options = {"aff_threshold_low": 0.0001, "aff_threshold_high": 0.9999}
+    in_memory = merge_gap_threshold(
+        merge_scores(prediction, {**options, "scoring_function": MEAN_AFFINITY})
+    )
+    assert abs(chosen - in_memory) <= 0.05 and chosen < 0.6
+    whole = decode("affinity_waterz", prediction, threshold="merge_gap")
+    assert evaluate_instances(blockwise, label, ["adapted_rand"])["adapted_rand"] < 0.05
+    assert evaluate_instances(blockwise, whole, ["adapted_rand"], ())["adapted_rand"] < 0.02

@@ -28,11 +28,16 @@ def test_threshold_follows_the_gap_in_the_merge_scores():
     assert merge_gap_threshold(np.array([])) == pytest.approx(0.55)
 
 
-@pytest.fixture(scope="module")
-def neurons(medulla_train) -> np.ndarray:
-    with h5py.File(medulla_train, "r") as f:
+def neurons_of(path) -> np.ndarray:
+    """A 20 x 64 x 64 corner of the medulla training labels, one component per id."""
+    with h5py.File(path, "r") as f:
         label = f["label"][:20, :64, :64]
     return cc3d.connected_components(label, connectivity=6).astype(np.uint32)
+
+
+@pytest.fixture(scope="module")
+def neurons(medulla_train) -> np.ndarray:
+    return neurons_of(medulla_train)
 
 
 def confident(label: np.ndarray, boundary: float, seed: int = 0) -> np.ndarray:

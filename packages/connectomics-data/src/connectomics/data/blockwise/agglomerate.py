@@ -5,7 +5,9 @@ edge-based watershed, the one the whole-volume decoder starts from) and keeps th
 (fragment ids are offset per block). Pass 2 accumulates, block by block, the
 affinity sum and count along the boundary of every pair of touching fragments (a global region
 adjacency graph). The graph is agglomerated by mean affinity like waterz; pass 3 writes the
-consecutive object ids block by block.
+consecutive object ids block by block. With threshold="merge_gap" the graph is first
+agglomerated to the end and the threshold read from its merge scores, as the whole-volume
+decoder reads waterz's.
 
 Guarantee (tested on affinities of real neuron labels): changing the block size changes the
 result by at most 0.01 adapted Rand error, and it is within 0.02 adapted Rand of the
@@ -16,6 +18,7 @@ again across the face.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +41,7 @@ from connectomics.data.blockwise.job_store import BlockStore, open_array
 from connectomics.data.blockwise.stitch import final_lookup, offsets_of
 from connectomics.data.decoding.affinity_cc import nearest_neighbour_channels
 from connectomics.data.decoding.affinity_waterz import MEAN_AFFINITY
-from connectomics.data.decoding.merge_gap import MERGE_GAP
+from connectomics.data.decoding.merge_gap import MERGE_GAP, merge_gap_threshold
 from connectomics.data.decoding.prediction import (
     as_probabilities,
     check_offsets,
@@ -47,6 +50,8 @@ from connectomics.data.decoding.prediction import (
 from connectomics.data.decoding.spec import DecoderSpec
 from connectomics.data.errors import DataError
 from connectomics.data.io.volume import Volume
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -200,12 +205,6 @@ def agglomerate_blockwise(
             f"blockwise affinity_waterz scores merges by mean affinity only; got "
             f"decoding.kwargs.scoring_function={scoring_function!r}: remove it or decode in memory"
         )
-    if kwargs["threshold"] == MERGE_GAP:
-        raise DataError(
-            "blockwise affinity_waterz takes a numeric threshold; decoding.kwargs.threshold="
-            "merge_gap decodes in memory only (set decoding.block_size=null and a "
-            "decoding.memory_budget above the prediction's size, or give a threshold)"
-        )
     n = len(grid)
     finished = finished_report(store, key, n)
     if finished is not None:
@@ -232,7 +231,14 @@ def agglomerate_blockwise(
     n_edges = engine.map(block_edges, range(n), {"job": job, "offsets": ids_offsets})
     laps.lap("graph")
     u, v, sums, edge_counts, sizes = load_graph(store, ids_offsets, n_ids, n_edges)
-    objects = agglomerate_mean_affinity(n_ids, u, v, sums, edge_counts, float(kwargs["threshold"]))
+    threshold = kwargs["threshold"]
+    if threshold == MERGE_GAP:  # as in memory: agglomerate to the end, read the merge scores
+        recorded: list[float] = []
+        agglomerate_mean_affinity(n_ids, u, v, sums, edge_counts, 1.0, recorded)
+        threshold = merge_gap_threshold(np.asarray(recorded))
+        log.info("blockwise affinity_waterz: merge_gap threshold %.3f", threshold)
+    store.group.attrs["threshold"] = float(threshold)
+    objects = agglomerate_mean_affinity(n_ids, u, v, sums, edge_counts, float(threshold))
     del u, v, sums, edge_counts
     n_objects = write_lookup(store, final_lookup(objects, sizes, int(kwargs["min_size"])))
     del objects, sizes

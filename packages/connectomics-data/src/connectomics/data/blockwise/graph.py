@@ -41,6 +41,7 @@ def agglomerate_mean_affinity(
     sums: np.ndarray,
     counts: np.ndarray,
     threshold: float,
+    scores: list[float] | None = None,
 ) -> np.ndarray:
     """Object of each region 0..n_ids after merging, lowest score first, every pair of regions
     whose score 1 - mean affinity along their whole boundary is below `threshold` (waterz's
@@ -53,6 +54,7 @@ def agglomerate_mean_affinity(
     graph stays four numpy arrays (about 32 bytes per edge); each round drops the edges of
     regions that can no longer merge. When a round merges few pairs (a large region taking its
     neighbours one at a time), the rest of the graph is merged one pair at a time from a heap.
+    The score of every merge is appended to `scores` when given (merge_gap reads them).
     """
     parent = np.arange(n_ids + 1, dtype=np.int64)
     u, v = np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64)
@@ -70,9 +72,11 @@ def agglomerate_mean_affinity(
         u, v, sums, counts, score, below = (x[keep] for x in (u, v, sums, counts, score, below))
         pairs = _mutual_best(n_ids, u, v, score, below)
         if len(pairs) < ROUND_MERGES * len(u):
-            _merge_from_heap(parent, u, v, sums, counts, threshold)
+            _merge_from_heap(parent, u, v, sums, counts, threshold, scores)
             break
         parent[v[pairs]] = u[pairs]
+        if scores is not None:
+            scores.extend(score[pairs].tolist())
         # only edges of merged regions change: they are renamed and summed per region pair
         merged = np.zeros(n_ids + 1, dtype=bool)
         merged[u[pairs]] = merged[v[pairs]] = True
@@ -103,9 +107,10 @@ def _merge_from_heap(
     sums: np.ndarray,
     counts: np.ndarray,
     threshold: float,
+    scores: list[float] | None = None,
 ) -> None:
     """Merge the graph of regions (roots of `parent`) one lowest-scoring pair at a time,
-    recording each merge in `parent`."""
+    recording each merge in `parent` (and its score in `scores`)."""
     adjacency: dict[int, dict[int, list[float]]] = {}
     heap = []
     for a, b, s, c in zip(u.tolist(), v.tolist(), sums.tolist(), counts.tolist()):
@@ -125,6 +130,8 @@ def _merge_from_heap(
         if len(adjacency[a]) < len(adjacency[b]):
             a, b = b, a
         parent[b] = a
+        if scores is not None:
+            scores.append(score)
         del adjacency[a][b]
         for w, other in adjacency.pop(b).items():
             if w == a:
