@@ -111,3 +111,28 @@ def test_a_prediction_above_the_memory_budget_goes_blockwise(tmp_path, affinitie
     assert main([*argv, "--decoder", "binary_cc", "decoding.memory_budget=1e-9"]) == 2
     assert main(["decode", *argv[1:4], str(tmp_path / "m.zarr"), "--decoder", "binary_cc"]) == 0
     assert "blocks" not in capsys.readouterr().out
+
+
+def test_evaluate_scores_run_lengths_blockwise(tmp_path):
+    """erl and merge_split through `evaluate --block-size` (skeletons thinned per block)."""
+    gt = np.zeros((9, 20, 40), np.uint32)
+    gt[3:6, 2:5, 5:35], gt[3:6, 9:12, 5:25], gt[3:6, 15:18, 5:15] = 1, 2, 3  # three rods
+    seg = gt.copy()
+    seg[(gt == 1) & (np.arange(40) >= 20)] = 9  # rod 1 cut at x = 20
+    seg[seg == 3] = 2  # rods 2 and 3 merged
+    np.save(tmp_path / "seg.npy", seg)
+    np.save(tmp_path / "gt.npy", gt)
+    scores = {}
+    for name, flags in [("memory", []), ("blocks", ["--block-size", "9,10,16"])]:
+        out = tmp_path / f"{name}.json"
+        argv = ["evaluate", "--prediction", str(tmp_path / "seg.npy"), "--label"]
+        argv += [str(tmp_path / "gt.npy"), "--metrics", "erl", "merge_split", "--json", str(out)]
+        assert main([*argv, *flags]) == 0
+        scores[name] = json.loads(out.read_text())
+    memory, blocks = scores["memory"], scores["blocks"]
+    # only rod 1's two halves (about 14.5 steps each) run; the perfect erl has all three rods
+    expected = 2 * 14.5**2 / (29**2 + 19**2 + 9**2)
+    assert memory["erl_normalized"] == pytest.approx(expected, abs=0.05)
+    assert memory["skeleton_merges"] == 1 and memory["skeleton_splits"] >= 1
+    for key in ("erl", "erl_max", "skeleton_merges"):
+        assert blocks[key] == pytest.approx(memory[key], rel=0.05), key

@@ -65,3 +65,26 @@ def test_mismatched_inputs_are_data_errors():
         evaluate_blockwise(np.zeros((4, 4, 4), np.uint32), np.zeros((4, 4, 5), np.uint32))
     with pytest.raises(DataError, match="integer labels"):
         evaluate_blockwise(np.zeros((4, 4, 4), np.float32), np.zeros((4, 4, 4), np.uint32))
+
+
+def test_run_lengths_blockwise_follow_the_whole_volume_skeletons(medulla_test):
+    """erl and merge/split counts from skeletons thinned block by block (with a halo) stay
+    within a few percent of the whole volume's, for a perfect and a damaged segmentation."""
+    with h5py.File(medulla_test, "r") as file:
+        gt = file["label"][:32, :80, :96].astype(np.uint32)
+    damaged = gt.astype(np.int64) % 37  # label ids that share a residue merge
+    damaged[:, :, 48:] += 1000 * (damaged[:, :, 48:] > 0)  # every neuron cut at x = 48
+    damaged = damaged.astype(np.uint32)
+    metrics = ("adapted_rand", "erl", "merge_split")
+    engine = Engine(scheduler="synchronous")
+    for seg in (gt, damaged):
+        whole = evaluate_instances(seg, gt, metrics, voxel_size=(10.0, 8.0, 8.0))
+        blocks = evaluate_blockwise(seg, gt, metrics, (16, 40, 32), engine, voxel_size=(10, 8, 8))
+        assert blocks.keys() == whole.keys()
+        assert blocks["adapted_rand"] == pytest.approx(whole["adapted_rand"], abs=1e-12)
+        for key in ("erl", "erl_max"):
+            assert blocks[key] == pytest.approx(whole[key], rel=0.05), key
+        assert blocks["skeleton_merges"] == whole["skeleton_merges"]
+        assert blocks["skeleton_splits"] == pytest.approx(whole["skeleton_splits"], rel=0.1, abs=3)
+    assert whole["erl_normalized"] < 0.7 and whole["skeleton_merges"] > 0  # damaged: it counts
+    assert whole["erl_max"] > 100  # nanometres: the voxel size weighs the edges

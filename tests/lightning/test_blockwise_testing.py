@@ -31,3 +31,24 @@ def test_blockwise_decoding_and_scores_equal_in_memory(tmp_path):
     blocks = open_volume(f"{volume_path(cfg, 'blocks', 'segmentation')}:segmentation").read()
     assert same_partition(blocks, whole)
     assert (tmp_path / "predictions" / "blocks_segmentation.zarr" / "fragments").exists()
+
+
+def test_blockwise_test_stage_scores_run_lengths_in_the_voxel_size(tmp_path):
+    """erl through the test stage, blockwise and in memory, in data.voxel_size units."""
+    label = np.zeros((9, 20, 40), np.uint32)
+    label[3:6, 2:5, 5:35], label[3:6, 9:12, 5:25] = 1, 2  # two rods along x
+    prediction = (label > 0).astype(np.float32)[None]
+    prediction[..., 20] = 0  # a gap cuts rod 1 (and rod 2) at x = 20
+    raw = load_config("demo", [f"logging.save_dir={tmp_path}"]).model_dump()
+    raw["decoding"].update(name="binary_cc", kwargs={"threshold": 0.5})
+    raw["evaluation"]["metrics"] = ["adapted_rand", "erl"]
+    raw["inference"]["output_format"] = "zarr"
+    raw["data"]["voxel_size"] = [20.0, 20.0, 20.0]
+    cfg = create_config(raw)
+    in_memory = score_and_write(cfg, "whole", prediction, label)
+    set_key(cfg, "decoding.block_size", [9, 10, 16])
+    blockwise = score_and_write(cfg, "blocks", prediction, label)
+    assert 0.3 < in_memory["erl_normalized"] < 0.7  # both rods cut in two
+    assert in_memory["erl_max"] == pytest.approx(20 * (29**2 + 19**2) / 48, rel=0.15)
+    for key in ("erl", "erl_max", "adapted_rand"):
+        assert blockwise[key] == pytest.approx(in_memory[key], rel=0.05), key

@@ -13,6 +13,7 @@ from connectomics.config.schema import Config
 from connectomics.config.target_layout import TargetLayout
 from connectomics.data.blockwise import decode_blockwise, engine_from_config
 from connectomics.data.blockwise.evaluate import blockwise_contingency
+from connectomics.data.blockwise.run_length import run_lengths_blockwise
 from connectomics.data.datasets.sources import expand_paths, source_names
 from connectomics.data.decoding import apply_tuned_decoding, build_decoder, decoder_arguments
 from connectomics.data.errors import DataError
@@ -105,16 +106,19 @@ def score_and_write(cfg: Config, name: str, prediction: np.ndarray, label: Any) 
             "decoding.name is none; set a decoder (e.g. decoding.name=binary_cc) or keep "
             "only semantic metrics"
         )
-    contingency = None
+    contingency = run_lengths = None
     if blockwise:
-        block, engine = list(cfg.decoding.block_size), engine_from_config(cfg)
-        contingency = partial(blockwise_contingency, block_size=block, engine=engine)
+        blocks = {"block_size": list(cfg.decoding.block_size), "engine": engine_from_config(cfg)}
+        contingency = partial(blockwise_contingency, **blocks)
+        run_lengths = partial(run_lengths_blockwise, **blocks)
     scores = evaluate(
         prediction[TargetLayout.from_config(cfg).foreground_channel()],
         truth,
         cfg.evaluation,
         segmentation=segmentation,
         contingency=contingency,
+        run_lengths=run_lengths,
+        voxel_size=cfg.data.voxel_size,
     )
     write_report(scores, scores_path(cfg, name))
     return scores

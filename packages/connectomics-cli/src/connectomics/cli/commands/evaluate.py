@@ -71,14 +71,15 @@ def run(args: argparse.Namespace) -> int:
     label = open_volume_auto(args.label, ["label"], option="--label")
     metrics = args.metrics or default_metrics(prediction)
     _, instance = split_metrics(metrics)
-    contingency = None
+    contingency = run_lengths = None
     if instance and _chunked(args, prediction, label):
         from connectomics.data.blockwise import Engine, blockwise_contingency
+        from connectomics.data.blockwise.run_length import run_lengths_blockwise
 
-        engine = Engine(scheduler=args.scheduler)
-        contingency = partial(
-            blockwise_contingency, block_size=args.block_size or DEFAULT_BLOCK, engine=engine
-        )
+        blocks = {"block_size": args.block_size or DEFAULT_BLOCK}
+        blocks["engine"] = Engine(scheduler=args.scheduler)
+        contingency = partial(blockwise_contingency, **blocks)
+        run_lengths = partial(run_lengths_blockwise, **blocks)
     else:  # read once, in memory
         from connectomics.data.sizing import require_memory, volume_bytes
 
@@ -96,7 +97,12 @@ def run(args: argparse.Namespace) -> int:
         prediction, label = prediction.read(), label.read()
     bar.update(1)
     results = evaluate(
-        prediction, label, metrics=metrics, threshold=args.threshold, contingency=contingency
+        prediction,
+        label,
+        metrics=metrics,
+        threshold=args.threshold,
+        contingency=contingency,
+        run_lengths=run_lengths,
     )
     bar.update(1)
     bar.close()

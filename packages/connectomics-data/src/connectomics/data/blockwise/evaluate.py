@@ -17,7 +17,12 @@ from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK, BlockGrid, as_
 from connectomics.data.blockwise.executor import Engine
 from connectomics.data.errors import DataError
 from connectomics.data.evaluation.instance import instance_scores
-from connectomics.data.evaluation.metric_names import DEFAULT_IGNORE, DEFAULT_INSTANCE
+from connectomics.data.evaluation.metric_names import (
+    DEFAULT_IGNORE,
+    DEFAULT_INSTANCE,
+    check_metric_names,
+)
+from connectomics.data.evaluation.run_length import RUN_LENGTH_METRICS, selected_run_lengths
 from connectomics.data.io.open import open_volume
 from connectomics.data.io.volume import Volume
 from connectomics.metrics import ContingencyTable, contingency_table
@@ -59,13 +64,12 @@ def _open(volume: str | Path | Volume | np.ndarray) -> Volume:
     return volume if isinstance(volume, Volume) else open_volume(volume)
 
 
-def blockwise_contingency(
+def open_pair(
     seg: str | Path | Volume | np.ndarray,
     gt: str | Path | Volume | np.ndarray,
     block_size: int | Sequence[int] = DEFAULT_BLOCK,
-    engine: Engine | None = None,
-) -> ContingencyTable:
-    """The contingency table of `seg` against `gt`, read block by block (equal to in memory)."""
+) -> PairJob:
+    """The two label volumes opened, checked (same shape, integer labels) and gridded."""
     seg_volume, gt_volume = _open(seg), _open(gt)
     seg_channel = seg_volume.ndim == gt_volume.ndim + 1 and seg_volume.shape[0] == 1
     seg_shape = seg_volume.shape[1:] if seg_channel else seg_volume.shape
@@ -80,9 +84,18 @@ def blockwise_contingency(
                 f"instance metrics need integer labels but the {name} {volume!r} holds "
                 f"{volume.dtype}; decode the prediction first (`connectomics decode`)"
             )
-    grid = BlockGrid.build(gt_volume.shape, block_size)
-    job = PairJob(seg_volume, gt_volume, grid, seg_channel)
-    return merge_counts((engine or Engine()).map(block_counts, range(len(grid)), {"job": job}))
+    return PairJob(seg_volume, gt_volume, BlockGrid.build(gt_volume.shape, block_size), seg_channel)
+
+
+def blockwise_contingency(
+    seg: str | Path | Volume | np.ndarray,
+    gt: str | Path | Volume | np.ndarray,
+    block_size: int | Sequence[int] = DEFAULT_BLOCK,
+    engine: Engine | None = None,
+) -> ContingencyTable:
+    """The contingency table of `seg` against `gt`, read block by block (equal to in memory)."""
+    job = open_pair(seg, gt, block_size)
+    return merge_counts((engine or Engine()).map(block_counts, range(len(job.grid)), {"job": job}))
 
 
 def evaluate_blockwise(
@@ -92,11 +105,22 @@ def evaluate_blockwise(
     block_size: int | Sequence[int] = DEFAULT_BLOCK,
     engine: Engine | None = None,
     ignore_labels: Iterable[int] = DEFAULT_IGNORE,
+    voxel_size: Sequence[float] | None = None,
 ) -> dict[str, float]:
-    """Instance metrics (adapted_rand, voi, cremi, ap) of `seg` against `gt`, block by block.
+    """Instance metrics (adapted_rand, voi, cremi, ap, erl, merge_split) of `seg` against
+    `gt`, block by block.
 
-    The values equal :func:`connectomics.data.evaluation.evaluate_instances` on the whole
-    volumes; memory holds one block of each volume and the table of the volume.
+    The table metrics equal :func:`connectomics.data.evaluation.evaluate_instances` on the
+    whole volumes (memory holds one block of each volume and the table of the volume); erl and
+    merge_split come from skeletons thinned block by block (blockwise/run_length.py).
     """
+    from connectomics.data.blockwise.run_length import run_lengths_blockwise
+
+    names = check_metric_names(metrics, "instance")
+    skeletal = [n for n in names if n in RUN_LENGTH_METRICS]
     table = blockwise_contingency(seg, gt, block_size, engine)
-    return instance_scores(table, metrics, ignore_labels)
+    results = instance_scores(table, [n for n in names if n not in skeletal], ignore_labels)
+    if skeletal:
+        scores = run_lengths_blockwise(seg, gt, block_size, engine, voxel_size)
+        results.update(selected_run_lengths(scores, skeletal))
+    return results

@@ -20,6 +20,7 @@ from connectomics.data.evaluation.metric_names import (
     SEMANTIC_METRICS,
     split_metrics,
 )
+from connectomics.data.evaluation.run_length import RUN_LENGTH_METRICS, selected_run_lengths
 from connectomics.data.evaluation.semantic import evaluate_semantic
 from connectomics.data.io.volume import Volume
 from connectomics.metrics import ContingencyTable
@@ -27,6 +28,8 @@ from connectomics.metrics.arrays import as_numpy
 
 # (segmentation, ground truth) -> their contingency table, e.g. counted block by block
 Contingency = Callable[[Any, Any], ContingencyTable]
+# (segmentation, ground truth, voxel_size=...) -> run_length_scores, e.g. skeletons per block
+RunLengths = Callable[..., dict[str, float]]
 
 
 def evaluate(
@@ -38,6 +41,7 @@ def evaluate(
     threshold: float | None = None,
     segmentation: Any = None,
     contingency: Contingency | None = None,
+    run_lengths: RunLengths | None = None,
     voxel_size: Any = None,
 ) -> dict[str, float]:
     """Score against `gt`: semantic metrics on `pred_or_seg`, instance ones on the labels.
@@ -46,7 +50,8 @@ def evaluate(
     section or the whole config) unless given; with neither, a probability map gets
     dice/iou and a segmentation adapted_rand/voi. Instance metrics score `segmentation` when
     given (the decoded `pred_or_seg`), else `pred_or_seg` itself, which must hold labels;
-    `contingency` counts their table another way (block by block: nothing read whole).
+    `contingency` counts their table another way (block by block: nothing read whole), and
+    `run_lengths` scores erl / merge_split another way (it is needed beside `contingency`).
     Skeleton lengths (erl) are in `voxel_size` units, else the config's data.voxel_size.
     """
     section = getattr(cfg_evaluation, "evaluation", cfg_evaluation)
@@ -71,11 +76,22 @@ def evaluate(
     if semantic:
         values = as_numpy(pred_or_seg)
         results.update(evaluate_semantic(values, as_numpy(gt), semantic, float(threshold)))
+    if voxel_size is None and hasattr(cfg_evaluation, "data"):
+        voxel_size = getattr(cfg_evaluation.data, "voxel_size", None)
     if instance and contingency is not None:
-        results.update(instance_scores(contingency(labels, gt), instance, ignore or ()))
+        skeletal = [n for n in instance if n in RUN_LENGTH_METRICS]
+        table = [n for n in instance if n not in skeletal]
+        results.update(instance_scores(contingency(labels, gt), table, ignore or ()))
+        if skeletal:
+            if run_lengths is None:
+                raise DataError(
+                    f"evaluation.metrics {skeletal} are scored along ground-truth skeletons, "
+                    "which counting a contingency table does not give: pass run_lengths too"
+                )
+            results.update(
+                selected_run_lengths(run_lengths(labels, gt, voxel_size=voxel_size), skeletal)
+            )
     elif instance:
-        if voxel_size is None and hasattr(cfg_evaluation, "data"):
-            voxel_size = getattr(cfg_evaluation.data, "voxel_size", None)
         results.update(
             evaluate_instances(
                 labels, gt, instance, ignore_labels=ignore or (), voxel_size=voxel_size

@@ -14,7 +14,11 @@ from connectomics.data.evaluation.metric_names import (
     check_metric_names,
     plugin_scores,
 )
-from connectomics.data.evaluation.run_length import RUN_LENGTH_METRICS, run_length_scores
+from connectomics.data.evaluation.run_length import (
+    RUN_LENGTH_METRICS,
+    run_length_scores,
+    selected_run_lengths,
+)
 from connectomics.data.evaluation.shapes import check_shapes, squeeze_channel
 from connectomics.metrics import (
     ContingencyTable,
@@ -66,10 +70,7 @@ def evaluate_instances(
     results = instance_scores(table, [n for n in names if n not in skeletal], ignore_labels)
     if skeletal:
         scores = run_length_scores(np.asarray(segmentation), truth, voxel_size)
-        if "erl" in skeletal:
-            results.update({k: scores[k] for k in ("erl", "erl_normalized", "erl_max")})
-        if "merge_split" in skeletal:
-            results.update({k: scores[k] for k in ("skeleton_merges", "skeleton_splits")})
+        results.update(selected_run_lengths(scores, skeletal))
     return results
 
 
@@ -82,7 +83,8 @@ def instance_scores(
     if skeletal:
         raise DataError(
             f"evaluation.metrics {skeletal} need the volumes (ground-truth skeletons), not only "
-            "their contingency table: score them in memory (evaluate without blockwise counting)"
+            "their contingency table: score them with evaluate_instances, or blockwise with "
+            "evaluate_blockwise"
         )
     ignore = tuple(int(label) for label in ignore_labels)
     empty = not np.isin(table.gt_ids, ignore, invert=True).any()

@@ -21,7 +21,16 @@ from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-RUN_LENGTH_METRICS = ("erl", "merge_split")
+# each run-length metric name and the scores it reports
+RUN_LENGTH_METRICS: dict[str, tuple[str, ...]] = {
+    "erl": ("erl", "erl_normalized", "erl_max"),
+    "merge_split": ("skeleton_merges", "skeleton_splits"),
+}
+
+
+def selected_run_lengths(scores: dict[str, float], names: Sequence[str]) -> dict[str, float]:
+    """The scores of run_length_scores that the metric `names` (erl, merge_split) report."""
+    return {key: scores[key] for name in names for key in RUN_LENGTH_METRICS[name]}
 
 
 @dataclass(frozen=True)
@@ -44,15 +53,19 @@ class SkeletonGraph:
 
 def skeletonize_labels(gt: np.ndarray, voxel_size: Sequence[float] | None = None) -> SkeletonGraph:
     """The skeleton graph of every non-zero object of `gt` (2D or 3D)."""
+    coords, ids = skeleton_nodes(gt)
+    return skeleton_graph(coords, ids, voxel_size)
+
+
+def skeleton_nodes(gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(coords (N, ndim), object ids (N,)) of the skeleton voxels of every object of `gt`; an
+    object too small to thin keeps one node at its first voxel."""
     from skimage.morphology import skeletonize
 
     gt = np.asarray(gt)
     ndim = gt.ndim
-    spacing = np.ones(ndim) if voxel_size is None else np.asarray(voxel_size, float)
-    node_index = np.full(gt.shape, -1, np.int64)
-    coords: list[np.ndarray] = []
-    ids: list[np.ndarray] = []
-    count = 0
+    coords: list[np.ndarray] = [np.zeros((0, ndim), np.int64)]
+    ids: list[np.ndarray] = [np.zeros(0, np.int64)]
     for obj, box in enumerate(ndimage.find_objects(gt.astype(np.int64, copy=False)), start=1):
         if box is None:
             continue
@@ -62,30 +75,42 @@ def skeletonize_labels(gt: np.ndarray, voxel_size: Sequence[float] | None = None
             skeleton = np.zeros_like(mask)
             skeleton[tuple(np.argwhere(mask)[0])] = True
         local = np.argwhere(skeleton) + np.array([b.start for b in box])
-        node_index[tuple(local.T)] = np.arange(count, count + len(local))
-        coords.append(local)
+        coords.append(local.astype(np.int64))
         ids.append(np.full(len(local), obj, np.int64))
-        count += len(local)
-    if not coords:
-        empty = np.zeros((0, ndim), np.int64)
-        return SkeletonGraph(empty, np.zeros(0, np.int64), np.zeros((0, 2), np.int64), np.zeros(0))
-    all_coords, all_ids = np.concatenate(coords), np.concatenate(ids)
+    return np.concatenate(coords), np.concatenate(ids)
+
+
+def skeleton_graph(
+    coords: np.ndarray, ids: np.ndarray, voxel_size: Sequence[float] | None = None
+) -> SkeletonGraph:
+    """Skeleton nodes joined to their 26- (8-) neighbours of the same object, each edge once,
+    weighted by its physical length (found by sorting the nodes, no volume-sized index)."""
+    coords, ids = np.asarray(coords, np.int64), np.asarray(ids, np.int64)
+    ndim = coords.shape[1]
+    spacing = np.ones(ndim) if voxel_size is None else np.asarray(voxel_size, float)
+    if not len(coords):
+        return SkeletonGraph(coords, ids, np.zeros((0, 2), np.int64), np.zeros(0))
+    extent = coords.max(axis=0) + 2  # one spare voxel per axis: a step never wraps around
+    keys = np.ravel_multi_index(tuple((coords + 1).T), extent)
+    order = np.argsort(keys)
+    sorted_keys = keys[order]
     edges, lengths = [], []
     # half of the 3^ndim - 1 neighbour offsets: each edge once
     for step in product((-1, 0, 1), repeat=ndim):
         if step <= (0,) * ndim:
             continue
         step_arr = np.asarray(step)
-        target = all_coords + step_arr
-        inside = np.all((target >= 0) & (target < gt.shape), axis=1)
-        partner = np.full(len(all_coords), -1, np.int64)
-        partner[inside] = node_index[tuple(target[inside].T)]
-        keep = partner >= 0
-        keep[keep] &= all_ids[partner[keep]] == all_ids[keep]
-        src = np.nonzero(keep)[0]
-        edges.append(np.stack([src, partner[keep]], 1))
-        lengths.append(np.full(len(src), float(np.linalg.norm(step_arr * spacing))))
-    return SkeletonGraph(all_coords, all_ids, np.concatenate(edges), np.concatenate(lengths))
+        target = coords + 1 + step_arr
+        inside = np.all((target >= 0) & (target < extent), axis=1)
+        src = np.flatnonzero(inside)
+        target_keys = np.ravel_multi_index(tuple(target[inside].T), extent)
+        where = np.minimum(np.searchsorted(sorted_keys, target_keys), len(keys) - 1)
+        found = sorted_keys[where] == target_keys
+        src, partner = src[found], order[where[found]]
+        same = ids[partner] == ids[src]
+        edges.append(np.stack([src[same], partner[same]], 1))
+        lengths.append(np.full(int(same.sum()), float(np.linalg.norm(step_arr * spacing))))
+    return SkeletonGraph(coords, ids, np.concatenate(edges), np.concatenate(lengths))
 
 
 def run_length_scores(
@@ -98,8 +123,12 @@ def run_length_scores(
     objects per merged segment, summed) and skeleton_splits (skeleton edges cut between two
     non-zero segments, or into background) of `seg` against `gt`'s skeletons."""
     graph = skeletons if skeletons is not None else skeletonize_labels(gt, voxel_size)
-    seg = np.asarray(seg)
-    node_seg = seg[tuple(graph.coords.T)].astype(np.int64)
+    return scores_at_nodes(np.asarray(seg)[tuple(graph.coords.T)], graph)
+
+
+def scores_at_nodes(node_seg: np.ndarray, graph: SkeletonGraph) -> dict[str, float]:
+    """The run_length_scores of a segmentation given by its id at every skeleton node."""
+    node_seg = np.asarray(node_seg).astype(np.int64)
     pairs = np.unique(np.stack([node_seg, graph.object_ids], 1)[node_seg > 0], axis=0)
     segs, per_seg = np.unique(pairs[:, 0], return_counts=True) if len(pairs) else ([], [])
     merged_segs = np.asarray(segs)[np.asarray(per_seg) > 1]
