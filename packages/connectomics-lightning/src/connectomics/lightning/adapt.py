@@ -105,6 +105,7 @@ def unlabeled_loader(cfg: Config, volume: Any, steps: int, seed: int = 0) -> Dat
         length=int(steps) * int(cfg.data.batch_size),
         normalize=cfg.data.normalize,
         normalize_stats=cfg.data.normalize_stats,
+        clahe=cfg.data.clahe,
         deterministic=True,
         seed=seed,
     )

@@ -16,10 +16,20 @@ from connectomics.config.schema.section import (
 )
 
 # Image intensity normalisations (data.normalize).
-# volume_percentile: each volume by its own 0.5/99.5 percentiles (training and inference alike).
-Normalization = Literal["scale", "zscore", "percentile", "volume_percentile", "none"]
-# The normalisations whose result depends on statistics of the training volumes.
-STATISTIC_MODES: tuple[str, ...] = ("zscore", "percentile", "volume_percentile")
+# volume_percentile: each volume by its own 0.5/99.5 percentiles (training and inference alike);
+# clahe: the same percentiles, then each section's local contrast equalized (data.clahe).
+Normalization = Literal["scale", "zscore", "percentile", "volume_percentile", "clahe", "none"]
+# The normalisations whose training statistics are computed when training starts (for the
+# per-volume ones, volume_percentile and clahe, only to warn at predict time).
+STATISTIC_MODES: tuple[str, ...] = ("zscore", "percentile", "volume_percentile", "clahe")
+
+
+class ClaheConfig(Section):
+    """CLAHE of each z-section (data.normalize: clahe): tiles of kernel_size pixels on one grid
+    of the whole section, each tile's histogram clipped at clip_limit of its pixels."""
+
+    kernel_size: PositiveInt = 64
+    clip_limit: Probability = 0.01
 
 
 class NormalizationStats(Section):
@@ -99,8 +109,11 @@ class DataConfig(Section):
     # (8/16-bit integer dtype range to [0, 1]; wider integers and floats by the values they
     # hold: 0..255 or 0..65535 as uint8/uint16, floats in [0, 1] kept, others warned), "zscore" (dataset mean/std), "percentile" (clip to the
     # dataset's 0.5/99.5 percentiles, mapped to [0, 1]), "volume_percentile" (the same with
-    # each volume's own percentiles: robust to contrast differences between volumes) or "none".
+    # each volume's own percentiles: robust to contrast differences between volumes), "clahe"
+    # (those percentiles, then contrast-limited adaptive histogram equalization of each
+    # z-section, as EM pipelines use; data.clahe sets it) or "none".
     normalize: Normalization = "scale"
+    clahe: ClaheConfig = Field(default_factory=ClaheConfig)
     # Dataset statistics {mean, std, low, high} of the training volumes for "zscore",
     # "percentile" and "volume_percentile" (there only to warn at predict time); null computes them once when training starts (sampled sections) and keeps
     # them in the run's config.yaml and checkpoint, so inference normalizes as training did.

@@ -219,6 +219,7 @@ def _crop_dataset(
         transform=transform,
         normalize=data.normalize,
         normalize_stats=stats,
+        clahe=data.clahe,
         min_foreground=data.min_foreground,
         min_instances=data.min_instances,
         reject_max_tries=data.reject_max_tries,

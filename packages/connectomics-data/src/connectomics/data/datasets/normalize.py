@@ -58,7 +58,8 @@ def normalize_image(
     (`stats`; without them the image's own); "percentile" clips to the dataset's 0.5/99.5
     percentiles (`stats["low"]`, `stats["high"]`) and maps them to [0, 1]; "volume_percentile"
     does the same with the percentiles of the image's own volume (`stats` of that volume, see
-    volume_normalize); "none" only casts.
+    volume_normalize); "clahe" and "none" only cast ("clahe" images are equalized to [0, 1]
+    as they are read, datasets/clahe.py).
     """
     if mode not in NORMALIZE_MODES:
         raise DataError(f"data.normalize must be one of {NORMALIZE_MODES}, got {mode!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ import torch
 from torch.utils.data import Dataset
 
 from connectomics.config.schema import DataConfig
+from connectomics.data.datasets.clahe import clahe_view
 from connectomics.data.datasets.crop_sampler import CropSampler
 from connectomics.data.datasets.normalize import normalize_image
 from connectomics.data.datasets.scale_range import volume_scale_range
@@ -49,6 +51,7 @@ class RandomCropDataset(Dataset):
         deterministic: bool = False,
         seed: int = 0,
         normalize_stats: Any = None,
+        clahe: Any = None,
     ) -> None:
         patch_size = tuple(int(p) for p in patch_size)
         if len(patch_size) not in (2, 3) or min(patch_size) < 1:
@@ -60,6 +63,9 @@ class RandomCropDataset(Dataset):
         self.patch_size = patch_size
         self.is_2d = len(patch_size) == 2
         crop = (1, *patch_size) if self.is_2d else patch_size
+        if normalize == "clahe":  # crops read equalized sections (the whole volume's values)
+            clahe = clahe if clahe is not None else DEFAULTS.clahe
+            sources = [replace(s, image=clahe_view(s.image, normalize, clahe)) for s in sources]
         self.sampler = CropSampler(sources, crop, min_foreground, min_instances, reject_max_tries)
         self.sources = self.sampler.sources
         self.length = int(length)

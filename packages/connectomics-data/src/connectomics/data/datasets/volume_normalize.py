@@ -16,7 +16,7 @@ from typing import Any
 from connectomics.data.datasets.normalize import dataset_statistics
 
 # Modes normalised with each volume's own statistics, at training and at inference alike.
-PER_VOLUME_MODES = ("volume_percentile",)
+PER_VOLUME_MODES = ("volume_percentile", "clahe")
 # An input whose std differs from training's by more than this factor, or whose mean lies more
 # than this many training stds away, is warned about at predict time.
 STD_RATIO_LIMIT = 1.4

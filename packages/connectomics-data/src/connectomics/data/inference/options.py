@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from connectomics.config.errors import ConfigError as OptionError
 from connectomics.config.precision import choose_precision
 from connectomics.config.schema import Config
-from connectomics.config.schema.data import Normalization
+from connectomics.config.schema.data import ClaheConfig, Normalization
 from connectomics.config.schema.explain import explain
 from connectomics.config.schema.geometry import per_axis
 from connectomics.config.schema.inference import InferenceConfig
@@ -53,6 +53,8 @@ class InferenceOptions:
     output_channels: tuple[int, ...] | None
     output_dtype: str
     normalize: str
+    # CLAHE (kernel size, clip limit) of data.clahe, used when normalize is "clahe".
+    clahe: tuple[int, float]
     # Dataset statistics (mean, std, low, high) of the training volumes, as kept in the
     # checkpoint (data.normalize_stats); None computes them over the input itself.
     normalize_stats: tuple[tuple[str, float], ...] | None
@@ -98,6 +100,7 @@ class InferenceOptions:
             normalize_stats if normalize_stats is not None else cfg.data.normalize_stats,
             device,
             precision.autocast,
+            cfg.data.clahe,
         )
 
     @classmethod
@@ -109,6 +112,7 @@ class InferenceOptions:
         normalize_stats: Any = None,
         device: str | None = None,
         amp: bool = False,
+        clahe: ClaheConfig | None = None,
         **section: Any,
     ) -> InferenceOptions:
         """The keyword form of predict_volume/predict_to_store: any key of the inference
@@ -118,7 +122,7 @@ class InferenceOptions:
         allowed = [k for k in InferenceConfig.model_fields if k not in STORE_KEYS]
         unknown = sorted(set(section) - set(allowed))
         if unknown:
-            extra = ["activation", "normalize", "normalize_stats", "device", "amp"]
+            extra = ["activation", "normalize", "normalize_stats", "device", "amp", "clahe"]
             raise OptionError(
                 f"unknown inference option(s) {unknown}; valid options: {sorted(allowed + extra)}"
             )
@@ -136,7 +140,10 @@ class InferenceOptions:
             raise OptionError(
                 f"normalize={normalize!r} is not valid; use one of {list(NORMALIZATIONS)}"
             )
-        return _build(inf, inf.window_size, activation, normalize, normalize_stats, device, amp)
+        clahe = clahe if clahe is not None else ClaheConfig()
+        return _build(
+            inf, inf.window_size, activation, normalize, normalize_stats, device, amp, clahe
+        )
 
 
 def _build(
@@ -147,6 +154,7 @@ def _build(
     stats: Any,
     device: str | None,
     amp: bool,
+    clahe: ClaheConfig,
 ) -> InferenceOptions:
     """The options of a checked section, per axis of `window`."""
     window = tuple(int(w) for w in window)
@@ -180,6 +188,7 @@ def _build(
         output_channels=None if inf.output_channels is None else tuple(inf.output_channels),
         output_dtype=inf.output_dtype,
         normalize=normalize,
+        clahe=(int(clahe.kernel_size), float(clahe.clip_limit)),
         normalize_stats=_stats(stats),
         device=None if device is None else str(device),
         amp=bool(amp),

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from monai.data.utils import compute_importance_map
 
+from connectomics.data.datasets.clahe import clahe_view
 from connectomics.data.datasets.normalize import (
     STATISTIC_MODES,
     dataset_statistics,
@@ -148,6 +149,8 @@ class SlidingWindowPredictor:
             warn_intensity_shift(dataset_statistics([self.image]), self.stats)
         if options.normalize == "scale":
             self.scale = volume_scale_range(self.image, _input_name(self.image))
+        # after the statistics (of the raw input, as in training): windows read equalized
+        self.image = clahe_view(self.image, options.normalize, options.clahe)
         self._normalization_ready = True
 
     def _forward(self, batch: torch.Tensor) -> torch.Tensor:
@@ -191,6 +194,7 @@ class SlidingWindowPredictor:
         return len(selected) if selected is not None else self.plan.n_channels
 
     def _read(self, region: Box) -> torch.Tensor:
+        self.prepare_normalization()  # before the read: "clahe" reads an equalized view
         block = read_padded(self.image, region, self.options.padding_mode, self.channel_axis)
         if block.dtype.kind in "fc" and not np.isfinite(block).all():
             bad = int(np.count_nonzero(~np.isfinite(block)))
@@ -199,7 +203,6 @@ class SlidingWindowPredictor:
                 f"{_input_name(self.image)}: the box [{box}] holds {bad} NaN/inf voxel(s); clean "
                 "the image volume first (e.g. numpy.nan_to_num) or predict another region"
             )
-        self.prepare_normalization()
         block = normalize_image(block, self.options.normalize, self.stats, scale=self.scale)
         return torch.from_numpy(block)
 

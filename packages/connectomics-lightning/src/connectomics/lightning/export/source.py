@@ -12,8 +12,10 @@ from torch import nn
 
 from connectomics.config.schema import Config
 from connectomics.config.schema.data import STATISTIC_MODES, NormalizationStats
+from connectomics.data.datasets.clahe import clahe_view
 from connectomics.data.datasets.normalize import dataset_statistics, normalize_image
 from connectomics.data.inference import InferenceOptions
+from connectomics.data.io.volume import ArrayVolume
 
 
 @dataclass
@@ -57,7 +59,8 @@ def normalized(
     stats = stats if stats is not None else cfg.data.normalize_stats
     if stats is None and mode in STATISTIC_MODES:
         stats = dataset_statistics([image])  # a config without training statistics
-    return np.ascontiguousarray(normalize_image(np.asarray(image), mode, stats))
+    image = clahe_view(ArrayVolume(np.asarray(image)), mode, cfg.data.clahe).read()
+    return np.ascontiguousarray(normalize_image(image, mode, stats))
 
 
 def load_export_source(model: Any) -> ExportSource:
