@@ -41,6 +41,8 @@ VARIANTS = {
     "robust": ROBUST,
     "robust_lsd": [*ROBUST, *LSD],
     "robust_ema": [*ROBUST, "training.ema_decay=0.999"],
+    # CLAHE of each section instead of the percentiles alone
+    "robust_clahe": ["data.normalize=clahe", *ROBUST[1:]],
 }
 DECODERS = {
     "waterz_tuned": [],
