@@ -8,14 +8,14 @@ and matching AP are computed exactly as in memory (the same table, the same func
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK, BlockGrid, as_slices
+from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK, as_slices
 from connectomics.data.blockwise.executor import Engine
-from connectomics.data.errors import DataError
+from connectomics.data.blockwise.label_pair import PairJob, open_pair
+from connectomics.data.blockwise.run_length import run_lengths_blockwise
 from connectomics.data.evaluation.instance import instance_scores
 from connectomics.data.evaluation.metric_names import (
     DEFAULT_IGNORE,
@@ -23,19 +23,8 @@ from connectomics.data.evaluation.metric_names import (
     check_metric_names,
 )
 from connectomics.data.evaluation.run_length import RUN_LENGTH_METRICS, selected_run_lengths
-from connectomics.data.io.open import open_volume
 from connectomics.data.io.volume import Volume
 from connectomics.metrics import ContingencyTable, contingency_table
-
-
-@dataclass(frozen=True)
-class PairJob:
-    """The two volumes compared and their block grid (picklable)."""
-
-    seg: Volume
-    gt: Volume
-    grid: BlockGrid
-    seg_channel: bool
 
 
 def block_counts(block_id: int, job: PairJob) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,33 +47,6 @@ def merge_counts(parts: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> 
     keys, where = np.unique(rows.ravel() * n_seg + cols.ravel(), return_inverse=True)
     summed = np.bincount(where.ravel(), weights=counts, minlength=len(keys)).astype(np.int64)
     return ContingencyTable(gt_ids, seg_ids, keys // n_seg, keys % n_seg, summed)
-
-
-def _open(volume: str | Path | Volume | np.ndarray) -> Volume:
-    return volume if isinstance(volume, Volume) else open_volume(volume)
-
-
-def open_pair(
-    seg: str | Path | Volume | np.ndarray,
-    gt: str | Path | Volume | np.ndarray,
-    block_size: int | Sequence[int] = DEFAULT_BLOCK,
-) -> PairJob:
-    """The two label volumes opened, checked (same shape, integer labels) and gridded."""
-    seg_volume, gt_volume = _open(seg), _open(gt)
-    seg_channel = seg_volume.ndim == gt_volume.ndim + 1 and seg_volume.shape[0] == 1
-    seg_shape = seg_volume.shape[1:] if seg_channel else seg_volume.shape
-    if tuple(seg_shape) != tuple(gt_volume.shape):
-        raise DataError(
-            f"the segmentation has shape {seg_volume.shape} but the ground truth has shape "
-            f"{gt_volume.shape}; evaluate a segmentation of the same volume"
-        )
-    for name, volume in (("segmentation", seg_volume), ("ground truth", gt_volume)):
-        if np.dtype(volume.dtype).kind not in "uib":
-            raise DataError(
-                f"instance metrics need integer labels but the {name} {volume!r} holds "
-                f"{volume.dtype}; decode the prediction first (`connectomics decode`)"
-            )
-    return PairJob(seg_volume, gt_volume, BlockGrid.build(gt_volume.shape, block_size), seg_channel)
 
 
 def blockwise_contingency(
@@ -114,8 +76,6 @@ def evaluate_blockwise(
     whole volumes (memory holds one block of each volume and the table of the volume); erl and
     merge_split come from skeletons thinned block by block (blockwise/run_length.py).
     """
-    from connectomics.data.blockwise.run_length import run_lengths_blockwise
-
     names = check_metric_names(metrics, "instance")
     skeletal = [n for n in names if n in RUN_LENGTH_METRICS]
     table = blockwise_contingency(seg, gt, block_size, engine)

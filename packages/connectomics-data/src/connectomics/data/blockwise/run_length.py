@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from connectomics.data.blockwise.block_grid import DEFAULT_BLOCK, as_slices
-from connectomics.data.blockwise.evaluate import PairJob, open_pair
 from connectomics.data.blockwise.executor import Engine
+from connectomics.data.blockwise.label_pair import PairJob, open_pair
 from connectomics.data.evaluation.run_length import (
     scores_at_nodes,
     skeleton_graph,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -49,7 +51,11 @@ def headless_chromium(
     `port` opens the DevTools protocol on that port (for tests that read the page's state).
     """
     binary = find_chromium()
-    with tempfile.TemporaryDirectory(prefix="connectomics-chromium-") as profile:
+    # Chromium's helper processes may still write to the profile for a moment after the group
+    # is killed; a leftover temporary profile is no reason to fail a finished screenshot.
+    with tempfile.TemporaryDirectory(
+        prefix="connectomics-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         command = [
             binary,
             *HEADLESS_FLAGS,
@@ -58,15 +64,32 @@ def headless_chromium(
         ]
         if port is not None:
             command.append(f"--remote-debugging-port={port}")
+        # its own session: the renderer and GPU helpers are stopped with it, as one group
         process = subprocess.Popen(
-            [*command, url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [*command, url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """Terminate a process and the rest of its group (SIGKILL after 10 s)."""
+    _signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    _signal_group(process, signal.SIGKILL)  # helpers that outlive the main process, or it
+    process.wait()
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:  # the whole group has exited
+        pass
