@@ -28,7 +28,10 @@ class ClaheConfig(Section):
     """CLAHE of each z-section (data.normalize: clahe): tiles of kernel_size pixels on one grid
     of the whole section, each tile's histogram clipped at clip_limit of its pixels."""
 
+    # Tile side in pixels (y and x); each pixel's mapping blends the four nearest tiles'.
     kernel_size: PositiveInt = 64
+    # Histogram counts above this fraction of a tile's pixels are spread over all bins
+    # (lower: less contrast amplified, and less noise).
     clip_limit: Probability = 0.01
 
 
