@@ -23,15 +23,18 @@ from connectomics.data.io.volume import ArrayVolume, Volume
 BINS = 256
 
 
-def clahe_view(volume: Any, mode: str, clahe: Any) -> Any:
+def clahe_view(volume: Any, mode: str, clahe: Any, stats: Any = None) -> Any:
     """`volume` (a Volume or an array) equalized by CLAHE when data.normalize is "clahe"
-    (`clahe`: a ClaheConfig or (kernel size, clip limit)), else `volume` itself."""
+    (`clahe`: a ClaheConfig or (kernel size, clip limit)), else `volume` itself. `stats` (the
+    volume's own, with low and high) saves reading them again."""
     if mode != "clahe":
         return volume
     if not isinstance(volume, Volume):
         volume = ArrayVolume(np.asarray(volume))
     kernel, clip = (clahe.kernel_size, clahe.clip_limit) if hasattr(clahe, "kernel_size") else clahe
-    return ClaheVolume(volume, int(kernel), float(clip))
+    values = dict(stats) if stats is not None else {}
+    low_high = None if values.get("low") is None else (values["low"], values["high"])
+    return ClaheVolume(volume, int(kernel), float(clip), low_high)
 
 
 class ClaheVolume(Volume):
@@ -82,18 +85,14 @@ class ClaheVolume(Volume):
         out = np.empty((len(data), ys.stop - ys.start, xs.stop - xs.start), np.float32)
         y_in = slice(ys.start - source[0].start, ys.stop - source[0].start)
         x_in = slice(xs.start - source[1].start, xs.stop - source[1].start)
+        r0, r1 = (rows[0] - row_tiles.start)[:, None], (rows[1] - row_tiles.start)[:, None]
+        c0, c1 = (cols[0] - col_tiles.start)[None, :], (cols[1] - col_tiles.start)[None, :]
+        wy, wx = row_weights[:, None], col_weights[None, :]
         for i, section in enumerate(bins):
             maps = self.tile_maps(section)  # (tiles y, tiles x, BINS)
             local = section[y_in, x_in]
-            r0, r1 = rows[0] - row_tiles.start, rows[1] - row_tiles.start
-            c0, c1 = cols[0] - col_tiles.start, cols[1] - col_tiles.start
-            wy, wx = row_weights[:, None], col_weights[None, :]
-            top = (1 - wx) * maps[r0[:, None], c0[None, :], local] + wx * maps[
-                r0[:, None], c1[None, :], local
-            ]
-            bottom = (1 - wx) * maps[r1[:, None], c0[None, :], local] + wx * maps[
-                r1[:, None], c1[None, :], local
-            ]
+            top = (1 - wx) * maps[r0, c0, local] + wx * maps[r0, c1, local]
+            bottom = (1 - wx) * maps[r1, c0, local] + wx * maps[r1, c1, local]
             out[i] = (1 - wy) * top + wy * bottom
         return out[0] if planar else out
 

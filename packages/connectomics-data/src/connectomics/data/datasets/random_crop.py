@@ -72,8 +72,10 @@ class RandomCropDataset(Dataset):
         self.transform = transform
         self.normalize = normalize
         self.normalize_stats = None if normalize_stats is None else dict(normalize_stats)
-        if normalize in PER_VOLUME_MODES:  # each source by its own statistics
-            self.volume_stats: list[Any] = [volume_stats(s.image) for s in self.sources]
+        if normalize == "clahe":  # the views equalize with their volume's statistics already
+            self.volume_stats: list[Any] = [None] * len(self.sources)
+        elif normalize in PER_VOLUME_MODES:  # each source by its own statistics
+            self.volume_stats = [volume_stats(s.image) for s in self.sources]
         else:
             self.volume_stats = [self.normalize_stats] * len(self.sources)
             normalize_image(np.zeros(1, np.uint8), normalize, self.normalize_stats)  # check early

@@ -150,7 +150,7 @@ class SlidingWindowPredictor:
         if options.normalize == "scale":
             self.scale = volume_scale_range(self.image, _input_name(self.image))
         # after the statistics (of the raw input, as in training): windows read equalized
-        self.image = clahe_view(self.image, options.normalize, options.clahe)
+        self.image = clahe_view(self.image, options.normalize, options.clahe, self.stats)
         self._normalization_ready = True
 
     def _forward(self, batch: torch.Tensor) -> torch.Tensor:
